@@ -1,0 +1,1 @@
+"""Membership backend for booking businesses: groups, offers, memberships, passes, bookings."""

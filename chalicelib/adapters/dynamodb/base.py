@@ -1,0 +1,110 @@
+"""What every table shares: naming, connection, transactions, and the list of all models.
+
+Tables are named ``TABLE_PREFIX + name`` (e.g. ``memberships-prod-bookings``). ``DYNAMODB_ENDPOINT``
+points PynamoDB at DynamoDB Local or moto; unset means the real service in ``AWS_DEFAULT_REGION``.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+ALL_MODELS: list[type[Model]] = []
+
+
+def table_meta(name: str) -> type:
+    """A PynamoDB ``Meta`` for table ``name``; registers nothing, see ``register``."""
+    attrs = {
+        "table_name": os.environ.get("TABLE_PREFIX", "local-") + name,
+        "region": os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
+        "host": os.environ.get("DYNAMODB_ENDPOINT") or None,
+        "billing_mode": "PAY_PER_REQUEST",
+        "max_retry_attempts": 3,
+    }
+    return type("Meta", (), attrs)
+
+
+def register(model: type[Model]) -> type[Model]:
+    """Class decorator: the model's table is created locally, in tests and in infra/."""
+    ALL_MODELS.append(model)
+    return model
+
+
+def point_at(endpoint: str | None) -> None:
+    """Re-point every model (tests switching between moto and DynamoDB Local)."""
+    for model in ALL_MODELS:
+        model.Meta.host = endpoint
+        model._connection = None
+        for index in model._indexes.values():
+            index._connection = None  # type: ignore[attr-defined]
+
+
+def create_missing_tables(wait: bool = True) -> list[str]:
+    created = []
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
+            created.append(model.Meta.table_name)
+    return created
+
+
+def connection_of(model: type[Model]) -> Connection:
+    return model._get_connection().connection
+
+
+def transaction(model: type[Model], token: str | None = None) -> TransactWrite:
+    """A TransactWrite on the models' shared connection, so call counters see it."""
+    return TransactWrite(connection=connection_of(model), client_request_token=token)
+
+
+def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | None]:
+    """Get items from several tables in one BatchGetItem; results in request order, None if absent."""
+    reqs = list(requests)
+    if not reqs:
+        return []
+    request_items: dict[str, dict[str, list]] = {}
+    for model, hash_key, range_key in reqs:
+        keys = request_items.setdefault(model.Meta.table_name, {"Keys": []})["Keys"]
+        key = _serialise_key(model, hash_key, range_key)
+        if key not in keys:
+            keys.append(key)
+    client = connection_of(reqs[0][0]).client
+    found: dict[str, list[dict]] = {}
+    pending: dict[str, Any] = request_items
+    while pending:
+        resp = client.batch_get_item(RequestItems=pending)
+        for table, items in resp.get("Responses", {}).items():
+            found.setdefault(table, []).extend(items)
+        pending = resp.get("UnprocessedKeys") or {}
+    out: list[Model | None] = []
+    for model, hash_key, range_key in reqs:
+        want = _serialise_key(model, hash_key, range_key)
+        match = next(
+            (it for it in found.get(model.Meta.table_name, []) if all(it.get(k) == v for k, v in want.items())),
+            None,
+        )
+        out.append(model.from_raw_data(match) if match else None)
+    return out
+
+
+def _serialise_key(model: type[Model], hash_key: Any, range_key: Any) -> dict[str, Any]:
+    h = model._hash_key_attribute()
+    key = {h.attr_name: {h.attr_type: h.serialize(hash_key)}}
+    r = model._range_key_attribute()
+    if r is not None:
+        key[r.attr_name] = {r.attr_type: r.serialize(range_key)}
+    return key
+
+
+def is_condition_failure(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def cancellation_codes(exc: Exception) -> list[str | None]:
+    """Per-item codes of a cancelled transaction (None where that item was fine)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return [getattr(r, "code", None) if r is not None else None for r in reasons]

@@ -1,0 +1,133 @@
+"""Customers per business keyed by normalised email, plus search-fragment items for partial search."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.models import Model
+
+from ...domain.customers import Customer, CustomerKind, Participant, matches, search_fragments, search_key
+from ...domain.errors import NotFoundError
+from .base import is_condition_failure, register, table_meta
+
+SEARCH_LIMIT = 50
+
+
+class ParticipantMap(MapAttribute):
+    participant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+@register
+class CustomerModel(Model):
+    Meta = table_meta("customers")
+    business_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute(default="")
+    kind = UnicodeAttribute(default=CustomerKind.PRIMARY.value)
+    participants = ListAttribute(of=ParticipantMap, default=list)
+    signed_in_at = UTCDateTimeAttribute(null=True)
+    disabled = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute(null=True)
+
+
+@register
+class CustomerSearchModel(Model):
+    """One item per (fragment, customer): ``begins_with(fragment_key, q)`` is a substring search."""
+
+    Meta = table_meta("customer-search")
+    business_id = UnicodeAttribute(hash_key=True)
+    fragment_key = UnicodeAttribute(range_key=True)  # "<fragment>#<email>"
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+
+
+def customer_from(m: CustomerModel) -> Customer:
+    return Customer(
+        business_id=m.business_id,
+        email=m.email,
+        name=m.name or "",
+        kind=CustomerKind(m.kind),
+        participants=tuple(Participant(p.participant_id, p.name) for p in (m.participants or [])),
+        signed_in_at=m.signed_in_at,
+        disabled=bool(m.disabled),
+        created_at=m.created_at,
+    )
+
+
+class CustomerRepository:
+    def get(self, business_id: str, email: str) -> Customer:
+        try:
+            return customer_from(CustomerModel.get(business_id, email))
+        except CustomerModel.DoesNotExist:
+            raise NotFoundError(f"No customer with email '{email}'.")
+
+    def find(self, business_id: str, email: str) -> Customer | None:
+        try:
+            return customer_from(CustomerModel.get(business_id, email))
+        except CustomerModel.DoesNotExist:
+            return None
+
+    def create_if_missing(self, customer: Customer) -> bool:
+        """Insert unless the email is known; True if created (so search fragments get written once)."""
+        try:
+            self._model(customer).save(condition=CustomerModel.email.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        self._index(customer, old_name=None)
+        return True
+
+    def mark_signed_in(self, business_id: str, email: str, at: datetime) -> None:
+        CustomerModel(business_id, email).update(
+            actions=[CustomerModel.signed_in_at.set(CustomerModel.signed_in_at | at)]
+        )
+
+    def save(self, before: Customer | None, after: Customer) -> None:
+        self._model(after).save()
+        if before is None or before.name != after.name:
+            self._index(after, old_name=before.name if before else None)
+
+    def search(self, business_id: str, query: str, kind: CustomerKind | None = None) -> list[Customer]:
+        key = search_key(query)
+        if len(key) < 2:
+            return []
+        seen: dict[str, Customer] = {}
+        for hit in CustomerSearchModel.query(business_id, CustomerSearchModel.fragment_key.startswith(key)):
+            if hit.email in seen or not matches(query, hit.name, hit.email):
+                continue
+            seen[hit.email] = Customer(business_id=business_id, email=hit.email, name=hit.name)
+            if len(seen) >= SEARCH_LIMIT:
+                break
+        if not seen:
+            return []
+        found = CustomerModel.batch_get([(business_id, e) for e in seen])
+        customers = sorted((customer_from(m) for m in found), key=lambda c: (c.name.lower(), c.email))
+        return [c for c in customers if kind is None or c.kind is kind]
+
+    def list(self, business_id: str, kind: CustomerKind | None = None, limit: int = 100) -> list[Customer]:
+        cond = CustomerModel.kind == kind.value if kind else None
+        return [customer_from(m) for m in CustomerModel.query(business_id, filter_condition=cond, limit=limit)]
+
+    def _model(self, c: Customer) -> CustomerModel:
+        return CustomerModel(
+            c.business_id,
+            c.email,
+            name=c.name,
+            kind=c.kind.value,
+            participants=[ParticipantMap(participant_id=p.participant_id, name=p.name) for p in c.participants],
+            signed_in_at=c.signed_in_at,
+            disabled=c.disabled,
+            created_at=c.created_at,
+        )
+
+    def _index(self, c: Customer, old_name: str | None) -> None:
+        new = search_fragments(c.name, c.email)
+        old = search_fragments(old_name, c.email) if old_name is not None else set()
+        with CustomerSearchModel.batch_write() as batch:
+            for frag in old - new:
+                batch.delete(CustomerSearchModel(c.business_id, f"{frag}#{c.email}"))
+            for frag in new:
+                batch.save(CustomerSearchModel(c.business_id, f"{frag}#{c.email}", email=c.email, name=c.name))

@@ -1,0 +1,61 @@
+"""Businesses table, with a short per-container cache: every request needs its business."""
+from __future__ import annotations
+
+import time
+
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from ...domain.errors import NotFoundError
+from ...domain.tenancy import Business, Plan
+from .base import register, table_meta
+
+CACHE_SECONDS = 30.0
+
+
+@register
+class BusinessModel(Model):
+    Meta = table_meta("businesses")
+    business_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    return_use_on_cancel = BooleanAttribute(default=True)
+
+
+class BusinessRepository:
+    """Plan, time zone and settings change rarely; a 30 s cache saves a read on every request."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[float, Business]] = {}
+
+    def get(self, business_id: str) -> Business:
+        hit = self._cache.get(business_id)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            m = BusinessModel.get(business_id)
+        except BusinessModel.DoesNotExist:
+            raise NotFoundError(f"Business '{business_id}' does not exist.")
+        business = Business(
+            business_id=m.business_id,
+            name=m.name,
+            plan=Plan(m.plan),
+            timezone=m.timezone,
+            return_use_on_cancel=m.return_use_on_cancel,
+        )
+        self._cache[business_id] = (time.monotonic() + CACHE_SECONDS, business)
+        return business
+
+    def save(self, business: Business) -> None:
+        BusinessModel(
+            business.business_id,
+            name=business.name,
+            plan=business.plan.value,
+            timezone=business.timezone,
+            return_use_on_cancel=business.return_use_on_cancel,
+        ).save()
+        self._cache.pop(business.business_id, None)
+
+    def forget(self) -> None:
+        self._cache.clear()

@@ -1,0 +1,1 @@
+"""HTTP entrypoints: one Chalice blueprint per feature, built on ``api.framework``."""

@@ -1,0 +1,51 @@
+"""Settings read once from the environment (`.chalice/config.json` per stage, or the local runner)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    dynamodb_endpoint: str | None
+    events_queue_url: str
+    email_sender: str
+    jwt_jwks_url: str | None
+    jwt_issuer: str | None
+    jwt_audience: str
+    jwt_dev_secret: str | None
+    payment_provider: str  # "stripe" in production, "local" for the local stack and tests
+    stripe_api_key: str | None
+    stripe_webhook_secret: str
+    stripe_api_base: str | None
+    public_base_url: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            stage=env.get("STAGE", "local"),
+            region=env.get("AWS_DEFAULT_REGION", env.get("AWS_REGION", "eu-west-1")),
+            table_prefix=env.get("TABLE_PREFIX", "local-"),
+            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
+            events_queue_url=env.get("EVENTS_QUEUE_URL", ""),
+            email_sender=env.get("EMAIL_SENDER", "no-reply@example.com"),
+            jwt_jwks_url=env.get("JWT_JWKS_URL") or None,
+            jwt_issuer=env.get("JWT_ISSUER") or None,
+            jwt_audience=env.get("JWT_AUDIENCE", "memberships-api"),
+            jwt_dev_secret=env.get("JWT_DEV_SECRET") or None,
+            payment_provider=env.get("PAYMENT_PROVIDER", "local"),
+            stripe_api_key=env.get("STRIPE_API_KEY") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,89 @@
+"""Businesses (tenants), their plan tiers, and who is calling."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ForbiddenError, InvalidInputError, PlanRequiredError
+
+
+class Plan(str, Enum):
+    FREE = "free"
+    STANDARD = "standard"
+    PREMIUM = "premium"
+
+    @property
+    def rank(self) -> int:
+        return [Plan.FREE, Plan.STANDARD, Plan.PREMIUM].index(self)
+
+
+class Feature(str, Enum):
+    """Features gated by plan. Catalogue and bookings are in every plan."""
+
+    CUSTOMER_GROUPS = "customer_groups"
+    MEMBERSHIPS = "memberships"
+    PASSES = "passes"
+
+
+FEATURE_MIN_PLAN: dict[Feature, Plan] = {
+    Feature.CUSTOMER_GROUPS: Plan.STANDARD,
+    Feature.MEMBERSHIPS: Plan.STANDARD,
+    Feature.PASSES: Plan.STANDARD,
+}
+
+
+@dataclass(frozen=True)
+class Business:
+    business_id: str
+    name: str
+    plan: Plan
+    timezone: str
+    # When a booking paid by an offer use or a pass use is cancelled, is the use given back?
+    return_use_on_cancel: bool = True
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require(self, feature: Feature) -> None:
+        needed = FEATURE_MIN_PLAN.get(feature, Plan.FREE)
+        if self.plan.rank < needed.rank:
+            raise PlanRequiredError(
+                f"{feature.value.replace('_', ' ').capitalize()} need the '{needed.value}' plan or above; "
+                f"this business is on '{self.plan.value}'.",
+                details={"feature": feature.value, "required_plan": needed.value, "current_plan": self.plan.value},
+            )
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(f"'{name}' is not an IANA time zone (e.g. 'Europe/Berlin').", field="timezone")
+    return name
+
+
+class Role(str, Enum):
+    STAFF = "staff"
+    BOOKER = "booker"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified identity behind a request, built from the JWT claims by the authorizer."""
+
+    subject: str
+    role: Role
+    email: str | None = None  # bookers: their verified, normalised email
+    business_id: str | None = None  # staff: the one business they manage
+
+    def staff_business(self) -> str:
+        if self.role is not Role.STAFF or not self.business_id:
+            raise ForbiddenError("This route is for staff of a business.")
+        return self.business_id
+
+    def booker_email(self) -> str:
+        if self.role is not Role.BOOKER or not self.email:
+            raise ForbiddenError("This route is for signed-in bookers with a verified email.")
+        return self.email

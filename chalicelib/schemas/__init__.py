@@ -1,0 +1,1 @@
+"""Pydantic models for every request, response and event payload (the API's contract)."""

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .common import Id, Request, ResponseModel, Title
+
+
+class BookingIn(Request):
+    entry_id: Id
+    ticket_id: Id
+    participants: list[Title] = Field(
+        default_factory=list, max_length=19, description="Names of additional attendees besides the booker."
+    )
+    pay_with: Literal["auto", "pass", "card"] = Field(
+        "auto", description="'auto': exclusive tickets use the member's offer, free tickets book at once."
+    )
+
+
+class BookingOut(ResponseModel):
+    booking_id: str
+    entry_id: str
+    ticket_id: str
+    booker_email: str
+    participants: list[str]
+    seats: int
+    status: str
+    paid_with: str
+    payment: dict[str, Any]
+    created_at: datetime
+    entry_starts_at: datetime
+    cancelled_at: datetime | None
+    use_returned: bool | None

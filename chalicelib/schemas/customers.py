@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from .common import Request, ResponseModel, Title
+
+
+class ParticipantOut(ResponseModel):
+    participant_id: str
+    name: str
+
+
+class CustomerOut(ResponseModel):
+    email: str
+    name: str
+    kind: str
+    participants: list[ParticipantOut]
+    signed_in_at: datetime | None
+    disabled: bool
+
+
+class CustomerIn(Request):
+    email: str = Field(max_length=254)
+    name: Title | None = None
+
+
+class CustomerPatch(Request):
+    name: Title | None = None
+    disabled: bool | None = None
+
+
+class ParticipantIn(Request):
+    name: Title
+
+
+class CustomerSearchQuery(Request):
+    q: str | None = Field(None, max_length=100, description="Part of a name or email, any case.")
+    kind: str | None = Field(None, pattern="^(primary|app_user|additional_user)$")

@@ -1,0 +1,130 @@
+"""Booking a place: the common rules, then a pluggable payment method, then one transaction.
+
+A ``PaymentMethod`` decides how a booking is settled (free, offer use, pass use, card) and may
+refuse with a named rule. Methods are asked in order; the first that ``applies`` settles. Features
+register theirs in the composition root (``bootstrap``), so this module knows none of them.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from ..adapters.dynamodb.bookings import BookingRepository, EntryFullError, TransactionContendedError
+from ..adapters.dynamodb.catalogue import CatalogueRepository
+from ..adapters.dynamodb.tenancy import BusinessRepository
+from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request
+from ..domain.catalogue import Entry, Ticket
+from ..domain.errors import NotFoundError, RuleRefusedError
+from ..domain.tenancy import Business, Caller
+from ..schemas.bookings import BookingIn
+from .ports import Clock, new_id, utc_now
+
+ATTEMPTS = 4
+
+
+class PaymentMethod(Protocol):
+    def applies(self, ticket: Ticket, pay_with: str) -> bool: ...
+
+    def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
+        """Decide what pays (reading what it needs); raise ``RuleRefusedError`` naming the rule."""
+        ...
+
+
+class FreeTickets:
+    def applies(self, ticket: Ticket, pay_with: str) -> bool:
+        return ticket.free and pay_with == "auto"
+
+    def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
+        return Settlement(SettlementKind.FREE)
+
+
+class BookingService:
+    def __init__(
+        self,
+        businesses: BusinessRepository,
+        catalogue: CatalogueRepository,
+        bookings: BookingRepository,
+        methods: Sequence[PaymentMethod],
+        clock: Clock = utc_now,
+    ) -> None:
+        self.businesses = businesses
+        self.catalogue = catalogue
+        self.bookings = bookings
+        self.methods = list(methods)
+        self.clock = clock
+
+    def book(self, caller: Caller, business_id: str, body: BookingIn) -> Booking:
+        email = caller.booker_email()
+        business = self.businesses.get(business_id)
+        participants = tuple(body.participants)
+        booking_id = new_id()
+        for attempt in range(ATTEMPTS):
+            entry = self.catalogue.get_entry(business_id, body.entry_id)
+            ticket = entry.ticket(body.ticket_id)
+            now = self.clock()
+            check_request(entry, ticket, participants, now)
+            method = self._method(ticket, body.pay_with)
+            settlement = method.settle(business, entry, ticket, email, 1 + len(participants))
+            booking = Booking(
+                business_id=business_id,
+                booking_id=booking_id,
+                entry_id=entry.entry_id,
+                ticket_id=ticket.ticket_id,
+                booker_email=email,
+                participants=participants,
+                settlement=settlement,
+                status=settlement.status,
+                created_at=now,
+                entry_starts_at=entry.starts_at,
+            )
+            try:
+                self.bookings.create(booking, capacity=entry.capacity)
+                return booking
+            except (EntryFullError, TransactionContendedError):
+                # Re-read and decide again: the entry may be full now, or the use spent.
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def cancel(self, caller: Caller, business_id: str, booking_id: str) -> Booking:
+        booking = self.bookings.get(business_id, booking_id)
+        if caller.role.value == "booker" and booking.booker_email != caller.booker_email():
+            raise NotFoundError(f"Booking '{booking_id}' does not exist.")
+        check_cancellable(booking)
+        business = self.businesses.get(business_id)
+        now = self.clock()
+        give_back = business.return_use_on_cancel and booking.settlement.kind in (
+            SettlementKind.OFFER,
+            SettlementKind.PASS,
+        )
+        self.bookings.cancel(booking, now, give_back_use=give_back)
+        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=give_back)
+
+    def get_for_booker(self, caller: Caller, business_id: str, booking_id: str) -> Booking:
+        booking = self.bookings.get(business_id, booking_id)
+        if booking.booker_email != caller.booker_email():
+            raise NotFoundError(f"Booking '{booking_id}' does not exist.")
+        return booking
+
+    def mine(self, caller: Caller, business_id: str) -> list[Booking]:
+        return self.bookings.for_booker(business_id, caller.booker_email())
+
+    def for_entry(self, caller: Caller, entry_id: str) -> list[Booking]:
+        business_id = caller.staff_business()
+        self.catalogue.get_entry(business_id, entry_id)
+        return self.bookings.for_entry(business_id, entry_id)
+
+    def for_customer(self, caller: Caller, email: str) -> list[Booking]:
+        return self.bookings.for_booker(caller.staff_business(), email)
+
+    def _method(self, ticket: Ticket, pay_with: str) -> PaymentMethod:
+        for method in self.methods:
+            if method.applies(ticket, pay_with):
+                return method
+        if ticket.exclusive:
+            raise RuleRefusedError("offers_unavailable", "Exclusive tickets cannot be booked yet.")
+        raise RuleRefusedError(
+            "payment_method_unavailable",
+            f"This ticket cannot be paid with '{pay_with}'.",
+        )
