@@ -24,6 +24,7 @@ def table_meta(name: str) -> type:
         "host": os.environ.get("DYNAMODB_ENDPOINT") or None,
         "billing_mode": "PAY_PER_REQUEST",
         "max_retry_attempts": 3,
+        "max_pool_connections": 25,
     }
     return type("Meta", (), attrs)
 
@@ -104,7 +105,16 @@ def is_condition_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def cancellation_codes(exc: Exception) -> list[str | None]:
-    """Per-item codes of a cancelled transaction (None where that item was fine)."""
+def failed_conditions(txn: TransactWrite, exc: Exception) -> set[str]:
+    """Names of the tables whose condition failed in a cancelled transaction.
+
+    PynamoDB sends condition checks, deletes, puts, then updates, whatever order they were added
+    in; the cancellation reasons follow that order, so they are matched back here.
+    """
+    sent = txn._condition_check_items + txn._delete_items + txn._put_items + txn._update_items
     reasons = getattr(exc, "cancellation_reasons", None) or []
-    return [getattr(r, "code", None) if r is not None else None for r in reasons]
+    failed = set()
+    for item, reason in zip(sent, reasons):
+        if reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed":
+            failed.add(item["TableName"])
+    return failed

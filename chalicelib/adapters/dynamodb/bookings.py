@@ -23,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
 from ...domain.errors import ConflictError, NotFoundError
-from .base import cancellation_codes, register, table_meta, transaction
+from .base import failed_conditions, register, table_meta, transaction
 from .catalogue import EntryModel
 
 
@@ -93,7 +93,7 @@ class SettlementWriter(Protocol):
 
     def give_back(self, txn: TransactWrite, booking: Booking) -> None: ...
 
-    def refusal(self, booking: Booking) -> Exception:
+    def refusal(self, booking: Booking, failed_tables: set[str]) -> Exception:
         """The error to raise when this kind's condition failed (e.g. no uses left)."""
         ...
 
@@ -129,8 +129,9 @@ class BookingRepository:
         """
         entry_key = EntryModel(booking.business_id, booking.entry_id)
         writer = self.writers.get(booking.settlement.kind)
+        txn = transaction(BookingModel)
         try:
-            with transaction(BookingModel) as txn:
+            with txn:
                 txn.update(
                     entry_key,
                     actions=[EntryModel.booked.add(booking.seats)],
@@ -140,19 +141,20 @@ class BookingRepository:
                 if writer is not None:
                     writer.take(txn, booking)
         except TransactWriteError as exc:
-            codes = cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            failed = failed_conditions(txn, exc)
+            if EntryModel.Meta.table_name in failed:
                 raise EntryFullError("Not enough places left on this entry.")
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking already exists.", code="duplicate_booking")
-            if writer is not None and "ConditionalCheckFailed" in codes[2:]:
-                raise writer.refusal(booking)
+            if writer is not None and failed:
+                raise writer.refusal(booking, failed)
             raise TransactionContendedError("Another booking touched the same places; try again.")
 
     def cancel(self, booking: Booking, at: datetime, give_back_use: bool) -> None:
         writer = self.writers.get(booking.settlement.kind)
+        txn = transaction(BookingModel)
         try:
-            with transaction(BookingModel) as txn:
+            with txn:
                 txn.update(
                     BookingModel(booking.business_id, booking.booking_id),
                     actions=[
@@ -170,8 +172,7 @@ class BookingRepository:
                 if writer is not None and give_back_use:
                     writer.give_back(txn, booking)
         except TransactWriteError as exc:
-            codes = cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if BookingModel.Meta.table_name in failed_conditions(txn, exc):
                 raise ConflictError("This booking is already cancelled.", code="already_cancelled")
             raise TransactionContendedError("Another change touched this booking; try again.")
 

@@ -1,0 +1,42 @@
+"""50 bookers race for the last K places on DynamoDB Local: exactly K win, the count stays exact."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.adapters.dynamodb.catalogue import EntryModel
+from chalicelib.bootstrap import container
+from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.errors import ConflictError
+from chalicelib.domain.tenancy import Caller, Role
+from chalicelib.schemas.bookings import BookingIn
+from tests.conftest import make_business
+
+pytestmark = pytest.mark.xdist_group("dynamodb_local")
+
+
+def test_fifty_concurrent_bookings_for_three_places(ddb_local):
+    make_business("biz-race")
+    starts = datetime.now(timezone.utc) + timedelta(days=3)
+    entry = Entry("biz-race", "e1", "p1", "Last places", starts, starts + timedelta(hours=1), capacity=10, booked=7,
+                  tickets=(Ticket("t1", "Free", 0, "EUR"),))
+    container().catalogue.catalogue.save_entry(entry)
+    services = container().bookings
+
+    def attempt(i: int) -> str:
+        caller = Caller(subject=f"b{i}", role=Role.BOOKER, email=f"b{i}@x.org")
+        try:
+            services.book(caller, "biz-race", BookingIn(entry_id="e1", ticket_id="t1"))
+            return "ok"
+        except ConflictError as exc:
+            return exc.details.get("reason") or exc.code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(attempt, range(50)))
+
+    assert outcomes.count("ok") == 3, outcomes
+    assert set(outcomes) - {"ok"} <= {"no_places_left", "busy"}
+    assert EntryModel.get("biz-race", "e1").booked == 10
+    assert len(container().bookings.bookings.for_entry("biz-race", "e1")) == 3
