@@ -114,7 +114,7 @@ def failed_conditions(txn: TransactWrite, exc: Exception) -> set[str]:
     sent = txn._condition_check_items + txn._delete_items + txn._put_items + txn._update_items
     reasons = getattr(exc, "cancellation_reasons", None) or []
     failed = set()
-    for item, reason in zip(sent, reasons):
+    for item, reason in zip(sent, reasons, strict=False):
         if reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed":
             failed.add(item["TableName"])
     return failed
