@@ -2,6 +2,8 @@
 
 Nothing else lives here; every handler is in ``chalicelib``.
 """
+import os
+
 from chalice import Chalice
 
 from chalicelib.api import bookings, business, catalogue, customers
@@ -14,3 +16,12 @@ app.register_blueprint(auth_blueprint)
 app.register_blueprint(docs_blueprint)
 for module in (business, catalogue, customers, bookings):
     app.register_blueprint(module.api.blueprint)
+
+
+@app.on_sqs_message(queue=os.environ.get("EVENTS_QUEUE_NAME", "memberships-dev-events"), batch_size=10, name="process_events")
+def process_events(event):  # type: ignore[no-untyped-def]
+    """Stripe events and internal fan-out messages; partial batch failures go back to the queue."""
+    from chalicelib.bootstrap import container
+    from chalicelib.workers.events import handle_batch
+
+    return handle_batch(event, event.context, container().queue_handlers)

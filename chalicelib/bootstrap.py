@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Callable
 
 from .adapters.dynamodb.bookings import BookingRepository
 from .adapters.dynamodb.catalogue import CatalogueRepository
@@ -27,6 +28,8 @@ class Container:
     catalogue: CatalogueService
     customers: CustomerService
     bookings: BookingService
+    # Events-queue message kind -> handler (see workers/events.py). Features add theirs here.
+    queue_handlers: dict[str, Callable[[dict[str, Any]], None]]
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +45,7 @@ def container() -> Container:
         catalogue=CatalogueService(businesses, catalogue_repo),
         customers=CustomerService(customer_repo),
         bookings=BookingService(businesses, catalogue_repo, booking_repo, methods),
+        queue_handlers={},
     )
 
 
