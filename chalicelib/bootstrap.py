@@ -5,7 +5,7 @@ injected, so tests can swap any piece (``override``) and no module holds a hidde
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -19,6 +19,7 @@ from .services.bookings import BookingService, FreeTickets
 from .services.business import BusinessService
 from .services.catalogue import CatalogueService
 from .services.customers import CustomerService
+from .services.payments import CheckoutHandler, PaymentPort
 
 
 @dataclass
@@ -30,6 +31,9 @@ class Container:
     bookings: BookingService
     # Events-queue message kind -> handler (see workers/events.py). Features add theirs here.
     queue_handlers: dict[str, Callable[[dict[str, Any]], None]]
+    # Paid checkouts: purpose ("membership", "pass", "tickets") -> what completing one means.
+    checkout_handlers: dict[str, CheckoutHandler] = field(default_factory=dict)
+    payments: PaymentPort | None = None  # Stripe in production, the local provider locally
 
 
 @lru_cache(maxsize=1)
