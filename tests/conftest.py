@@ -23,6 +23,7 @@ os.environ.pop("DYNAMODB_ENDPOINT", None)
 
 import json  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from typing import Any
 
 import pytest  # noqa: E402
@@ -84,3 +85,19 @@ def api(aws: None) -> Iterator[Api]:
 
     with Client(app, stage_name="test", project_dir=os.path.dirname(os.path.dirname(__file__))) as client:
         yield Api(client)
+
+
+@contextmanager
+def module_api() -> Iterator[Api]:
+    """Moto, tables and a test client for a whole module (for read-mostly suites like isolation)."""
+    from chalice.test import Client
+
+    from app import app
+
+    with mock_aws():
+        base.point_at(None)
+        base.create_missing_tables(wait=False)
+        bootstrap.reset()
+        with Client(app, stage_name="test", project_dir=os.path.dirname(os.path.dirname(__file__))) as client:
+            yield Api(client)
+        bootstrap.reset()

@@ -1,0 +1,114 @@
+"""Every route, called by the wrong people: no token, a bad token, the other role, another business,
+another booker. None of them may get data (2xx) or a 500.
+
+Data-driven over the route registry (``api.framework.OPERATIONS``): a route added anywhere is covered
+here automatically. ``owned_ids`` builds real resources of business A and its booker; every path
+parameter a route uses must have a value there, so a new kind of resource must add one (the test
+fails and says which parameter is missing).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import app  # noqa: F401  (importing the app registers every route)
+from chalicelib.api.framework import BOOKER, OPERATIONS, PUBLIC, STAFF
+from tests.conftest import booker_token, make_business, mint, module_api, staff_token
+
+A, B = "biz-a", "biz-b"
+BOOKER_A, BOOKER_B = "alice@example.com", "bob@example.com"
+
+
+@pytest.fixture(scope="module")
+def api():
+    """One moto world for the whole module: these calls must not change A's data anyway."""
+    with module_api() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def owned_ids(api) -> dict[str, str]:
+    """Resources that belong to business A and to booker A."""
+    make_business(A)
+    make_business(B)
+    staff = staff_token(A)
+    ids: dict[str, str] = {"business_id": A}
+    page = api.call("POST", "/v1/manage/pages", staff, {"title": "Page"}).json
+    ids["page_id"] = page["page_id"]
+    entry = api.call("POST", "/v1/manage/entries", staff, {
+        "page_id": page["page_id"], "title": "Class", "starts_at": "2031-01-05T10:00:00",
+        "ends_at": "2031-01-05T11:00:00", "capacity": 5, "tickets": [{"title": "Free"}]}).json
+    ids["entry_id"], ids["ticket_id"] = entry["entry_id"], entry["tickets"][0]["ticket_id"]
+    series = api.call("POST", "/v1/manage/series", staff, {
+        "page_id": page["page_id"], "title": "Weekly", "first_starts_at": "2031-01-06T10:00:00",
+        "duration_minutes": 60, "until": "2031-01-20", "capacity": 5}).json
+    ids["series_id"] = series["series_id"]
+    booking = api.call("POST", f"/v1/businesses/{A}/me/bookings", booker_token(BOOKER_A),
+                       {"entry_id": ids["entry_id"], "ticket_id": ids["ticket_id"]}).json
+    ids["booking_id"] = booking["booking_id"]
+    ids["email"] = BOOKER_A
+    for extend in EXTRA_IDS:
+        ids.update(extend(api, staff, ids))
+    return ids
+
+
+# Features add a function (api, staff_token_of_A, ids) -> {param: value} for their own resources.
+EXTRA_IDS: list = []
+
+
+def path_for(path: str, ids: dict[str, str]) -> str:
+    missing = [p for p in re.findall(r"{(\w+)}", path) if p not in ids]
+    assert not missing, f"owned_ids has no value for {missing} (route {path}): add one to EXTRA_IDS"
+    return re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path)
+
+
+def routes(role: str):
+    return [pytest.param(op, id=f"{op.method} {op.path}") for op in OPERATIONS if op.role == role]
+
+
+def body_for(op) -> dict | None:
+    return {} if op.method in ("POST", "PUT", "PATCH") else None
+
+
+@pytest.mark.parametrize("op", routes(STAFF) + routes(BOOKER))
+def test_no_or_bad_token_is_401(api, owned_ids, op):
+    path = path_for(op.path, owned_ids)
+    assert api.call(op.method, path, None, body_for(op)).status_code == 401
+    for bad in ("not-a-jwt", mint(sub="x", role="staff", business_id=A, aud="someone-else"),
+                mint(sub="x", role="staff", business_id=A, exp=1)):
+        resp = api.call(op.method, path, bad, body_for(op))
+        assert resp.status_code == 401, (bad, resp.body)
+
+
+@pytest.mark.parametrize("op", routes(STAFF))
+def test_staff_routes_refuse_bookers_and_other_businesses(api, owned_ids, op):
+    path = path_for(op.path, owned_ids)
+    as_booker = api.call(op.method, path, booker_token(BOOKER_A), body_for(op))
+    assert as_booker.status_code == 403, as_booker.body
+    other = api.call(op.method, path, staff_token(B), body_for(op))
+    if "{" not in op.path:
+        # Routes without ids act on the caller's own business: B's answer must hold none of A's ids.
+        assert other.status_code < 500, other.body
+        assert not any(v in other.body.decode() for k, v in owned_ids.items() if k.endswith("_id") and k != "business_id")
+    else:
+        assert other.status_code in (400, 403, 404), (other.status_code, other.body)
+
+
+@pytest.mark.parametrize("op", routes(BOOKER))
+def test_booker_routes_refuse_staff_and_other_bookers(api, owned_ids, op):
+    path = path_for(op.path, owned_ids)
+    as_staff = api.call(op.method, path, staff_token(A), body_for(op))
+    assert as_staff.status_code == 403, as_staff.body
+    other = api.call(op.method, path, booker_token(BOOKER_B), body_for(op))
+    assert other.status_code < 500, other.body
+    if other.status_code < 300 and other.body:
+        text = other.body.decode()
+        assert BOOKER_A not in text and owned_ids["booking_id"] not in text
+
+
+@pytest.mark.parametrize("op", routes(PUBLIC))
+def test_public_routes_never_fail_on_unknown_ids(api, owned_ids, op):
+    ids = {k: "nope" for k in owned_ids}
+    resp = api.call(op.method, path_for(op.path, ids), None, body_for(op))
+    assert resp.status_code < 500, resp.body
