@@ -1,6 +1,7 @@
 """Customer records: staff search and edit them; a booker's first call links their verified email."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from ..adapters.dynamodb.customers import CustomerRepository
@@ -11,12 +12,16 @@ from ..domain.tenancy import Caller
 from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
 from .ports import Clock, new_id, utc_now
 
+LINK_TTL_SECONDS = 60.0
+
 
 class CustomerService:
     def __init__(self, customers: CustomerRepository, clock: Clock = utc_now) -> None:
         self.customers = customers
         self.clock = clock
-        self._linked: set[tuple[str, str]] = set()  # per container: skip the write after the first call
+        # Per container: (business, email) -> monotonic expiry. Skips the read for a minute, so a disabled
+        # customer loses access within LINK_TTL_SECONDS on every warm container.
+        self._linked: dict[tuple[str, str], float] = {}
 
     def link_booker(self, business_id: str, caller: Caller, name: str = "") -> Customer | None:
         """Make sure the booker has a customer record here; refuse a disabled one (C5).
@@ -26,7 +31,7 @@ class CustomerService:
         """
         email = caller.booker_email()
         key = (business_id, email)
-        if key in self._linked:
+        if self._linked.get(key, 0.0) > time.monotonic():
             return None
         existing = self.customers.find(business_id, email)
         now = self.clock()
@@ -39,7 +44,7 @@ class CustomerService:
                 raise ForbiddenError("Your access to this business has been disabled.", code="customer_disabled")
             if existing.signed_in_at is None:
                 self.customers.mark_signed_in(business_id, email, now)
-        self._linked.add(key)
+        self._linked[key] = time.monotonic() + LINK_TTL_SECONDS
         return existing
 
     def forget_links(self) -> None:
@@ -64,7 +69,7 @@ class CustomerService:
         before = self.customers.get(business_id, self._email(email))
         after = replace(before, **patch.model_dump(exclude_none=True))
         self.customers.save(before, after)
-        self._linked.discard((business_id, before.email))
+        self._linked.pop((business_id, before.email), None)
         return after
 
     def add_participant(self, caller: Caller, email: str, body: ParticipantIn) -> Customer:
