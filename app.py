@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice
 
-from chalicelib.api import bookings, business, catalogue, customers
+from chalicelib.api import bookings, business, catalogue, customers, groups, memberships, passes, webhooks
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.docs import docs_blueprint
 
@@ -14,7 +14,7 @@ app = Chalice(app_name="memberships")
 
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(docs_blueprint)
-for module in (business, catalogue, customers, bookings):
+for module in (business, catalogue, customers, bookings, groups, passes, memberships, webhooks):
     app.register_blueprint(module.api.blueprint)
 
 
@@ -25,3 +25,21 @@ def process_events(event):  # type: ignore[no-untyped-def]
     from chalicelib.workers.events import handle_batch
 
     return handle_batch(event, event.context, container().queue_handlers)
+
+
+@app.schedule("rate(1 hour)", name="membership_period_ends")
+def membership_period_ends(event):  # type: ignore[no-untyped-def]
+    """Safety net: members cancelled at period end whose period is over leave even if no webhook came."""
+    from chalicelib.bootstrap import container
+    from chalicelib.workers.memberships import enqueue_period_ends
+
+    return enqueue_period_ends(container())
+
+
+@app.schedule("rate(1 hour)", name="reset_usage_periods")
+def reset_usage_periods(event):  # type: ignore[no-untyped-def]
+    """Move members' stored usage periods forward (bookings never wait for it: they compute periods)."""
+    from chalicelib.bootstrap import container
+
+    report = container().usage_periods.run()  # type: ignore[union-attr]
+    return {"due": report.due, "rolled": report.rolled, "left": report.left, "contended": report.contended}

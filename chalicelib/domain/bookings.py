@@ -61,8 +61,12 @@ class Booking:
         return 1 + len(self.participants)
 
 
-def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], now: datetime) -> None:
-    """Rules that hold for every booking, before any payment method is asked."""
+def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], now: datetime, places: bool = True) -> None:
+    """Rules that hold for every booking, before any payment method is asked.
+
+    ``places=False`` leaves the place check to the caller, which runs it after the payment method's
+    own rules (O6 orders the refusals: membership, offer, scope, attendees, uses, then places).
+    """
     if any(not p.strip() for p in participants):
         raise InvalidInputError("Participant names must not be blank.", field="participants")
     if 1 + len(participants) > MAX_SEATS_PER_BOOKING:
@@ -73,7 +77,7 @@ def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], n
         raise RuleRefusedError("entry_not_published", "This entry is not open for booking.")
     if entry.starts_at <= now:
         raise RuleRefusedError("entry_started", "This entry has already started.")
-    if entry.places_left < 1 + len(participants):
+    if places and entry.places_left < 1 + len(participants):
         raise_full(entry.places_left)
 
 

@@ -13,7 +13,7 @@ from typing import Protocol
 from ..adapters.dynamodb.bookings import BookingRepository, EntryFullError, TransactionContendedError
 from ..adapters.dynamodb.catalogue import CatalogueRepository
 from ..adapters.dynamodb.tenancy import BusinessRepository
-from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request
+from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request, raise_full
 from ..domain.catalogue import Entry, Ticket
 from ..domain.errors import NotFoundError, RuleRefusedError
 from ..domain.tenancy import Business, Caller
@@ -63,9 +63,11 @@ class BookingService:
             entry = self.catalogue.get_entry(business_id, body.entry_id)
             ticket = entry.ticket(body.ticket_id)
             now = self.clock()
-            check_request(entry, ticket, participants, now)
+            check_request(entry, ticket, participants, now, places=False)
             method = self._method(ticket, body.pay_with)
             settlement = method.settle(business, entry, ticket, email, 1 + len(participants))
+            if entry.places_left < 1 + len(participants):
+                raise_full(entry.places_left)
             booking = Booking(
                 business_id=business_id,
                 booking_id=booking_id,

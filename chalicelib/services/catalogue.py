@@ -1,6 +1,7 @@
 """Staff manage schedule pages, entries, tickets and series; bookers read what is published."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -16,16 +17,23 @@ from ..domain.catalogue import (
     weekly_occurrences,
     with_ticket,
 )
-from ..domain.errors import NotFoundError
+from ..domain.errors import InvalidInputError, NotFoundError
 from ..domain.tenancy import Caller
 from ..schemas.catalogue import EntryIn, EntryPatch, PageIn, PagePatch, SeriesIn, TicketIn
 from .ports import new_id
 
 
 class CatalogueService:
-    def __init__(self, businesses: BusinessRepository, catalogue: CatalogueRepository) -> None:
+    def __init__(
+        self,
+        businesses: BusinessRepository,
+        catalogue: CatalogueRepository,
+        group_exists: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.businesses = businesses
         self.catalogue = catalogue
+        # (business_id, group_id) -> bool: exclusive tickets must name a group of the same business.
+        self.group_exists = group_exists
 
     # pages
     def create_page(self, caller: Caller, body: PageIn) -> SchedulePage:
@@ -67,7 +75,7 @@ class CatalogueService:
             ends_at=ends,
             capacity=body.capacity,
             published=body.published,
-            tickets=tuple(self._ticket(t) for t in body.tickets),
+            tickets=tuple(self._ticket(t) for t in self._known_groups(business.business_id, body.tickets)),
         )
         self.catalogue.save_entry(entry)
         return entry
@@ -76,7 +84,7 @@ class CatalogueService:
         business = self.businesses.get(caller.staff_business())
         self.catalogue.get_page(business.business_id, body.page_id)
         series_id = new_id()
-        tickets = tuple(self._ticket(t) for t in body.tickets)
+        tickets = tuple(self._ticket(t) for t in self._known_groups(business.business_id, body.tickets))
         starts = weekly_occurrences(body.first_starts_at, body.until, business.tz)
         entries = [
             Entry(
@@ -123,14 +131,14 @@ class CatalogueService:
 
     def add_ticket(self, caller: Caller, entry_id: str, body: TicketIn) -> Entry:
         entry = self.catalogue.get_entry(caller.staff_business(), entry_id)
-        updated = with_ticket(entry, self._ticket(body))
+        updated = with_ticket(entry, self._ticket(self._known_groups(entry.business_id, [body], listed=False)[0]))
         self.catalogue.update_entry(entry, updated)
         return updated
 
     def update_ticket(self, caller: Caller, entry_id: str, ticket_id: str, body: TicketIn) -> Entry:
         entry = self.catalogue.get_entry(caller.staff_business(), entry_id)
         entry.ticket(ticket_id)
-        updated = with_ticket(entry, self._ticket(body, ticket_id))
+        updated = with_ticket(entry, self._ticket(self._known_groups(entry.business_id, [body], listed=False)[0], ticket_id))
         self.catalogue.update_entry(entry, updated)
         return updated
 
@@ -153,6 +161,15 @@ class CatalogueService:
             raise NotFoundError(f"Schedule page '{page_id}' does not exist.")
         entries = self.catalogue.entries_on_page(business_id, page_id)
         return [e for e in entries if e.published or not published_only]
+
+    def _known_groups(self, business_id: str, tickets: list[TicketIn], listed: bool = True) -> list[TicketIn]:
+        for i, t in enumerate(tickets):
+            if t.exclusive_group_id and self.group_exists and not self.group_exists(business_id, t.exclusive_group_id):
+                raise InvalidInputError(
+                    f"exclusive_group_id '{t.exclusive_group_id}' is not a customer group of this business.",
+                    field=f"tickets.{i}.exclusive_group_id" if listed else "exclusive_group_id",
+                )
+        return tickets
 
     @staticmethod
     def _ticket(body: TicketIn, ticket_id: str | None = None) -> Ticket:

@@ -32,6 +32,8 @@ class CheckoutRequest:
     metadata: dict[str, str] = field(default_factory=dict)
     success_url: str = ""
     cancel_url: str = ""
+    # Places held for the checkout are released when it expires: keep it short (Stripe: 30 min to 24 h).
+    expires_in_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,81 @@ class CompletedCheckout:
     invoice_id: str | None = None
 
 
+@dataclass(frozen=True)
+class RecurringPrice:
+    """A price option as the provider knows it; ``interval`` None means a one-off payment."""
+
+    amount_minor: int
+    currency: str
+    interval: Literal["day", "week", "month", "year"] | None = None
+    interval_count: int = 1
+
+
+@dataclass(frozen=True)
+class SubscriptionSnapshot:
+    """The provider's current view of a subscription: the source of truth the consumer applies."""
+
+    subscription_id: str
+    status: str  # Stripe's: incomplete, incomplete_expired, trialing, active, past_due, canceled, unpaid, paused
+    customer_id: str | None
+    cancel_at_period_end: bool
+    current_period_start: int | None
+    current_period_end: int | None
+    price_id: str | None
+    metadata: dict[str, str]
+    start_date: int | None = None
+    billing_cycle_anchor: int | None = None
+    canceled_at: int | None = None
+    cancel_at: int | None = None
+    ended_at: int | None = None
+    latest_invoice_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceSnapshot:
+    invoice_id: str
+    status: str | None  # draft, open, paid, uncollectible, void
+    subscription_id: str | None
+    amount_paid: int
+    amount_due: int
+    currency: str
+    billing_reason: str | None
+    attempt_count: int
+    hosted_invoice_url: str | None
+    invoice_pdf: str | None
+    customer_email: str | None = None
+
+
 class PaymentPort(Protocol):
+    """Every call that creates or changes something takes (or derives) a deterministic idempotency key."""
+
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str: ...
+
+    def update_product(self, product_id: str, name: str, description: str, active: bool) -> None: ...
+
+    def create_price(self, business_id: str, option_id: str, product_id: str, title: str, price: RecurringPrice) -> str: ...
+
+    def update_price_title(self, price_id: str, title: str) -> None: ...
+
+    def retrieve_subscription(self, subscription_id: str) -> SubscriptionSnapshot: ...
+
+    def retrieve_invoice(self, invoice_id: str) -> InvoiceSnapshot: ...
+
+    def invoice_pdf(self, invoice: InvoiceSnapshot) -> bytes | None:
+        """The invoice as a PDF, or None when it cannot be fetched (the email then links to it)."""
+        ...
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool, key: str) -> SubscriptionSnapshot: ...
+
+    def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot: ...
+
+    def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot: ...
+
+    def portal_url(self, customer_id: str, return_url: str) -> str: ...
+
+    def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str: ...
 
 
 CheckoutHandler = Callable[[CompletedCheckout], None]

@@ -112,3 +112,48 @@ def test_public_routes_never_fail_on_unknown_ids(api, owned_ids, op):
     ids = {k: "nope" for k in owned_ids}
     resp = api.call(op.method, path_for(op.path, ids), None, body_for(op))
     assert resp.status_code < 500, resp.body
+
+
+def _pass_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """Passes: a product of business A and a pass of booker A (issued by A's staff)."""
+    product = api.call("POST", "/v1/manage/pass-products", staff, {
+        "title": "5 classes", "price_minor": 5000, "uses": 5, "eligible": {"ticket_ids": [ids["ticket_id"]]},
+        "expiry": {"kind": "days_from_first_use", "days": 30}}).json
+    issued = api.call("POST", f"/v1/manage/customers/{BOOKER_A}/passes", staff, {"product_id": product["product_id"]}).json
+    return {"product_id": product["product_id"], "pass_id": issued["pass_id"]}
+
+
+EXTRA_IDS.append(_pass_ids)
+
+
+def _group_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """Customer groups: a group of business A with an offer, and booker A as its member."""
+    group = api.call("POST", "/v1/manage/groups", staff, {"name": "Members"}).json
+    api.call("POST", f"/v1/manage/groups/{group['group_id']}/members", staff, {"emails": [BOOKER_A]})
+    offer = api.call("POST", f"/v1/manage/groups/{group['group_id']}/offers", staff, {
+        "scope": {"page_id": ids["page_id"]}, "usage": {"mode": "per_period", "uses": 2, "period": "week"}}).json
+    return {"group_id": group["group_id"], "offer_id": offer["offer_id"]}
+
+
+EXTRA_IDS.append(_group_ids)
+
+
+def _membership_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """Memberships: a membership of business A, bought by booker A through the local payment provider."""
+    from tests.stripe_support import deliver_new_events, local_stripe, setup_queue_and_mail
+
+    queue_url, provider = setup_queue_and_mail(), local_stripe()
+    seen = len(provider.events)
+    m = api.call("POST", "/v1/manage/memberships", staff, {
+        "title": "Gold", "published": True,
+        "price_options": [{"title": "Monthly", "amount_minor": 3000, "interval": "month"}]}).json
+    option_id = m["price_options"][0]["option_id"]
+    checkout = api.call("POST", f"/v1/businesses/{A}/me/membership-checkouts", booker_token(BOOKER_A),
+                        {"membership_id": m["membership_id"], "option_id": option_id}).json
+    provider.pay_checkout(checkout["session_id"])
+    deliver_new_events(api, provider, queue_url, seen)
+    [mine] = api.call("GET", f"/v1/businesses/{A}/me/memberships", booker_token(BOOKER_A)).json
+    return {"membership_id": m["membership_id"], "option_id": option_id, "subscription_id": mine["subscription_id"]}
+
+
+EXTRA_IDS.append(_membership_ids)

@@ -1,0 +1,85 @@
+"""Cold start: how long ``import app`` takes against the floor every Lambda of this stack pays.
+
+    python -m bench.cold_start [--rounds 15] [--top 12]      (or: make bench)
+
+The floor is ``chalice + pynamodb.models + pydantic (BaseModel)``: nothing the app does can go
+below it. Each sample is a fresh interpreter timing only its imports; the two kinds alternate
+(and alternate who goes first) so disk cache and machine load hit both alike. Target: ratio <= 1.2.
+``--top`` lists the modules ``app`` adds beyond the floor, by cumulative import time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR = "import chalice, pynamodb.models, pydantic; from pydantic import BaseModel"
+APP = "import app"
+TARGET = 1.2
+TIMED = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"}
+
+
+def import_seconds(stmt: str) -> float:
+    out = subprocess.run([sys.executable, "-c", TIMED.format(stmt=stmt)], cwd=ROOT, env=environment(),
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def measure(rounds: int) -> tuple[list[float], list[float]]:
+    import_seconds(FLOOR), import_seconds(APP)  # warm-up: bytecode compiled, files in the page cache
+    floor, app = [], []
+    for i in range(rounds):
+        order = [(FLOOR, floor), (APP, app)] if i % 2 == 0 else [(APP, app), (FLOOR, floor)]
+        for stmt, samples in order:
+            samples.append(import_seconds(stmt))
+    return floor, app
+
+
+def importtime(stmt: str) -> list[tuple[int, float, str]]:
+    """``-X importtime`` lines as (depth, cumulative ms, module)."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", stmt], cwd=ROOT, env=environment(),
+                         capture_output=True, text=True, check=True)
+    rows = []
+    for line in out.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            _, cumulative, name = line.split("|")
+            if cumulative.strip().isdigit():
+                rows.append(((len(name) - len(name.lstrip()) - 1) // 2, int(cumulative) / 1000, name.strip()))
+    return rows
+
+
+def added_imports(top: int) -> list[tuple[int, float, str]]:
+    """Modules that ``app`` imports beyond the floor, heaviest (cumulative) first."""
+    floor = {name for _, _, name in importtime(FLOOR)}
+    added = [row for row in importtime(f"{FLOOR}; {APP}") if row[2] not in floor and row[2] != "app"]
+    return sorted(added, key=lambda row: row[1], reverse=True)[:top]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--top", type=int, default=12)
+    args = parser.parse_args()
+    floor, app = measure(args.rounds)
+    f, a = statistics.median(floor), statistics.median(app)
+    ratio = a / f
+    print(f"Cold start, {args.rounds} interleaved rounds, median import time")
+    print(f"  floor {f * 1000:7.1f} ms  ({FLOOR})")
+    print(f"  app   {a * 1000:7.1f} ms  ({APP})")
+    print(f"  ratio app / floor: {ratio:.2f}  (target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT met'})")
+    if args.top:
+        print(f"What app adds beyond the floor (cumulative ms, top {args.top}):")
+        for depth, ms, name in added_imports(args.top):
+            print(f"  {ms:7.1f}  {'  ' * depth}{name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,379 @@
+"""Memberships, member records (one per subscription), basket checkouts and the processed-events ledger.
+
+Member records are written with a condition on ``synced_ms`` (when the stored provider snapshot was
+read): a snapshot read earlier than the stored one is never applied, so concurrent or reordered
+events cannot move a member back in time.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ...domain.errors import NotFoundError
+from ...domain.memberships import HistoryItem, MemberRecord, Membership, PendingEmail, PriceOption
+from .base import is_condition_failure, register, table_meta
+
+PROCESSED_EVENT_DAYS = 35  # well past Stripe's 3-day retry window
+
+
+class OptionMap(MapAttribute):
+    option_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    interval = UnicodeAttribute(null=True)
+    interval_count = NumberAttribute(default=1)
+    provider_price_id = UnicodeAttribute(null=True)
+    active = BooleanAttribute(default=True)
+
+
+class MembershipsByProduct(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_product"
+        projection = KeysOnlyProjection()
+
+    provider_product_id = UnicodeAttribute(hash_key=True)
+
+
+@register
+class MembershipModel(Model):
+    Meta = table_meta("memberships")
+    business_id = UnicodeAttribute(hash_key=True)
+    membership_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    published = BooleanAttribute(default=False)
+    page_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    group_id = UnicodeAttribute()
+    provider_product_id = UnicodeAttribute(null=True)
+    options = ListAttribute(of=OptionMap, default=list)
+    by_product = MembershipsByProduct()
+
+
+class MembersByMembership(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_membership"
+        projection = AllProjection()
+
+    membership_key = UnicodeAttribute(hash_key=True)  # "<business_id>#<membership_id>"
+    subscription_id = UnicodeAttribute(range_key=True)
+
+
+class MembersByBooker(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_booker"
+        projection = AllProjection()
+
+    booker_key = UnicodeAttribute(hash_key=True)  # "<business_id>#<email>"
+    subscription_id = UnicodeAttribute(range_key=True)
+
+
+class MembersByPrice(GlobalSecondaryIndex):
+    """The price-change fan-out pages through this, one page per queue message."""
+
+    class Meta:
+        index_name = "by_price"
+        projection = KeysOnlyProjection()
+
+    price_id = UnicodeAttribute(hash_key=True)
+    subscription_id = UnicodeAttribute(range_key=True)
+
+
+class MembersByPeriodEnd(GlobalSecondaryIndex):
+    """Sparse: only members cancelled at period end who still have access (the safety-net schedule)."""
+
+    class Meta:
+        index_name = "by_period_end"
+        projection = KeysOnlyProjection()
+
+    ending_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD" of current_period_end (UTC)
+    current_period_end = UTCDateTimeAttribute(range_key=True)
+
+
+@register
+class MemberModel(Model):
+    Meta = table_meta("members")
+    business_id = UnicodeAttribute(hash_key=True)
+    subscription_id = UnicodeAttribute(range_key=True)
+    membership_id = UnicodeAttribute()
+    membership_key = UnicodeAttribute()
+    email = UnicodeAttribute()
+    booker_key = UnicodeAttribute()
+    status = UnicodeAttribute()
+    price_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    cancel_at_period_end = BooleanAttribute(default=False)
+    current_period_end = UTCDateTimeAttribute(null=True)
+    ending_day = UnicodeAttribute(null=True)
+    canceled_at = NumberAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    anchor = UTCDateTimeAttribute(null=True)
+    in_group = BooleanAttribute(default=False)
+    group_synced = BooleanAttribute(default=True)
+    synced_ms = NumberAttribute(default=0)
+    outbox = JSONAttribute(default=list)
+    history = JSONAttribute(default=list)
+    by_membership = MembersByMembership()
+    by_booker = MembersByBooker()
+    by_price = MembersByPrice()
+    by_period_end = MembersByPeriodEnd()
+
+
+@register
+class CheckoutModel(Model):
+    """A basket checkout: what was bought and which places are held until it completes or expires."""
+
+    Meta = table_meta("membership-checkouts")
+    business_id = UnicodeAttribute(hash_key=True)
+    checkout_id = UnicodeAttribute(range_key=True)
+    membership_id = UnicodeAttribute()
+    option_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    booking_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    session_id = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(default="open")  # open, completed, expired
+    created_at = UTCDateTimeAttribute()
+
+
+@register
+class ProcessedEventModel(Model):
+    Meta = table_meta("processed-events")
+    event_id = UnicodeAttribute(hash_key=True)
+    event_type = UnicodeAttribute()
+    processed_at = UTCDateTimeAttribute()
+    expires = TTLAttribute()
+
+
+class StaleSnapshotError(Exception):
+    """The stored record was written from a newer (or concurrent) snapshot: re-read and decide again."""
+
+
+def membership_from(m: MembershipModel) -> Membership:
+    return Membership(
+        business_id=m.business_id,
+        membership_id=m.membership_id,
+        title=m.title,
+        description=m.description or "",
+        published=m.published,
+        page_ids=tuple(m.page_ids or ()),
+        group_id=m.group_id,
+        provider_product_id=m.provider_product_id,
+        options=tuple(
+            PriceOption(
+                option_id=o.option_id,
+                title=o.title,
+                amount_minor=int(o.amount_minor),
+                currency=o.currency,
+                interval=o.interval,  # type: ignore[arg-type]
+                interval_count=int(o.interval_count or 1),
+                provider_price_id=o.provider_price_id,
+                active=o.active,
+            )
+            for o in (m.options or [])
+        ),
+    )
+
+
+class MembershipRepository:
+    def get(self, business_id: str, membership_id: str) -> Membership:
+        try:
+            return membership_from(MembershipModel.get(business_id, membership_id))
+        except MembershipModel.DoesNotExist:
+            raise NotFoundError(f"Membership '{membership_id}' does not exist.")
+
+    def list(self, business_id: str) -> list[Membership]:
+        return [membership_from(m) for m in MembershipModel.query(business_id)]
+
+    def by_product(self, product_id: str) -> Membership | None:
+        for key in MembershipModel.by_product.query(product_id, limit=1):
+            return self.get(key.business_id, key.membership_id)
+        return None
+
+    def save(self, m: Membership) -> None:
+        MembershipModel(
+            m.business_id,
+            m.membership_id,
+            title=m.title,
+            description=m.description,
+            published=m.published,
+            page_ids=list(m.page_ids),
+            group_id=m.group_id,
+            provider_product_id=m.provider_product_id,
+            options=[
+                OptionMap(
+                    option_id=o.option_id,
+                    title=o.title,
+                    amount_minor=o.amount_minor,
+                    currency=o.currency,
+                    interval=o.interval,
+                    interval_count=o.interval_count,
+                    provider_price_id=o.provider_price_id,
+                    active=o.active,
+                )
+                for o in m.options
+            ],
+        ).save()
+
+
+def record_from(m: MemberModel) -> MemberRecord:
+    return MemberRecord(
+        business_id=m.business_id,
+        subscription_id=m.subscription_id,
+        membership_id=m.membership_id,
+        email=m.email,
+        status=m.status,
+        price_id=m.price_id,
+        customer_id=m.customer_id,
+        cancel_at_period_end=m.cancel_at_period_end,
+        current_period_end=m.current_period_end,
+        canceled_at=int(m.canceled_at) if m.canceled_at is not None else None,
+        started_at=m.started_at,
+        anchor=m.anchor,
+        in_group=m.in_group,
+        group_synced=m.group_synced,
+        synced_ms=int(m.synced_ms or 0),
+        outbox=tuple(PendingEmail(e["template"], e["key"], e.get("context") or {}) for e in (m.outbox or [])),
+        history=tuple(HistoryItem(datetime.fromisoformat(h["at"]), h["what"]) for h in (m.history or [])),
+    )
+
+
+def _model(r: MemberRecord) -> MemberModel:
+    ending = r.current_period_end if (r.cancel_at_period_end and r.in_group and r.current_period_end) else None
+    return MemberModel(
+        r.business_id,
+        r.subscription_id,
+        membership_id=r.membership_id,
+        membership_key=f"{r.business_id}#{r.membership_id}",
+        email=r.email,
+        booker_key=f"{r.business_id}#{r.email}",
+        status=r.status,
+        price_id=r.price_id,
+        customer_id=r.customer_id,
+        cancel_at_period_end=r.cancel_at_period_end,
+        current_period_end=r.current_period_end,
+        ending_day=ending.date().isoformat() if ending else None,
+        canceled_at=r.canceled_at,
+        started_at=r.started_at,
+        anchor=r.anchor,
+        in_group=r.in_group,
+        group_synced=r.group_synced,
+        synced_ms=r.synced_ms,
+        outbox=[{"template": e.template, "key": e.key, "context": e.context} for e in r.outbox],
+        history=[{"at": h.at.isoformat(), "what": h.what} for h in r.history[-50:]],
+    )
+
+
+class MemberRepository:
+    def find(self, business_id: str, subscription_id: str) -> MemberRecord | None:
+        try:
+            return record_from(MemberModel.get(business_id, subscription_id, consistent_read=True))
+        except MemberModel.DoesNotExist:
+            return None
+
+    def get(self, business_id: str, subscription_id: str) -> MemberRecord:
+        found = self.find(business_id, subscription_id)
+        if found is None:
+            raise NotFoundError(f"Member subscription '{subscription_id}' does not exist.")
+        return found
+
+    def replace(self, old: MemberRecord | None, new: MemberRecord) -> None:
+        """Write ``new`` only if the stored record is still ``old`` (None: not there yet)."""
+        condition = (
+            MemberModel.subscription_id.does_not_exist() if old is None else MemberModel.synced_ms == old.synced_ms
+        )
+        try:
+            _model(new).save(condition=condition)
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise StaleSnapshotError(new.subscription_id)
+            raise
+
+    def mark_drained(self, record: MemberRecord, sent: int) -> MemberRecord:
+        """The group is in line and the first ``sent`` outbox emails went out (if nothing newer was written)."""
+        drained = replace(record, group_synced=True, outbox=record.outbox[sent:])
+        try:
+            MemberModel(record.business_id, record.subscription_id).update(
+                actions=[MemberModel.group_synced.set(True), MemberModel.outbox.set(_model(drained).outbox)],
+                condition=MemberModel.synced_ms == record.synced_ms,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise StaleSnapshotError(record.subscription_id)
+            raise
+        return drained
+
+    def for_membership(self, business_id: str, membership_id: str) -> list[MemberRecord]:
+        return [record_from(m) for m in MemberModel.by_membership.query(f"{business_id}#{membership_id}")]
+
+    def for_booker(self, business_id: str, email: str) -> list[MemberRecord]:
+        return [record_from(m) for m in MemberModel.by_booker.query(f"{business_id}#{email}")]
+
+    def page_by_price(self, price_id: str, cursor: dict[str, Any] | None, limit: int) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
+        """One page of (business_id, subscription_id) on a price, and the cursor of the next page."""
+        result = MemberModel.by_price.query(price_id, limit=limit, last_evaluated_key=cursor)
+        keys = [(m.business_id, m.subscription_id) for m in result]
+        return keys, result.last_evaluated_key
+
+    def ending_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
+        return [
+            (m.business_id, m.subscription_id)
+            for m in MemberModel.by_period_end.query(day, MemberModel.current_period_end <= before)
+        ]
+
+
+class CheckoutRepository:
+    def create(self, business_id: str, checkout_id: str, membership_id: str, option_id: str, email: str,
+               booking_ids: list[str], at: datetime) -> None:
+        CheckoutModel(business_id, checkout_id, membership_id=membership_id, option_id=option_id, email=email,
+                      booking_ids=booking_ids, created_at=at).save(condition=CheckoutModel.checkout_id.does_not_exist())
+
+    def set_session(self, business_id: str, checkout_id: str, session_id: str) -> None:
+        CheckoutModel(business_id, checkout_id).update(actions=[CheckoutModel.session_id.set(session_id)])
+
+    def find(self, business_id: str, checkout_id: str) -> CheckoutModel | None:
+        try:
+            return CheckoutModel.get(business_id, checkout_id, consistent_read=True)
+        except CheckoutModel.DoesNotExist:
+            return None
+
+    def close(self, business_id: str, checkout_id: str, state: str) -> bool:
+        """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""
+        try:
+            CheckoutModel(business_id, checkout_id).update(
+                actions=[CheckoutModel.state.set(state)], condition=CheckoutModel.state == "open"
+            )
+            return True
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+
+
+class ProcessedEvents:
+    """Event ids already applied, kept ``PROCESSED_EVENT_DAYS`` (TTL) — well past Stripe's retries."""
+
+    def seen(self, event_id: str) -> bool:
+        try:
+            ProcessedEventModel.get(event_id)
+            return True
+        except ProcessedEventModel.DoesNotExist:
+            return False
+
+    def mark(self, event_id: str, event_type: str, at: datetime) -> None:
+        ProcessedEventModel(event_id, event_type=event_type, processed_at=at,
+                            expires=at + timedelta(days=PROCESSED_EVENT_DAYS)).save()

@@ -1,0 +1,72 @@
+"""SES v2 sender (raw MIME, so invoices can be attached) and the Jinja2 renderer of email templates.
+
+boto3 and jinja2 are imported on first use: neither belongs to the API's cold start.
+"""
+from __future__ import annotations
+
+from email.message import EmailMessage as MimeMessage
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..services.emails import EmailMessage
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+
+SUBJECTS = {
+    "booking_confirmation": "Your booking at {{ business_name }} is confirmed",
+    "membership_confirmation": "Welcome to {{ membership_title }}",
+    "membership_renewed": "Your {{ membership_title }} membership has been renewed",
+    "payment_failed": "Payment for {{ membership_title }} failed",
+    "membership_cancelled": "Your {{ membership_title }} membership is cancelled",
+    "membership_restored": "Your {{ membership_title }} membership is restored",
+    "membership_ended": "Your {{ membership_title }} membership has ended",
+    "price_changed": "The price of {{ membership_title }} is changing",
+}
+
+
+class JinjaRenderer:
+    @cached_property
+    def env(self) -> Any:
+        import jinja2
+
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=jinja2.select_autoescape(["html"]),
+            undefined=jinja2.StrictUndefined,
+        )
+
+    def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        subject = self.env.from_string(SUBJECTS[template]).render(**context)
+        html = self.env.get_template(f"{template}.html").render(**context)
+        text = self.env.get_template(f"{template}.txt").render(**context)
+        return subject, html, text
+
+
+class SesEmailSender:
+    def __init__(self, sender_address: str, region: str) -> None:
+        self.sender_address = sender_address
+        self.region = region
+
+    @cached_property
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client("sesv2", region_name=self.region)
+
+    def send(self, message: EmailMessage) -> str:
+        mime = MimeMessage()
+        mime["From"] = self.sender_address
+        mime["To"] = message.to
+        mime["Subject"] = message.subject
+        mime.set_content(message.text)
+        mime.add_alternative(message.html, subtype="html")
+        for a in message.attachments:
+            maintype, _, subtype = a.content_type.partition("/")
+            mime.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        resp = self.client.send_email(
+            FromEmailAddress=self.sender_address,
+            Destination={"ToAddresses": [message.to]},
+            Content={"Raw": {"Data": mime.as_bytes()}},
+        )
+        return str(resp["MessageId"])

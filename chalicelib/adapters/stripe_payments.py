@@ -1,0 +1,248 @@
+"""The payment port on Stripe (``StripeClient``), typed with stripe-python's own params (mypy-checked).
+
+Every POST carries a deterministic idempotency key built from what it does, so a retried Lambda or
+a redelivered message never creates a second product, price, checkout, refund or cancellation.
+The local payment provider (``local/payment_provider.py``) speaks the same HTTP API, so this exact
+code also runs in the local stack (``STRIPE_API_BASE``).
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+import urllib.request
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..services.payments import (
+    CheckoutRequest,
+    CheckoutSession,
+    InvoiceSnapshot,
+    RecurringPrice,
+    SubscriptionSnapshot,
+)
+
+if TYPE_CHECKING:
+    from stripe import StripeClient
+    from stripe.params import PriceCreateParams, SubscriptionUpdateParams
+    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
+
+PDF_TIMEOUT_SECONDS = 5
+
+
+def idempotency_key(*parts: object) -> str:
+    """Same operation, same arguments → same key (Stripe keeps keys for at least 24 hours)."""
+    raw = "|".join(str(p) for p in parts)
+    return hashlib.sha256(raw.encode()).hexdigest()[:48]
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _ref(value: Any) -> str | None:
+    """A field holding an id, or the expanded object."""
+    if isinstance(value, dict):
+        return str(value["id"])
+    return str(value) if value is not None else None
+
+
+def plain(obj: Any) -> dict[str, Any]:
+    """A Stripe object as a plain dict (StripeObject refuses ``.get`` and iteration)."""
+    return obj if isinstance(obj, dict) else dict(obj.to_dict())
+
+
+def subscription_snapshot(obj: Any) -> SubscriptionSnapshot:
+    """From a Stripe subscription (object or dict). Periods live on the items (API 2025+)."""
+    sub = plain(obj)
+    items = (sub.get("items") or {}).get("data") or []
+    item = items[0] if items else None
+    return SubscriptionSnapshot(
+        subscription_id=sub["id"],
+        status=sub["status"],
+        customer_id=_ref(sub.get("customer")),
+        cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
+        current_period_start=_int(item.get("current_period_start")) if item else None,
+        current_period_end=_int(item.get("current_period_end")) if item else None,
+        price_id=_ref(item.get("price")) if item else None,
+        metadata={str(k): str(v) for k, v in (sub.get("metadata") or {}).items()},
+        start_date=_int(sub.get("start_date")),
+        billing_cycle_anchor=_int(sub.get("billing_cycle_anchor")),
+        canceled_at=_int(sub.get("canceled_at")),
+        cancel_at=_int(sub.get("cancel_at")),
+        ended_at=_int(sub.get("ended_at")),
+        latest_invoice_id=_ref(sub.get("latest_invoice")),
+    )
+
+
+def invoice_snapshot(obj: Any) -> InvoiceSnapshot:
+    inv = plain(obj)
+    details = (inv.get("parent") or {}).get("subscription_details") or {}
+    return InvoiceSnapshot(
+        invoice_id=inv["id"],
+        status=inv.get("status"),
+        subscription_id=_ref(details.get("subscription")),
+        amount_paid=int(inv.get("amount_paid") or 0),
+        amount_due=int(inv.get("amount_due") or 0),
+        currency=str(inv.get("currency") or ""),
+        billing_reason=inv.get("billing_reason"),
+        attempt_count=int(inv.get("attempt_count") or 0),
+        hosted_invoice_url=inv.get("hosted_invoice_url"),
+        invoice_pdf=inv.get("invoice_pdf"),
+        customer_email=inv.get("customer_email"),
+    )
+
+
+class StripePayments:
+    def __init__(self, api_key: str, api_base: str | None = None) -> None:
+        self.api_key = api_key
+        self.api_base = api_base
+
+    @cached_property
+    def client(self) -> StripeClient:
+        from stripe import StripeClient
+
+        if self.api_base:
+            return StripeClient(self.api_key, base_addresses={"api": self.api_base}, max_network_retries=2)
+        return StripeClient(self.api_key, max_network_retries=2)
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        lines: list[SessionCreateParamsLineItem] = []
+        for line in request.lines:
+            if line.provider_price_id:
+                lines.append({"price": line.provider_price_id, "quantity": line.quantity})
+            else:
+                lines.append({
+                    "quantity": line.quantity,
+                    "price_data": {
+                        "currency": line.currency.lower(),
+                        "unit_amount": line.amount_minor,
+                        "product_data": {"name": line.title},
+                    },
+                })
+        metadata = {**request.metadata, "business_id": request.business_id, "purpose": request.purpose,
+                    "reference": request.reference, "customer_email": request.customer_email}
+        params: SessionCreateParams = {
+            "mode": request.mode,
+            "line_items": lines,
+            "customer_email": request.customer_email,
+            "client_reference_id": request.reference,
+            "metadata": metadata,
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        if request.expires_in_seconds:
+            params["expires_at"] = int(time.time()) + request.expires_in_seconds
+        if request.mode == "subscription":
+            params["subscription_data"] = {"metadata": metadata}
+        else:
+            params["invoice_creation"] = {"enabled": True}
+            params["payment_intent_data"] = {"metadata": metadata}
+        session = self.client.v1.checkout.sessions.create(
+            params=params,
+            options={"idempotency_key": idempotency_key("checkout", request.business_id, request.purpose, request.reference)},
+        )
+        return CheckoutSession(session_id=session.id, url=session.url or "", expires_at=session.expires_at)
+
+    def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str:
+        product = self.client.v1.products.create(
+            params={"name": name, "description": description or name,
+                    "metadata": {"business_id": business_id, "membership_id": membership_id}},
+            options={"idempotency_key": idempotency_key("product", business_id, membership_id)},
+        )
+        return product.id
+
+    def update_product(self, product_id: str, name: str, description: str, active: bool) -> None:
+        self.client.v1.products.update(
+            product_id,
+            params={"name": name, "description": description or name, "active": active},
+            options={"idempotency_key": idempotency_key("product-update", product_id, name, description, active)},
+        )
+
+    def create_price(self, business_id: str, option_id: str, product_id: str, title: str, price: RecurringPrice) -> str:
+        params: PriceCreateParams = {
+            "product": product_id,
+            "currency": price.currency.lower(),
+            "unit_amount": price.amount_minor,
+            "nickname": title,
+            "metadata": {"business_id": business_id, "option_id": option_id},
+        }
+        if price.interval:
+            params["recurring"] = {"interval": price.interval, "interval_count": price.interval_count}
+        created = self.client.v1.prices.create(
+            params=params, options={"idempotency_key": idempotency_key("price", business_id, option_id)}
+        )
+        return created.id
+
+    def update_price_title(self, price_id: str, title: str) -> None:
+        self.client.v1.prices.update(
+            price_id, params={"nickname": title},
+            options={"idempotency_key": idempotency_key("price-title", price_id, title)},
+        )
+
+    def retrieve_subscription(self, subscription_id: str) -> SubscriptionSnapshot:
+        return subscription_snapshot(self.client.v1.subscriptions.retrieve(subscription_id))
+
+    def retrieve_invoice(self, invoice_id: str) -> InvoiceSnapshot:
+        return invoice_snapshot(self.client.v1.invoices.retrieve(invoice_id))
+
+    def invoice_pdf(self, invoice: InvoiceSnapshot) -> bytes | None:
+        if not invoice.invoice_pdf:
+            return None
+        try:
+            with urllib.request.urlopen(invoice.invoice_pdf, timeout=PDF_TIMEOUT_SECONDS) as resp:  # noqa: S310
+                data: bytes = resp.read()
+        except OSError:
+            return None
+        return data if data.startswith(b"%PDF") else None
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool, key: str) -> SubscriptionSnapshot:
+        params: SubscriptionUpdateParams = {"cancel_at_period_end": cancel}
+        sub = self.client.v1.subscriptions.update(
+            subscription_id, params=params,
+            options={"idempotency_key": idempotency_key("cancel-at-period-end", subscription_id, cancel, key)},
+        )
+        return subscription_snapshot(sub)
+
+    def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot:
+        before = self.client.v1.subscriptions.retrieve(subscription_id)
+        if refund and before.latest_invoice:
+            invoice_id = before.latest_invoice if isinstance(before.latest_invoice, str) else before.latest_invoice.id
+            payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"})
+            for payment in payments.data:
+                intent = payment.payment.payment_intent
+                if intent is None:
+                    continue
+                intent_id = intent if isinstance(intent, str) else intent.id
+                self.client.v1.refunds.create(
+                    params={"payment_intent": intent_id, "metadata": {"subscription_id": subscription_id}},
+                    options={"idempotency_key": idempotency_key("refund", subscription_id, intent_id, key)},
+                )
+        if before.status == "canceled":
+            return subscription_snapshot(before)
+        sub = self.client.v1.subscriptions.cancel(
+            subscription_id, params={"prorate": False},
+            options={"idempotency_key": idempotency_key("cancel-now", subscription_id, key)},
+        )
+        return subscription_snapshot(sub)
+
+    def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
+        params: SubscriptionUpdateParams = {"billing_cycle_anchor": {"type": "now"}, "proration_behavior": "create_prorations"}
+        sub = self.client.v1.subscriptions.update(
+            subscription_id, params=params,
+            options={"idempotency_key": idempotency_key("reset-billing-cycle", subscription_id, key)},
+        )
+        return subscription_snapshot(sub)
+
+    def portal_url(self, customer_id: str, return_url: str) -> str:
+        session = self.client.v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": return_url},
+            # A portal session lives minutes: one per customer per 5-minute window.
+            options={"idempotency_key": idempotency_key("portal", customer_id, return_url, int(time.time()) // 300)},
+        )
+        return session.url
+
+    def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str:
+        if self.api_base:  # the local provider has its own read-only dashboard pages
+            return f"{self.api_base}/dashboard/{kind}/{object_id}"
+        mode = "test/" if self.api_key.startswith(("sk_test", "rk_test")) else ""
+        return f"https://dashboard.stripe.com/{mode}{kind}/{object_id}"

@@ -1,0 +1,65 @@
+"""Transactional emails, each sent once per occurrence key whatever the number of deliveries.
+
+The ledger is claimed before sending and released if sending fails, so a retried message sends
+what the failed attempt did not, and a redelivered one sends nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..adapters.dynamodb.emails import EmailLedger
+from ..logs import logger
+from .ports import Clock, utc_now
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    to: str
+    subject: str
+    html: str
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+class EmailSender(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Send; returns the provider's message id."""
+        ...
+
+
+class TemplateRenderer(Protocol):
+    def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        """(subject, html, text) of a template."""
+        ...
+
+
+class Mailer:
+    def __init__(self, sender: EmailSender, renderer: TemplateRenderer, ledger: EmailLedger, clock: Clock = utc_now):
+        self.sender = sender
+        self.renderer = renderer
+        self.ledger = ledger
+        self.clock = clock
+
+    def send_once(self, occurrence: str, template: str, to: str, context: dict[str, Any],
+                  attachments: tuple[Attachment, ...] = ()) -> bool:
+        """Send ``template`` to ``to`` unless this occurrence was already mailed; True if sent now."""
+        key = f"{occurrence}#{template}#{to}"
+        if not self.ledger.claim(key, self.clock()):
+            logger.info("email already sent", extra={"dedupe_key": key})
+            return False
+        try:
+            subject, html, text = self.renderer.render(template, context)
+            message_id = self.sender.send(EmailMessage(to, subject, html, text, attachments))
+        except Exception:
+            self.ledger.release(key)
+            raise
+        self.ledger.sent(key, message_id, self.clock())
+        return True

@@ -1,0 +1,273 @@
+"""Customer groups and their offers (G1–G5, O1–O5, O7), and paying a booking with an offer use (O6).
+
+``GroupService`` also carries the contract the memberships feature calls (create/release a
+membership's group, join/leave through a subscription); every one of those is idempotent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from ..adapters.dynamodb.catalogue import CatalogueRepository
+from ..adapters.dynamodb.groups import GroupMemberRepository, GroupRepository
+from ..adapters.dynamodb.tenancy import BusinessRepository
+from ..domain.bookings import Settlement, SettlementKind
+from ..domain.catalogue import Entry, Ticket
+from ..domain.emails import normalise_email
+from ..domain.errors import NotFoundError, RuleRefusedError
+from ..domain.groups import (
+    Allowance,
+    Group,
+    GroupMember,
+    Offer,
+    OfferTerms,
+    allowances,
+    choose_offer,
+    make_attendees,
+    make_scope,
+    make_usage,
+    parse_emails,
+)
+from ..domain.periods import anchor_for
+from ..domain.tenancy import Business, Caller, Feature
+from ..schemas.groups import GroupIn, GroupPatch, MembersIn, OfferIn, OfferPatch
+from .ports import Clock, new_id, utc_now
+
+
+@dataclass(frozen=True)
+class AddResult:
+    given: str
+    email: str | None
+    status: str  # added | already_member | invalid | duplicate
+    message: str | None = None
+
+
+class GroupService:
+    def __init__(
+        self,
+        businesses: BusinessRepository,
+        groups: GroupRepository,
+        members: GroupMemberRepository,
+        catalogue: CatalogueRepository,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.businesses = businesses
+        self.groups = groups
+        self.members = members
+        self.catalogue = catalogue
+        self.clock = clock
+
+    # --- groups (G1) ---
+    def create(self, caller: Caller, body: GroupIn) -> Group:
+        business = self._business(caller)
+        group = Group(business.business_id, new_id(), body.name, body.description, created_at=self.clock())
+        self.groups.create(group)
+        return group
+
+    def list(self, caller: Caller) -> list[Group]:
+        return self.groups.list(self._business(caller).business_id)
+
+    def get(self, caller: Caller, group_id: str) -> Group:
+        return self.groups.get(self._business(caller).business_id, group_id)
+
+    def update(self, caller: Caller, group_id: str, patch: GroupPatch) -> Group:
+        group = self.get(caller, group_id)
+        return self.groups.save(replace(group, **patch.model_dump(exclude_none=True)))
+
+    def delete(self, caller: Caller, group_id: str) -> None:
+        group = self.get(caller, group_id)
+        group.check_deletable()
+        self.groups.delete(group.business_id, group_id)
+        self.members.delete_all(group_id)
+
+    def group_exists(self, business_id: str, group_id: str) -> bool:
+        """For the catalogue: an exclusive ticket must name a group of the same business."""
+        return self.groups.exists(business_id, group_id)
+
+    # --- members (G2, G4, G5) ---
+    def add_members(self, caller: Caller, group_id: str, body: MembersIn) -> list[AddResult]:
+        """Valid addresses are added even when others are invalid; each gets its own result.
+
+        Members are keyed by normalised email, so an address without an account yet gets the access
+        on its first sign-in with that verified email (G4).
+        """
+        business = self._business(caller)
+        self.groups.get(business.business_id, group_id)
+        now = self.clock()
+        results = []
+        for c in parse_emails(body.emails):
+            if c.email is None:
+                results.append(AddResult(c.given, None, "invalid", f"'{c.given}' is not an email address."))
+            elif c.duplicate:
+                results.append(AddResult(c.given, c.email, "duplicate", "Given more than once in this request."))
+            elif self.members.add_manual(business.business_id, group_id, c.email, now, anchor_for(now, business.tz)):
+                results.append(AddResult(c.given, c.email, "added"))
+            else:
+                results.append(AddResult(c.given, c.email, "already_member"))
+        return results
+
+    def list_members(self, caller: Caller, group_id: str) -> list[GroupMember]:
+        self.get(caller, group_id)
+        return self.members.list(group_id)
+
+    def remove_member(self, caller: Caller, group_id: str, email: str) -> None:
+        self.get(caller, group_id)
+        self.members.remove_manual(group_id, self._email(email))
+
+    # --- offers (O1–O5) ---
+    def create_offer(self, caller: Caller, group_id: str, body: OfferIn) -> tuple[Group, Offer]:
+        group = self.get(caller, group_id)
+        now = self.clock()
+        offer = Offer(new_id(), body.enabled, now, (self._terms(group.business_id, 1, now, body),))
+        group = self.groups.save(group.with_offer(offer))
+        return group, offer
+
+    def update_offer(self, caller: Caller, group_id: str, offer_id: str, patch: OfferPatch) -> tuple[Group, Offer]:
+        """Append a version: members who joined before keep theirs (O5)."""
+        group = self.get(caller, group_id)
+        offer = group.offer(offer_id)
+        latest = offer.latest
+        merged = OfferIn(
+            title=patch.title or latest.title,
+            attendees=patch.attendees
+            or {"personal_use_only": latest.personal_use_only, "max_additional": latest.max_additional_attendees or None},
+            usage=patch.usage
+            or {
+                "mode": latest.usage.mode.value,
+                "uses": latest.usage.uses,
+                "period": latest.usage.unit.value if latest.usage.unit else None,
+            },
+            scope=patch.scope or {"page_id": latest.scope.page_id, "ticket_ids": list(latest.scope.ticket_ids) or None},
+        )
+        now = max(self.clock(), latest.created_at)
+        offer = replace(offer, versions=offer.versions + (self._terms(group.business_id, latest.version + 1, now, merged),))
+        return self.groups.save(group.with_offer(offer)), offer
+
+    def set_offer_enabled(self, caller: Caller, group_id: str, offer_id: str, enabled: bool) -> tuple[Group, Offer]:
+        group = self.get(caller, group_id)
+        offer = replace(group.offer(offer_id), enabled=enabled)
+        return self.groups.save(group.with_offer(offer)), offer
+
+    # --- allowances (O7) ---
+    def my_allowances(self, caller: Caller, business_id: str) -> list[Allowance]:
+        business = self.businesses.get(business_id)
+        business.require(Feature.CUSTOMER_GROUPS)
+        found = self.members.for_email(business_id, caller.booker_email())
+        groups = self.groups.get_many(business_id, [m.group_id for m, _ in found])
+        now = self.clock()
+        out: list[Allowance] = []
+        for member, counters in found:
+            if member.group_id in groups:
+                out += allowances(groups[member.group_id], member, counters, business.tz, now)
+        return out
+
+    def member_allowances(self, caller: Caller, group_id: str, email: str) -> list[Allowance]:
+        business = self._business(caller)
+        group = self.groups.get(business.business_id, group_id)
+        found = self.members.get(group_id, self._email(email))
+        if found is None:
+            raise NotFoundError(f"'{email}' is not a member of this group.")
+        member, counters = found
+        return allowances(group, member, counters, business.tz, self.clock())
+
+    # --- the memberships feature's contract (G3); all idempotent ---
+    def create_membership_group(self, business_id: str, membership_id: str, name: str, description: str) -> Group:
+        """The group a membership owns; its id derives from the membership's, so a retry finds it."""
+        group_id = f"ms-{membership_id}"[:64]
+        group = Group(business_id, group_id, name, description, created_at=self.clock(), membership_id=membership_id)
+        if self.groups.create(group):
+            return group
+        existing = self.groups.get(business_id, group_id)
+        if existing.membership_id != membership_id:
+            self.groups.set_owner(business_id, group_id, membership_id)
+            existing = replace(existing, membership_id=membership_id)
+        return existing
+
+    def join_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str,
+                            joined_at: datetime, anchor: date | None = None) -> None:
+        """Add the subscription as a reason to be in the group. ``joined_at`` fixes the offer terms on
+        the first join only; ``anchor`` (billing date) starts usage periods and may be moved later."""
+        business = self.businesses.get(business_id)
+        self.groups.get(business_id, group_id)
+        self.members.join_via(
+            business_id, group_id, self._email(email), subscription_id, joined_at,
+            anchor or anchor_for(joined_at, business.tz), replace_anchor=anchor is not None,
+        )
+
+    def leave_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str) -> None:
+        self.members.leave_via(group_id, self._email(email), subscription_id)
+
+    def release_membership_group(self, business_id: str, group_id: str) -> None:
+        """The membership is gone: the group becomes an ordinary one staff may delete."""
+        try:
+            self.groups.set_owner(business_id, group_id, None)
+        except NotFoundError:
+            return
+
+    # --- helpers ---
+    def _business(self, caller: Caller) -> Business:
+        business = self.businesses.get(caller.staff_business())
+        business.require(Feature.CUSTOMER_GROUPS)
+        return business
+
+    def _terms(self, business_id: str, version: int, now: datetime, body: OfferIn) -> OfferTerms:
+        terms = OfferTerms(
+            version=version,
+            created_at=now,
+            title=body.title,
+            max_additional_attendees=make_attendees(body.attendees.personal_use_only, body.attendees.max_additional),
+            usage=make_usage(body.usage.mode, body.usage.uses, body.usage.period),
+            scope=make_scope(body.scope.page_id, body.scope.ticket_ids),
+        )
+        if terms.scope.page_id is not None:  # the body is valid; now the page must be this business's
+            self.catalogue.get_page(business_id, terms.scope.page_id)
+        return terms
+
+    @staticmethod
+    def _email(raw: str) -> str:
+        email = normalise_email(raw)
+        if not email:
+            raise NotFoundError(f"'{raw}' is not a member of this group.")
+        return email
+
+
+class OfferUse:
+    """Pays an exclusive ticket with a use of the booker's group offer (O6).
+
+    Reads group + member in one BatchGet, applies the rules in order, and describes in the
+    settlement ref the single conditional write ``OfferUseWriter`` adds to the booking transaction.
+    The period is computed from the member's anchor each time: no dependency on the scheduler.
+    """
+
+    def __init__(self, members: GroupMemberRepository, clock: Clock = utc_now) -> None:
+        self.members = members
+        self.clock = clock
+
+    def applies(self, ticket: Ticket, pay_with: str) -> bool:
+        return ticket.exclusive and pay_with == "auto"
+
+    def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
+        if not email:
+            raise RuleRefusedError("not_signed_in", "Exclusive tickets need a signed-in booker with a verified email.")
+        business.require(Feature.CUSTOMER_GROUPS)
+        assert ticket.exclusive_group_id is not None
+        group, found = self.members.group_and_member(business.business_id, ticket.exclusive_group_id, email)
+        member, counters = found if found else (None, {})
+        now = self.clock()
+        choice = choose_offer(group, member, counters, entry.page_id, ticket, seats, business.tz, now)
+        assert group is not None
+        ref: dict[str, object] = {
+            "group_id": group.group_id,
+            "offer_id": choice.offer.offer_id,
+            "offer_version": choice.terms.version,
+        }
+        period = choice.period
+        if period is not None:
+            ref.update(period=period.key, uses_limit=choice.terms.usage.uses, starts_period=choice.starts_period,
+                       tz=business.timezone)
+            if period.ends_at is not None:
+                assert choice.terms.usage.unit is not None
+                others = [c.ends_at for k, c in counters.items() if k != choice.offer.offer_id and c.ends_at]
+                ref.update(period_ends_at=period.ends_at.isoformat(), unit=choice.terms.usage.unit.value,
+                           next_reset_at=min(others + [period.ends_at]).isoformat())
+        return Settlement(SettlementKind.OFFER, ref)

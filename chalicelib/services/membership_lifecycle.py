@@ -1,0 +1,180 @@
+"""Applies the provider's subscription state to a member: record, group access, lifecycle emails.
+
+``sync`` re-reads the subscription from the provider (the source of truth) and applies it; the
+record write is conditional on the stored snapshot being older, so events handled late, twice or
+in any order end in the state of the newest read (M9). What a transition decided (group access,
+emails) is stored with the record and carried out by ``drain`` — again on the next touch if this
+attempt dies half-way — with the email ledger making each email go out once.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Protocol
+
+from ..adapters.dynamodb.memberships import MemberRepository, MembershipRepository, StaleSnapshotError
+from ..adapters.dynamodb.tenancy import BusinessRepository
+from ..domain.errors import NotFoundError
+from ..domain.memberships import ONE_OFF_STATUS, MemberRecord, Membership, Snapshot, from_unix, has_access, transition
+from ..logs import logger
+from .emails import Mailer
+from .payments import PaymentPort, SubscriptionSnapshot
+from .ports import Clock, utc_now
+
+ATTEMPTS = 5
+
+
+class GroupsPort(Protocol):
+    """What memberships need from customer groups (``GroupService``, exposed as ``container().groups``)."""
+
+    def create_membership_group(self, business_id: str, membership_id: str, name: str, description: str) -> Any: ...
+
+    def join_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str,
+                            joined_at: datetime, anchor: Any) -> Any: ...
+
+    def leave_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str) -> Any: ...
+
+    def release_membership_group(self, business_id: str, group_id: str) -> Any: ...
+
+
+def money(amount_minor: int, currency: str) -> str:
+    return f"{amount_minor / 100:.2f} {currency.upper()}"
+
+
+def snapshot_of(s: SubscriptionSnapshot) -> Snapshot:
+    return Snapshot(
+        subscription_id=s.subscription_id,
+        status=s.status,
+        cancel_at_period_end=s.cancel_at_period_end,
+        current_period_end=from_unix(s.current_period_end),
+        price_id=s.price_id,
+        customer_id=s.customer_id,
+        canceled_at=s.canceled_at,
+        started_at=from_unix(s.start_date),
+        anchor=from_unix(s.billing_cycle_anchor),
+    )
+
+
+class MembershipLifecycle:
+    def __init__(
+        self,
+        businesses: BusinessRepository,
+        memberships: MembershipRepository,
+        members: MemberRepository,
+        groups: Callable[[], GroupsPort],
+        payments: Callable[[], PaymentPort],
+        mailer: Callable[[], Mailer],
+        clock: Clock = utc_now,
+    ) -> None:
+        self.businesses = businesses
+        self.memberships = memberships
+        self.members = members
+        self.groups = groups
+        self.payments = payments
+        self.mailer = mailer
+        self.clock = clock
+
+    def now_ms(self) -> int:
+        return int(self.clock().timestamp() * 1000)
+
+    def sync(self, subscription_id: str) -> MemberRecord | None:
+        """Re-read the subscription from the provider and apply it (None: not one of our memberships)."""
+        read_ms = self.now_ms()
+        return self.apply(self.payments().retrieve_subscription(subscription_id), read_ms)
+
+    def apply(self, sub: SubscriptionSnapshot, read_ms: int) -> MemberRecord | None:
+        md = sub.metadata
+        business_id, membership_id, email = md.get("business_id"), md.get("membership_id"), md.get("customer_email")
+        if not (business_id and membership_id and email):
+            logger.info("subscription is not a membership of ours; ignored", extra={"subscription_id": sub.subscription_id})
+            return None
+        return self._apply(business_id, membership_id, email, snapshot_of(sub), read_ms)
+
+    def apply_one_off(self, business_id: str, membership_id: str, email: str, purchase_id: str,
+                      customer_id: str | None) -> MemberRecord:
+        """A one-off price: access from now on, until staff cancel it."""
+        now = self.clock()
+        snap = Snapshot(purchase_id, ONE_OFF_STATUS, False, None, None, customer_id, started_at=now, anchor=now)
+        return self._apply(business_id, membership_id, email, snap, self.now_ms())
+
+    def expire(self, business_id: str, subscription_id: str) -> MemberRecord | None:
+        """Safety net at period end: re-read; if the provider cannot answer, end access on our own record."""
+        record = self.members.find(business_id, subscription_id)
+        if record is None or not record.in_group:
+            return record
+        try:
+            return self.sync(subscription_id)
+        except Exception:  # the provider is down: the paid period is over all the same
+            logger.exception("provider unreachable at period end; ending access from our record")
+            own = Snapshot(subscription_id, record.status, record.cancel_at_period_end, record.current_period_end,
+                           record.price_id, record.customer_id, record.canceled_at)
+            return self._apply(business_id, record.membership_id, record.email, own, record.synced_ms, same_read=True)
+
+    def end_one_off(self, record: MemberRecord) -> MemberRecord:
+        snap = Snapshot(record.subscription_id, "canceled", False, None, None, record.customer_id, canceled_at=int(self.clock().timestamp()))
+        return self._apply(record.business_id, record.membership_id, record.email, snap, self.now_ms())
+
+    def _apply(self, business_id: str, membership_id: str, email: str, snap: Snapshot, read_ms: int,
+               same_read: bool = False) -> MemberRecord:
+        record: MemberRecord | None = None
+        for _ in range(ATTEMPTS):
+            old = self.members.find(business_id, snap.subscription_id)
+            base = old or MemberRecord(business_id, snap.subscription_id, membership_id, email, status="new")
+            if old is not None and (old.synced_ms > read_ms or (old.synced_ms == read_ms and not same_read)):
+                record = old  # a newer read is already applied: this one is history
+                break
+            new = transition(base, snap, read_ms, self.clock()).record
+            try:
+                self.members.replace(old, new)
+                record = new
+                break
+            except StaleSnapshotError:
+                continue
+        if record is None:
+            raise StaleSnapshotError(snap.subscription_id)
+        return self.drain(record)
+
+    def drain(self, record: MemberRecord) -> MemberRecord:
+        """Bring the group in line with the record and send its pending emails, then clear them."""
+        for _ in range(ATTEMPTS):
+            if record.group_synced and not record.outbox:
+                return record
+            membership = self.memberships.get(record.business_id, record.membership_id)
+            if not record.group_synced:
+                self._sync_group(membership, record)
+            for email in record.outbox:
+                context = {**self.context(membership, record), **email.context}
+                self.mailer().send_once(email.key, email.template, record.email, context)
+            try:
+                return self.members.mark_drained(record, len(record.outbox))
+            except StaleSnapshotError:
+                record = self.members.get(record.business_id, record.subscription_id)
+        raise StaleSnapshotError(record.subscription_id)
+
+    def _sync_group(self, membership: Membership, record: MemberRecord) -> None:
+        groups = self.groups()
+        if record.in_group:
+            groups.join_via_membership(
+                record.business_id, membership.group_id, record.email, record.subscription_id,
+                joined_at=record.started_at or self.clock(),
+                anchor=record.anchor.date() if record.anchor else None,
+            )
+        else:
+            groups.leave_via_membership(record.business_id, membership.group_id, record.email, record.subscription_id)
+
+    def context(self, membership: Membership, record: MemberRecord) -> dict[str, Any]:
+        try:
+            business_name = self.businesses.get(record.business_id).name
+        except NotFoundError:
+            business_name = record.business_id
+        option = membership.option_by_price(record.price_id) if record.price_id else None
+        return {
+            "business_name": business_name,
+            "membership_title": membership.title,
+            "option_title": option.title if option else membership.title,
+            "amount": money(option.amount_minor, option.currency) if option else "",
+            "renews": record.current_period_end.date().isoformat() if record.current_period_end else None,
+            "email": record.email,
+        }
+
+    def access(self, record: MemberRecord) -> bool:
+        return has_access(record.status, record.cancel_at_period_end, record.current_period_end, self.clock())

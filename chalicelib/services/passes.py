@@ -1,0 +1,295 @@
+"""Passes: staff sell products, bookers buy and use passes, staff find and override them (P1–P7).
+
+``PassPayment`` is the booking ``PaymentMethod`` for ``pay_with == "pass"``; the use itself is
+written by ``PassSettlementWriter`` in the booking's own transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from ..adapters.dynamodb.customers import CustomerRepository
+from ..adapters.dynamodb.passes import PassChangedError, PassProductRepository, PassRepository
+from ..adapters.dynamodb.tenancy import BusinessRepository
+from ..domain import passes as rules
+from ..domain.bookings import Settlement, SettlementKind
+from ..domain.catalogue import Entry, Ticket
+from ..domain.customers import Customer, CustomerKind
+from ..domain.emails import normalise_email
+from ..domain.errors import DomainError, NotFoundError
+from ..domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, PassProduct, PassView
+from ..domain.tenancy import Business, Caller, Feature
+from ..logs import logger
+from ..schemas.passes import (
+    EligibleIn,
+    ExpiryIn,
+    ExpiryOverrideIn,
+    IssuePassIn,
+    PassCheckoutIn,
+    PassProductIn,
+    PassProductPatch,
+    UsesOverrideIn,
+)
+from .payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort
+from .ports import Clock, new_id, utc_now
+
+OVERRIDE_ATTEMPTS = 3
+
+
+class PaymentsUnavailableError(DomainError):
+    """No payment provider is configured in this deployment (a setup problem, not the caller's)."""
+
+    status = 503
+    code = "payments_unavailable"
+
+
+def eligibility_from(body: EligibleIn) -> Eligibility:
+    return Eligibility(tuple(body.ticket_ids), tuple(body.entry_ids), tuple(body.page_ids))
+
+
+def expiry_from(body: ExpiryIn) -> ExpiryRule:
+    return ExpiryRule(ExpiryKind(body.kind), fixed_date=body.date, days=body.days)
+
+
+class PassService:
+    def __init__(
+        self,
+        businesses: BusinessRepository,
+        products: PassProductRepository,
+        passes: PassRepository,
+        customers: CustomerRepository,
+        payments: Callable[[], PaymentPort | None],
+        clock: Clock = utc_now,
+    ) -> None:
+        """``payments`` is looked up per checkout: the provider adapter is built lazily elsewhere."""
+        self.businesses = businesses
+        self.products = products
+        self.passes = passes
+        self.customers = customers
+        self.payments = payments
+        self.clock = clock
+
+    # P1 — products (staff)
+
+    def create_product(self, caller: Caller, body: PassProductIn) -> PassProduct:
+        business = self._staff_business(caller)
+        rules.validate_product_terms(body.uses, body.price_minor)
+        product = PassProduct(
+            business_id=business.business_id,
+            product_id=new_id(),
+            title=body.title,
+            description=body.description,
+            price_minor=body.price_minor,
+            currency=body.currency,
+            uses=body.uses,
+            eligibility=eligibility_from(body.eligible),
+            expiry=expiry_from(body.expiry),
+            published=body.published,
+            created_at=self.clock(),
+        )
+        self.products.save(product)
+        return product
+
+    def update_product(self, caller: Caller, product_id: str, patch: PassProductPatch) -> PassProduct:
+        """Only products change; passes already sold keep the terms they were bought with."""
+        before = self._live_product(self._staff_business(caller).business_id, product_id)
+        changes = patch.model_dump(exclude_none=True, exclude={"eligible", "expiry"})
+        if patch.eligible is not None:
+            changes["eligibility"] = eligibility_from(patch.eligible)
+        if patch.expiry is not None:
+            changes["expiry"] = expiry_from(patch.expiry)
+        after = replace(before, **changes)
+        rules.validate_product_terms(after.uses, after.price_minor)
+        self.products.save(after)
+        return after
+
+    def archive_product(self, caller: Caller, product_id: str) -> None:
+        """Archived, not deleted: checkouts in flight still need the product to issue their pass."""
+        product = self._live_product(self._staff_business(caller).business_id, product_id)
+        self.products.save(replace(product, archived=True, published=False))
+
+    def products_for_staff(self, caller: Caller) -> list[PassProduct]:
+        business = self._staff_business(caller)
+        return [p for p in self.products.list(business.business_id) if not p.archived]
+
+    def product_for_staff(self, caller: Caller, product_id: str) -> PassProduct:
+        return self._live_product(self._staff_business(caller).business_id, product_id)
+
+    def on_sale(self, business_id: str) -> list[PassProduct]:
+        business = self.businesses.get(business_id)
+        business.require(Feature.PASSES)
+        return [p for p in self.products.list(business_id) if p.on_sale]
+
+    # P3 — finding passes
+
+    def for_customer(self, caller: Caller, email: str) -> list[PassView]:
+        """One Query; the customer record is read only to tell "no passes" from "no such customer"."""
+        business = self._staff_business(caller)
+        address = self._email(email)
+        passes = self.passes.for_customer(business.business_id, address)
+        if not passes:
+            self.customers.get(business.business_id, address)
+        return self._views(business, passes)
+
+    def mine(self, caller: Caller, business_id: str) -> list[PassView]:
+        business = self.businesses.get(business_id)
+        business.require(Feature.PASSES)
+        return self._views(business, self.passes.for_customer(business_id, caller.booker_email()))
+
+    # P2 — purchase, and issuing by hand
+
+    def checkout(self, caller: Caller, business_id: str, body: PassCheckoutIn) -> CheckoutSession:
+        email = caller.booker_email()
+        business = self.businesses.get(business_id)
+        business.require(Feature.PASSES)
+        product = self.products.get(business_id, body.product_id)
+        if not product.on_sale:
+            raise NotFoundError(f"Pass product '{body.product_id}' is not on sale.")
+        port = self.payments()
+        if port is None:
+            raise PaymentsUnavailableError("Payments are not set up for this deployment.")
+        return port.create_checkout(
+            CheckoutRequest(
+                business_id=business_id,
+                customer_email=email,
+                mode="payment",
+                lines=(CheckoutLine(title=product.title, amount_minor=product.price_minor, currency=product.currency),),
+                purpose="pass",
+                reference=f"pass-{new_id()}",
+                metadata={"product_id": product.product_id},
+                success_url=body.success_url or "",
+                cancel_url=body.cancel_url or "",
+            )
+        )
+
+    def complete_checkout(self, done: CompletedCheckout) -> None:
+        """The ``checkout_handlers["pass"]`` entry: issue the pass once per paid checkout.
+
+        Redelivered or replayed events find the purchase record and change nothing. The pass takes
+        the product's terms as they are now (minutes after the checkout started).
+        """
+        product_id = done.metadata.get("product_id")
+        email = normalise_email(done.customer_email or "")
+        if not product_id or not email:
+            raise ValueError(f"checkout {done.session_id} has no product_id or customer email")
+        product = self.products.get(done.business_id, product_id)
+        self._make_primary(done.business_id, email)
+        issued = self.passes.issue(
+            self._new_pass(product, email, purchase_ref=done.session_id, price_minor=done.amount_total, currency=done.currency.upper())
+        )
+        logger.info("pass checkout completed", extra={"session_id": done.session_id, "issued": issued})
+
+    def issue_by_staff(self, caller: Caller, email: str, body: IssuePassIn) -> PassView:
+        business = self._staff_business(caller)
+        customer = self._customer(business.business_id, email)
+        product = self._live_product(business.business_id, body.product_id)
+        p = self._new_pass(product, customer.email, purchase_ref=None, price_minor=0, currency=product.currency)
+        self.passes.issue(p)
+        return rules.view(p, self.clock(), business.tz)
+
+    # P5–P7 — overrides, each recorded in the pass's history
+
+    def override_expiry(self, caller: Caller, email: str, pass_id: str, body: ExpiryOverrideIn) -> PassView:
+        anchor = {"first_use": ExpiryKind.DAYS_FROM_FIRST_USE, "purchase": ExpiryKind.DAYS_FROM_PURCHASE}
+        if body.date is not None:
+            day = body.date
+            return self._override(caller, email, pass_id, lambda p, who, at: rules.set_fixed_expiry(p, day, who, at))
+        days, counted_from = body.days, anchor.get(body.counted_from or "")
+        assert days is not None  # the schema allows exactly one of date/days
+        return self._override(caller, email, pass_id, lambda p, who, at: rules.set_relative_expiry(p, days, who, at, counted_from))
+
+    def override_uses(self, caller: Caller, email: str, pass_id: str, body: UsesOverrideIn) -> PassView:
+        return self._override(caller, email, pass_id, lambda p, who, at: rules.set_uses_total(p, body.uses_total, who, at))
+
+    def revoke(self, caller: Caller, email: str, pass_id: str) -> PassView:
+        return self._override(caller, email, pass_id, rules.revoke)
+
+    # helpers
+
+    def _override(self, caller: Caller, email: str, pass_id: str, change: Callable[[Pass, str, datetime], Pass]) -> PassView:
+        business = self._staff_business(caller)
+        address = self._email(email)
+        for attempt in range(OVERRIDE_ATTEMPTS):
+            before = self.passes.get(business.business_id, address, pass_id)
+            now = self.clock()
+            after = change(before, caller.subject, now)
+            try:
+                self.passes.save_override(before, after)
+                return rules.view(after, now, business.tz)
+            except PassChangedError:
+                if attempt == OVERRIDE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _new_pass(self, product: PassProduct, email: str, *, purchase_ref: str | None, price_minor: int, currency: str) -> Pass:
+        now = self.clock()
+        return Pass(
+            business_id=product.business_id,
+            email=email,
+            pass_id=rules.pass_id_for(now, new_id()[:8]),
+            product_id=product.product_id,
+            title=product.title,
+            uses_total=product.uses,
+            uses_taken=0,
+            eligibility=product.eligibility,
+            expiry=product.expiry,
+            purchased_at=now,
+            purchase_ref=purchase_ref,
+            price_minor=price_minor,
+            currency=currency,
+        )
+
+    def _make_primary(self, business_id: str, email: str) -> None:
+        """A buyer is a primary customer (C1): create the record, or promote an app user."""
+        existing = self.customers.find(business_id, email)
+        if existing is None:
+            self.customers.create_if_missing(Customer(business_id, email, kind=CustomerKind.PRIMARY, created_at=self.clock()))
+        elif existing.kind is CustomerKind.APP_USER:
+            self.customers.save(existing, replace(existing, kind=CustomerKind.PRIMARY))
+
+    def _views(self, business: Business, passes: list[Pass]) -> list[PassView]:
+        now = self.clock()
+        return [rules.view(p, now, business.tz) for p in passes]
+
+    def _staff_business(self, caller: Caller) -> Business:
+        business = self.businesses.get(caller.staff_business())
+        business.require(Feature.PASSES)
+        return business
+
+    def _live_product(self, business_id: str, product_id: str) -> PassProduct:
+        product = self.products.get(business_id, product_id)
+        if product.archived:
+            raise NotFoundError(f"Pass product '{product_id}' does not exist.")
+        return product
+
+    def _customer(self, business_id: str, email: str) -> Customer:
+        return self.customers.get(business_id, self._email(email))
+
+    @staticmethod
+    def _email(raw: str) -> str:
+        email = normalise_email(raw)
+        if not email:
+            raise NotFoundError(f"No customer with email '{raw}'.")
+        return email
+
+
+class PassPayment:
+    """Booking ``PaymentMethod``: the customer's oldest eligible pass pays, one use per seat (P4)."""
+
+    def __init__(self, passes: PassRepository, clock: Clock = utc_now) -> None:
+        self.passes = passes
+        self.clock = clock
+
+    def applies(self, ticket: Ticket, pay_with: str) -> bool:
+        return pay_with == "pass"
+
+    def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
+        business.require(Feature.PASSES)
+        chosen = rules.choose_pass(
+            self.passes.for_customer(business.business_id, email), entry, ticket, seats, self.clock(), business.tz
+        )
+        return Settlement(
+            SettlementKind.PASS,
+            ref={"pass_id": chosen.pass_id, "title": chosen.title, "revision": chosen.revision, "uses_total": chosen.uses_total},
+        )

@@ -1,0 +1,1 @@
+"""Deployment: what Chalice does not create (see build.py)."""

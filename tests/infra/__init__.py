@@ -1,0 +1,1 @@
+"""Packaging, CloudFormation and IAM policies."""

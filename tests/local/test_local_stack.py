@@ -1,0 +1,168 @@
+"""`make run` end to end, on free ports beside any stack a developer has running on 8000.
+
+Starts ``python -m local.run``, books a free demo ticket with the printed booker token, sees it in
+the staff listing, has the worker consume a queue message and the outbox keep an email, stops it
+with Ctrl-C (every process it started must be gone), then finds the booking in the DynamoDB data
+folder and the email in the outbox. Restarting the whole stack would double the run time; the
+seed's idempotence is tested against moto in test_seed_tokens_outbox.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from local import dynamodb_local
+from local.settings import ROOT
+
+pytestmark = pytest.mark.xdist_group("local_stack")
+
+
+class RunningStack:
+    def __init__(self, data_dir: Path) -> None:
+        ports: set[int] = set()
+        while len(ports) < 3:
+            ports.add(dynamodb_local.free_port())
+        self.api_port, self.dynamodb_port, self.moto_port = sorted(ports)
+        env = {**os.environ, "PORT": str(self.api_port), "DYNAMODB_PORT": str(self.dynamodb_port),
+               "MOTO_PORT": str(self.moto_port), "LOCAL_DIR": str(data_dir)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.lines: list[str] = []
+        self._new: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.moto = f"http://127.0.0.1:{self.moto_port}"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            self._new.put(line)
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 45) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                pytest.fail(f"no {text!r} from local.run (exit {self.proc.poll()}):\n{self.output}")
+            try:
+                self._new.get(timeout=0.5)
+            except queue.Empty:
+                pass
+
+    def token(self, role: str) -> str:
+        found = re.search(rf"^\s*{role} token .*:\n(\S+)$", self.output, re.MULTILINE)
+        assert found, self.output
+        return found.group(1)
+
+    @property
+    def child_pids(self) -> dict[str, int]:
+        return {name: int(pid) for name, pid in re.findall(r"started (\S+) \(pid (\d+)\)", self.output)}
+
+    def stop(self, sig: int) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=30)
+
+    def kill_leftovers(self) -> None:
+        """Only when the test failed half-way: end what this stack started, by pid."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pid in self.child_pids.values():
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def queue_is_empty(sqs, url: str) -> bool:
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return attrs["ApproximateNumberOfMessages"] == attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def eventually(check, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cleanly(tmp_path):
+    stack = RunningStack(tmp_path)
+    try:
+        stack.wait_for("Ready:")
+        assert requests.get(f"{stack.api}/openapi.json", timeout=5).json()["openapi"].startswith("3.")
+        pages = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages", timeout=5).json()
+        entries = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages/{pages[0]['page_id']}/entries", timeout=5).json()
+        entry = entries[0]
+        free = next(t for t in entry["tickets"] if t["price_minor"] == 0)
+        assert any(t["price_minor"] > 0 for e in entries for t in e["tickets"])
+
+        booked = requests.post(f"{stack.api}/v1/businesses/demo-studio/me/bookings", headers=bearer(stack.token("booker")),
+                               json={"entry_id": entry["entry_id"], "ticket_id": free["ticket_id"]}, timeout=10)
+        assert booked.status_code == 201, booked.text
+        staff = bearer(stack.token("staff"))
+        listed = requests.get(f"{stack.api}/v1/manage/entries/{entry['entry_id']}/bookings", headers=staff, timeout=5)
+        assert [b["booking_id"] for b in listed.json()] == [booked.json()["booking_id"]]
+        assert requests.get(f"{stack.api}/v1/manage/pages", timeout=5).status_code == 401
+
+        # The worker hands queue messages to the real consumer, which acknowledges this one.
+        sqs = boto3.client("sqs", endpoint_url=stack.moto, region_name="eu-west-1")
+        events = sqs.get_queue_url(QueueName="local-events")["QueueUrl"]
+        sqs.send_message(QueueUrl=events, MessageBody=json.dumps({"kind": "smoke_test", "body": {}}))
+        assert eventually(lambda: queue_is_empty(sqs, events)), stack.output
+        assert "[worker] process_events: 1 done" in stack.output
+
+        # An email sent through SES (moto) lands in the outbox file.
+        boto3.client("sesv2", endpoint_url=stack.moto, region_name="eu-west-1").send_email(
+            FromEmailAddress="no-reply@demo-studio.local", Destination={"ToAddresses": ["booker@example.com"]},
+            Content={"Simple": {"Subject": {"Data": "Smoke test mail"}, "Body": {"Text": {"Data": "hello"}}}})
+        outbox_file = tmp_path / "outbox" / "emails.jsonl"
+        assert eventually(lambda: outbox_file.exists() and "Smoke test mail" in outbox_file.read_text())
+
+        pids = stack.child_pids
+        assert set(pids) == {"dynamodb-local", "api", "worker"}
+        assert stack.stop(signal.SIGINT) == 0, stack.output  # Ctrl-C
+        assert [name for name, pid in pids.items() if alive(pid)] == [], stack.output
+        assert "stopped dynamodb-local" in stack.output
+    finally:
+        stack.kill_leftovers()
+
+    # What was written is on disk for the next run, and the outbox is readable with the stack down.
+    dynamodb, endpoint = dynamodb_local.start(db_path=tmp_path / "dynamodb")
+    try:
+        table = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="eu-west-1").Table("local-entries")
+        assert table.get_item(Key={"business_id": "demo-studio", "entry_id": entry["entry_id"]})["Item"]["booked"] == 1
+    finally:
+        dynamodb.terminate()
+        dynamodb.wait(timeout=10)
+    shown = subprocess.run([sys.executable, "-m", "local.outbox"], cwd=ROOT, capture_output=True, text=True,
+                           env={**os.environ, "LOCAL_DIR": str(tmp_path)}, timeout=30)
+    assert "Subject: Smoke test mail" in shown.stdout and "To:      booker@example.com" in shown.stdout
