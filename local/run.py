@@ -3,11 +3,13 @@
 Starts, in order: DynamoDB Local (data kept in ``.local/dynamodb``), a moto server for SQS, SES
 and SNS (in memory: queues and the SES sender are recreated at every start), the tables and queues
 that are missing, the demo data (``local.seed``), ``chalice local`` on ``PORT`` (8000) and the
-worker (``local.worker``: SQS consumers and schedules). Prints a staff and a booker token, then
+worker (``local.worker``: SQS consumers and schedules), and the local payment provider
+(``local.payment_provider``, in memory). Prints a staff and a booker token, then
 copies sent emails into the outbox file until it is stopped; stopping ends every child process.
 
-Ports: ``PORT`` (API, 8000), ``DYNAMODB_PORT`` (8001), ``MOTO_PORT`` (8002); ``LOCAL_DIR`` moves
-the data folder. The tests run a second stack beside yours this way.
+Ports: ``PORT`` (API, 8000), ``DYNAMODB_PORT`` (8001), ``MOTO_PORT`` (8002), ``PAYMENTS_PORT`` (the
+local payment provider, 8003); ``LOCAL_DIR`` moves the data folder. The tests run a second stack
+beside yours this way.
 """
 from __future__ import annotations
 
@@ -88,8 +90,9 @@ class Stack:
 
     def start(self) -> None:
         layout = self.layout
-        busy = [f"{var}={port}" for var, port in (("PORT", layout.api_port), ("DYNAMODB_PORT", layout.dynamodb_port),
-                                                  ("MOTO_PORT", layout.moto_port)) if port_in_use(port)]
+        ports = {"PORT": layout.api_port, "DYNAMODB_PORT": layout.dynamodb_port, "MOTO_PORT": layout.moto_port,
+                 "PAYMENTS_PORT": layout.payments_port}
+        busy = [f"{var}={port}" for var, port in ports.items() if port_in_use(port)]
         if busy:
             raise RuntimeError(f"port(s) in use: {', '.join(busy)}. Stop what uses them, or choose others, "
                                f"e.g. PORT=8080 make run.")
@@ -126,7 +129,7 @@ class Stack:
         # The local payment provider (Stripe's API for the production adapter; posts signed webhooks to the API).
         os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_local_only_secret")
         _, os.environ["STRIPE_API_BASE"] = payment_provider.start(
-            int(os.environ.get("PAYMENTS_PORT") or 8003), f"{layout.api_url}/webhooks/stripe", os.environ["STRIPE_WEBHOOK_SECRET"])
+            layout.payments_port, f"{layout.api_url}/webhooks/stripe", os.environ["STRIPE_WEBHOOK_SECRET"])
         say(f"local payment provider on {os.environ['STRIPE_API_BASE']} (make stripe-trigger EVENT=... EMAIL=...)")
         env = {k: v for k, v in os.environ.items() if k != "CHALICE_WORKER"}
         chalice = str(Path(sys.executable).parent / "chalice")

@@ -25,6 +25,7 @@ class Layout:
     api_port: int
     dynamodb_port: int
     moto_port: int
+    payments_port: int
     data_dir: Path
 
     @classmethod
@@ -35,6 +36,7 @@ class Layout:
             api_port=int(env.get("PORT") or 8000),
             dynamodb_port=int(env.get("DYNAMODB_PORT") or 8001),
             moto_port=int(env.get("MOTO_PORT") or 8002),
+            payments_port=int(env.get("PAYMENTS_PORT") or 8003),
             data_dir=data_dir.resolve(),
         )
 

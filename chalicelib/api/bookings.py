@@ -1,10 +1,9 @@
 """Bookers book and cancel; staff see an entry's bookings and can cancel any of them."""
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..domain.tenancy import Caller
 from ..schemas.bookings import BookingIn, BookingOut
-from .framework import BOOKER, STAFF, ApiBlueprint
+from .framework import BOOKER, STAFF, ApiBlueprint, container
 from .presenters import booking_out
 
 api = ApiBlueprint(__name__, tag="bookings")

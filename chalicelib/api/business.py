@@ -1,10 +1,9 @@
 """Staff: their business's settings."""
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..domain.tenancy import Caller
 from ..schemas.business import BusinessOut, BusinessSettingsIn
-from .framework import STAFF, ApiBlueprint
+from .framework import STAFF, ApiBlueprint, container
 from .presenters import business_out
 
 api = ApiBlueprint(__name__, tag="business")

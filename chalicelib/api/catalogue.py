@@ -1,7 +1,6 @@
 """Schedule pages, entries, tickets and series: staff manage them, anyone reads what is published."""
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..domain.tenancy import Caller
 from ..schemas.catalogue import (
     EntriesQuery,
@@ -15,7 +14,7 @@ from ..schemas.catalogue import (
     SeriesOut,
     TicketIn,
 )
-from .framework import PUBLIC, STAFF, ApiBlueprint
+from .framework import PUBLIC, STAFF, ApiBlueprint, container
 from .presenters import entry_out, page_out
 
 api = ApiBlueprint(__name__, tag="catalogue")

@@ -1,11 +1,10 @@
 """Staff: customer records (C1, C2 in part, G4)."""
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..domain.tenancy import Caller
 from ..schemas.bookings import BookingOut
 from ..schemas.customers import CustomerIn, CustomerOut, CustomerPatch, CustomerSearchQuery, ParticipantIn
-from .framework import STAFF, ApiBlueprint
+from .framework import STAFF, ApiBlueprint, container
 from .presenters import booking_out, customer_out
 
 api = ApiBlueprint(__name__, tag="customers")

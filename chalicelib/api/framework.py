@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -20,6 +20,9 @@ from ..domain.errors import DomainError, ForbiddenError
 from ..domain.tenancy import Caller, Role
 from ..logs import logger
 from .auth import jwt_auth
+
+if TYPE_CHECKING:
+    from ..bootstrap import Container
 
 PUBLIC, STAFF, BOOKER, ANY_SIGNED_IN = "public", "staff", "booker", "signed_in"
 MAX_BODY_BYTES = 256 * 1024
@@ -39,6 +42,14 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+
+
+def container() -> Container:
+    """The composition root, imported on first use: the authorizer, schedules and the queue consumer
+    import this module too (every Lambda imports app.py) and need none of the API's adapters."""
+    from ..bootstrap import container as build
+
+    return build()
 
 
 def error_body(status: int, code: str, message: str, **details: Any) -> Response:

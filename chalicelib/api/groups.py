@@ -1,7 +1,6 @@
 """Customer groups, their members and offers (staff); allowances (staff for a member, bookers for themselves)."""
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..domain.tenancy import Caller
 from ..schemas.groups import (
     AllowanceOut,
@@ -15,7 +14,7 @@ from ..schemas.groups import (
     OfferOut,
     OfferPatch,
 )
-from .framework import BOOKER, STAFF, ApiBlueprint
+from .framework import BOOKER, STAFF, ApiBlueprint, container
 from .presenters import allowance_out, group_out, member_out, members_added_out, offer_out
 
 api = ApiBlueprint(__name__, tag="groups")

@@ -1,7 +1,8 @@
 """Memberships: staff catalogue and member actions, booker checkout and portal, public list (M1–M3, M7)."""
 from __future__ import annotations
 
-from ..bootstrap import container
+from typing import TYPE_CHECKING
+
 from ..domain.memberships import MemberRecord, Membership
 from ..domain.tenancy import Caller
 from ..schemas.memberships import (
@@ -16,9 +17,11 @@ from ..schemas.memberships import (
     PriceOptionPatch,
     SubscriberOut,
 )
-from ..services.memberships import MembershipService
-from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint
+from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, container
 from .presenters import membership_out, subscriber_out
+
+if TYPE_CHECKING:
+    from ..services.memberships import MembershipService
 
 api = ApiBlueprint(__name__, tag="memberships")
 MANAGE = "/v1/manage/memberships"

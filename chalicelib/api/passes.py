@@ -5,7 +5,6 @@ A pass is addressed by the customer's email and its pass id, which is exactly it
 """
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..domain.tenancy import Caller
 from ..schemas.passes import (
     CheckoutOut,
@@ -18,7 +17,7 @@ from ..schemas.passes import (
     PassProductPatch,
     UsesOverrideIn,
 )
-from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint
+from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, container
 from .presenters import pass_out, pass_product_out
 
 api = ApiBlueprint(__name__, tag="passes")

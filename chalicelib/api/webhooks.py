@@ -1,9 +1,8 @@
 """``POST /webhooks/stripe``: verified on the raw body, enqueued, answered 200 at once."""
 from __future__ import annotations
 
-from ..bootstrap import container
 from ..schemas.memberships import WebhookAck
-from .framework import PUBLIC, ApiBlueprint
+from .framework import PUBLIC, ApiBlueprint, container
 
 api = ApiBlueprint(__name__, tag="webhooks")
 

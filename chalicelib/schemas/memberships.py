@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from .common import Currency, Id, MinorAmount, Request, ResponseModel, Text, Title
+from .common import Currency, Id, MinorAmount, Payload, Request, ResponseModel, Text, Title
 
 
 class PriceOptionIn(Request):
@@ -120,12 +120,12 @@ class WebhookAck(ResponseModel):
     event_id: str
 
 
-class StripeEventData(BaseModel):
+class StripeEventData(Payload):
     model_config = ConfigDict(extra="allow")
     object: dict[str, Any]
 
 
-class StripeEvent(BaseModel):
+class StripeEvent(Payload):
     """The part of a Stripe event the consumer relies on; the rest is kept but not read."""
 
     model_config = ConfigDict(extra="allow")
@@ -135,7 +135,7 @@ class StripeEvent(BaseModel):
     data: StripeEventData
 
 
-class PriceChangedBatch(BaseModel):
+class PriceChangedBatch(Payload):
     """One page of the price-change fan-out; ``cursor`` is the next page's start (None: first page)."""
 
     event_id: str
@@ -143,6 +143,6 @@ class PriceChangedBatch(BaseModel):
     cursor: dict[str, Any] | None = None
 
 
-class MemberPeriodEnd(BaseModel):
+class MemberPeriodEnd(Payload):
     business_id: str
     subscription_id: str

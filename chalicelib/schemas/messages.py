@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from .common import Payload
 
 
-class QueueMessage(BaseModel):
+class QueueMessage(Payload):
     """``kind`` picks the handler (e.g. "stripe_event"); ``body`` is that handler's own payload."""
 
     model_config = ConfigDict(extra="forbid")

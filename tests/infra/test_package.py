@@ -45,6 +45,12 @@ def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
+def is_authorizer(template: dict[str, Any], logical_id: str) -> bool:
+    """API Gateway calls it as an authorizer (named in the API's securityDefinitions)."""
+    api = next(iter(of_type(template, "AWS::Serverless::Api").values()))["Properties"]
+    return f"${{{logical_id}.Arn}}" in json.dumps(api["DefinitionBody"]["securityDefinitions"])
+
+
 def test_cfn_lint_finds_nothing_beyond_the_allow_list(packaged):
     from cfnlint.api import ManualArgs, lint_file
 
@@ -114,7 +120,6 @@ def test_functions_have_error_alarms_log_groups_and_their_environment(packaged):
     alarms = [a["Properties"] for a in of_type(template, "AWS::CloudWatch::Alarm").values()]
     groups = {g["Properties"]["LogGroupName"] for g in of_type(template, "AWS::Logs::LogGroup").values()}
     api = next(iter(of_type(template, "AWS::Serverless::Api").values()))["Properties"]
-    authorizer_uri = json.dumps(api["DefinitionBody"]["securityDefinitions"])
     events_queue = next(k for k, q in of_type(template, "AWS::SQS::Queue").items()
                         if q["Properties"]["QueueName"] == f"memberships-{stage}-events")
     assert len(functions) >= 3
@@ -128,7 +133,7 @@ def test_functions_have_error_alarms_log_groups_and_their_environment(packaged):
         assert env["TABLE_PREFIX"] == f"memberships-{stage}-"
         assert env["EVENTS_QUEUE_URL"] == {"Ref": events_queue}
         assert env["JWT_JWKS_URL"] == {"Ref": "JwksUrl"}
-        if f"${{{logical_id}.Arn}}" in authorizer_uri:
+        if is_authorizer(template, logical_id):
             assert "STRIPE_API_KEY" not in env and "STRIPE_WEBHOOK_SECRET" not in env  # the authorizer holds no secret
         else:
             assert env["STRIPE_API_KEY"] == f"{{{{resolve:secretsmanager:memberships/{stage}/stripe:SecretString:api_key}}}}"
@@ -144,11 +149,12 @@ def test_roles_carry_the_hand_written_policies_and_ses_is_configured(packaged):
     stage_policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
     authorizer_policy = json.loads((ROOT / ".chalice" / "policy-authorizer.json").read_text())
     roles = of_type(template, "AWS::IAM::Role")
-    for fn in of_type(template, "AWS::Serverless::Function").values():
+    functions = of_type(template, "AWS::Serverless::Function")
+    assert any(is_authorizer(template, logical_id) for logical_id in functions)
+    for logical_id, fn in functions.items():
         role = roles[fn["Properties"]["Role"]["Fn::GetAtt"][0]]
         [document] = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
-        is_authorizer = fn["Properties"]["FunctionName"].endswith("-jwt_auth")
-        assert document == (authorizer_policy if is_authorizer else stage_policy)
+        assert document == (authorizer_policy if is_authorizer(template, logical_id) else stage_policy)
     [config_set] = of_type(template, "AWS::SES::ConfigurationSet").values()
     assert config_set["Properties"]["Name"] == f"memberships-{stage}"
     [identity] = of_type(template, "AWS::SES::EmailIdentity").values()

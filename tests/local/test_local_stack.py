@@ -32,11 +32,11 @@ pytestmark = pytest.mark.xdist_group("local_stack")
 class RunningStack:
     def __init__(self, data_dir: Path) -> None:
         ports: set[int] = set()
-        while len(ports) < 3:
+        while len(ports) < 4:
             ports.add(dynamodb_local.free_port())
-        self.api_port, self.dynamodb_port, self.moto_port = sorted(ports)
+        self.api_port, self.dynamodb_port, self.moto_port, payments_port = sorted(ports)
         env = {**os.environ, "PORT": str(self.api_port), "DYNAMODB_PORT": str(self.dynamodb_port),
-               "MOTO_PORT": str(self.moto_port), "LOCAL_DIR": str(data_dir)}
+               "MOTO_PORT": str(self.moto_port), "PAYMENTS_PORT": str(payments_port), "LOCAL_DIR": str(data_dir)}
         self.proc = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.lines: list[str] = []
@@ -55,7 +55,8 @@ class RunningStack:
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    def wait_for(self, text: str, timeout: float = 45) -> None:
+    def wait_for(self, text: str, timeout: float = 150) -> None:
+        """Generous: a first start creates every table in a cold JVM, slow on a busy 2-CPU box."""
         deadline = time.monotonic() + timeout
         while text not in self.output:
             if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -76,7 +77,7 @@ class RunningStack:
 
     def stop(self, sig: int) -> int:
         self.proc.send_signal(sig)
-        return self.proc.wait(timeout=30)
+        return self.proc.wait(timeout=60)
 
     def kill_leftovers(self) -> None:
         """Only when the test failed half-way: end what this stack started, by pid."""
