@@ -41,5 +41,5 @@ def reset_usage_periods(event):  # type: ignore[no-untyped-def]
     """Move members' stored usage periods forward (bookings never wait for it: they compute periods)."""
     from chalicelib.bootstrap import container
 
-    report = container().usage_periods.run()  # type: ignore[union-attr]
+    report = container().usage_periods.run()
     return {"due": report.due, "rolled": report.rolled, "left": report.left, "contended": report.contended}

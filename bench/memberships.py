@@ -115,7 +115,6 @@ def run(n: int, endpoint: str) -> None:
     c.payments = stripe  # type: ignore[assignment]
     c.mailer = Mailer(NullSender(), JinjaRenderer(), EmailLedger())
     BusinessModel("biz-bench", name="Bench studio", plan="standard", timezone="Europe/Berlin").save()
-    assert c.groups is not None and c.stripe_events is not None
     group = c.groups.create_membership_group("biz-bench", "m-bench", "Bench", "")
     MembershipRepository().save(Membership("biz-bench", "m-bench", "Bench", "", True, (), group.group_id, "prod_bench",
                                            (PriceOption("o1", "Monthly", 3000, "EUR", "month", 1, "price_bench"),)))

@@ -21,7 +21,7 @@ from .adapters.event_queue import EventQueue
 from .adapters.ses_email import JinjaRenderer, SesEmailSender
 from .adapters.stripe_payments import StripePayments
 from .adapters.tokens import TokenVerifier
-from .config import settings
+from .config import Settings, settings
 from .domain.bookings import SettlementKind
 from .services.bookings import BookingService, FreeTickets
 from .services.business import BusinessService
@@ -29,7 +29,7 @@ from .services.catalogue import CatalogueService
 from .services.customers import CustomerService
 from .services.emails import Mailer
 from .services.groups import GroupService, OfferUse
-from .services.membership_lifecycle import GroupsPort, MembershipLifecycle
+from .services.membership_lifecycle import MembershipLifecycle
 from .services.memberships import MembershipService
 from .services.passes import PassPayment, PassService, PaymentsUnavailableError
 from .services.payments import CheckoutHandler, PaymentPort
@@ -45,93 +45,100 @@ class Container:
     catalogue: CatalogueService
     customers: CustomerService
     bookings: BookingService
+    groups: GroupService  # customer groups + offers; memberships call it (G3)
+    usage_periods: UsagePeriodService  # the scheduled reset of usage periods
     passes: PassService
-    # Events-queue message kind -> handler (see workers/events.py). Features add theirs here.
-    queue_handlers: dict[str, Callable[[dict[str, Any]], None]]
-    # Paid checkouts: purpose ("membership", "pass", "tickets") -> what completing one means.
+    memberships: MembershipService
+    stripe_events: StripeEventConsumer
+    webhooks: StripeWebhookReceiver
+    mailer: Mailer
+    event_queue: EventQueue
+    # Events-queue message kind -> handler (see workers/events.py).
+    queue_handlers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+    # Paid checkouts: purpose ("membership", "pass") -> what completing one means.
     checkout_handlers: dict[str, CheckoutHandler] = field(default_factory=dict)
-    payments: PaymentPort | None = None  # Stripe in production, the local provider locally
-    memberships: MembershipService | None = None
-    stripe_events: StripeEventConsumer | None = None
-    webhooks: StripeWebhookReceiver | None = None
-    mailer: Mailer | None = None
-    event_queue: EventQueue | None = None
-    groups: GroupService | None = None  # customer groups + offers; the memberships feature calls it
-    usage_periods: UsagePeriodService | None = None  # the scheduled reset of usage periods
+    # Stripe in production, the local provider (same adapter, other base URL) locally; tests swap it.
+    payments: PaymentPort | None = None
+
+    def payment_port(self) -> PaymentPort:
+        if self.payments is None:
+            raise PaymentsUnavailableError("No payment provider is configured (STRIPE_API_KEY or STRIPE_API_BASE).")
+        return self.payments
 
 
 @lru_cache(maxsize=1)
 def container() -> Container:
+    s = settings()
+    c: Container
+
+    # Collaborators that tests and benches swap (payments, mailer, queue) are looked up on ``c`` per
+    # call through these lambdas, so a swapped piece is seen everywhere.
+    def payments() -> PaymentPort:
+        return c.payment_port()
+
+    # Repositories (DynamoDB adapters)
     businesses = BusinessRepository()
-    catalogue_repo = CatalogueRepository()
-    customer_repo = CustomerRepository()
-    booking_repo = BookingRepository(writers={})
-    methods = [FreeTickets()]
-    pass_repo = PassRepository()
-    booking_repo.writers[SettlementKind.PASS] = PassSettlementWriter()
-    methods.append(PassPayment(pass_repo))
+    catalogue_repo, customer_repo = CatalogueRepository(), CustomerRepository()
     group_repo, group_members = GroupRepository(), GroupMemberRepository()
-    booking_repo.writers[SettlementKind.OFFER] = OfferUseWriter()
-    methods.append(OfferUse(group_members))
-    # The payment port is looked up per checkout, so it can be built after (or lazily by) this root.
-    passes = PassService(businesses, PassProductRepository(), pass_repo, customer_repo, payments=lambda: container().payments)
+    pass_repo = PassRepository()
+    membership_repo, member_repo = MembershipRepository(), MemberRepository()
+    # Each settlement kind adds its own conditional writes to the booking transaction.
+    booking_repo = BookingRepository(writers={
+        SettlementKind.OFFER: OfferUseWriter(),
+        SettlementKind.PASS: PassSettlementWriter(),
+    })
+    # How a booking is paid: asked in order, the first that applies settles.
+    methods = [FreeTickets(), PassPayment(pass_repo), OfferUse(group_members)]
+
+    # Edges: email, queue
+    mailer = Mailer(SesEmailSender(s.email_sender, s.region), JinjaRenderer(), EmailLedger())
+    event_queue = EventQueue(s.events_queue_url, s.region)
+
+    # Services
+    groups = GroupService(businesses, group_repo, group_members, catalogue_repo)
+    passes = PassService(businesses, PassProductRepository(), pass_repo, customer_repo, payments=lambda: c.payments)
+    lifecycle = MembershipLifecycle(businesses, membership_repo, member_repo, lambda: c.groups, payments, lambda: c.mailer)
+    memberships = MembershipService(businesses, membership_repo, member_repo, CheckoutRepository(), catalogue_repo,
+                                    booking_repo, lifecycle, lambda: c.groups, payments, lambda: c.mailer,
+                                    s.public_base_url)
+    checkout_handlers: dict[str, CheckoutHandler] = {
+        "pass": passes.complete_checkout,
+        "membership": memberships.complete_checkout,
+    }
+    stripe_events = StripeEventConsumer(ProcessedEvents(), lifecycle, memberships, membership_repo, member_repo,
+                                        checkout_handlers, payments, lambda: c.mailer, lambda: c.event_queue)
     c = Container(
         businesses=businesses,
         business=BusinessService(businesses),
         catalogue=CatalogueService(businesses, catalogue_repo, group_exists=group_repo.exists),
         customers=CustomerService(customer_repo),
         bookings=BookingService(businesses, catalogue_repo, booking_repo, methods),
+        groups=groups,
+        usage_periods=UsagePeriodService(group_members, ScheduleState()),
         passes=passes,
-        queue_handlers={},
-        checkout_handlers={"pass": passes.complete_checkout},
+        memberships=memberships,
+        stripe_events=stripe_events,
+        webhooks=StripeWebhookReceiver(s.stripe_webhook_secret, lambda: c.event_queue),
+        mailer=mailer,
+        event_queue=event_queue,
+        queue_handlers={
+            "stripe_event": stripe_events.handle,
+            "price_changed_member_batch": stripe_events.price_changed_batch,
+            "membership_period_end": stripe_events.period_end,
+        },
+        checkout_handlers=checkout_handlers,
+        payments=_payment_provider(s),
     )
-    c.groups = GroupService(businesses, group_repo, group_members, catalogue_repo)
-    c.usage_periods = UsagePeriodService(group_members, ScheduleState())
-    _wire_memberships(c, businesses, catalogue_repo, booking_repo)
     return c
 
 
-def _wire_memberships(c: Container, businesses: BusinessRepository, catalogue_repo: CatalogueRepository,
-                      booking_repo: BookingRepository) -> None:
-    """Memberships on Stripe (M1–M9). Collaborators are looked up on ``c`` per call, so tests can swap them."""
-    s = settings()
+def _payment_provider(s: Settings) -> PaymentPort | None:
+    """Stripe with a key in AWS; the local provider (which speaks Stripe's API) when a base URL is set."""
     if s.payment_provider == "stripe" and s.stripe_api_key:
-        c.payments = StripePayments(s.stripe_api_key)
-    elif s.payment_provider != "stripe" and s.stripe_api_base:  # the local provider speaks Stripe's API
-        c.payments = StripePayments(s.stripe_api_key or "sk_test_local", api_base=s.stripe_api_base)
-    c.event_queue = EventQueue(s.events_queue_url, s.region)
-    c.mailer = Mailer(SesEmailSender(s.email_sender, s.region), JinjaRenderer(), EmailLedger())
-    membership_repo, member_repo = MembershipRepository(), MemberRepository()
-
-    def groups() -> GroupsPort:
-        assert c.groups is not None, "customer groups are wired before memberships"
-        return c.groups
-
-    def payments() -> PaymentPort:
-        if c.payments is None:
-            raise PaymentsUnavailableError("No payment provider is configured (STRIPE_API_KEY or STRIPE_API_BASE).")
-        return c.payments
-
-    def mailer() -> Mailer:
-        assert c.mailer is not None
-        return c.mailer
-
-    def queue() -> EventQueue:
-        assert c.event_queue is not None
-        return c.event_queue
-
-    lifecycle = MembershipLifecycle(businesses, membership_repo, member_repo, groups, payments, mailer)
-    c.memberships = MembershipService(businesses, membership_repo, member_repo, CheckoutRepository(), catalogue_repo,
-                                      booking_repo, lifecycle, groups, payments, mailer, s.public_base_url)
-    c.stripe_events = StripeEventConsumer(ProcessedEvents(), lifecycle, c.memberships, membership_repo, member_repo,
-                                          c.checkout_handlers, payments, mailer, queue)
-    c.webhooks = StripeWebhookReceiver(s.stripe_webhook_secret, queue)
-    c.checkout_handlers["membership"] = c.memberships.complete_checkout
-    c.queue_handlers.update({
-        "stripe_event": c.stripe_events.handle,
-        "price_changed_member_batch": c.stripe_events.price_changed_batch,
-        "membership_period_end": c.stripe_events.period_end,
-    })
+        return StripePayments(s.stripe_api_key)
+    if s.payment_provider != "stripe" and s.stripe_api_base:
+        return StripePayments(s.stripe_api_key or "sk_test_local", api_base=s.stripe_api_base)
+    return None
 
 
 @lru_cache(maxsize=1)
