@@ -13,8 +13,8 @@ from ..domain.passes import Eligibility, ExpiryRule, PassProduct, PassView
 from ..domain.tenancy import Business
 from ..schemas.bookings import BookingOut
 from ..schemas.business import BusinessOut
-from ..schemas.catalogue import EntryOut, PageOut, TicketOut
-from ..schemas.customers import CustomerOut, ParticipantOut
+from ..schemas.catalogue import EntryOut, PageOut
+from ..schemas.customers import CustomerOut
 from ..schemas.groups import (
     AllowanceOut,
     AttendeesOut,
@@ -33,55 +33,19 @@ from ..schemas.passes import EligibleOut, ExpiryOut, HistoryOut, PassOut, PassPr
 
 
 def business_out(b: Business) -> BusinessOut:
-    return BusinessOut(
-        business_id=b.business_id,
-        name=b.name,
-        plan=b.plan.value,
-        timezone=b.timezone,
-        return_use_on_cancel=b.return_use_on_cancel,
-    )
+    return BusinessOut.model_validate(b)
 
 
 def page_out(p: SchedulePage) -> PageOut:
-    return PageOut(page_id=p.page_id, title=p.title, published=p.published)
+    return PageOut.model_validate(p)
 
 
 def entry_out(e: Entry) -> EntryOut:
-    return EntryOut(
-        entry_id=e.entry_id,
-        page_id=e.page_id,
-        title=e.title,
-        starts_at=e.starts_at,
-        ends_at=e.ends_at,
-        capacity=e.capacity,
-        booked=e.booked,
-        places_left=e.places_left,
-        published=e.published,
-        series_id=e.series_id,
-        tickets=[
-            TicketOut(
-                ticket_id=t.ticket_id,
-                title=t.title,
-                price_minor=t.price_minor,
-                currency=t.currency,
-                exclusive=t.exclusive,
-                exclusive_group_id=t.exclusive_group_id,
-            )
-            for t in e.tickets
-        ],
-    )
+    return EntryOut.model_validate(e)  # same attribute names; tickets become TicketOut
 
 
 def customer_out(c: Customer) -> CustomerOut:
-    return CustomerOut(
-        email=c.email,
-        name=c.name,
-        kind=c.kind.value,
-        participants=[ParticipantOut(participant_id=p.participant_id, name=p.name) for p in c.participants],
-        signed_in_at=c.signed_in_at,
-        disabled=c.disabled,
-    )
-
+    return CustomerOut.model_validate(c)
 
 def booking_out(b: Booking) -> BookingOut:
     return BookingOut(
