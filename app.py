@@ -36,6 +36,14 @@ def membership_period_ends(event):  # type: ignore[no-untyped-def]
     return enqueue_period_ends(container())
 
 
+@app.schedule("rate(15 minutes)", name="release_expired_holds")
+def release_expired_holds(event):  # type: ignore[no-untyped-def]
+    """Safety net: places held for a checkout whose "expired" event never came are given back."""
+    from chalicelib.bootstrap import container
+
+    return {"released": container().memberships.release_expired_holds()}
+
+
 @app.schedule("rate(1 hour)", name="reset_usage_periods")
 def reset_usage_periods(event):  # type: ignore[no-untyped-def]
     """Move members' stored usage periods forward (bookings never wait for it: they compute periods)."""

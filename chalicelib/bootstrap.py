@@ -99,7 +99,7 @@ def container() -> Container:
     passes = PassService(businesses, PassProductRepository(), pass_repo, customer_repo, payments=lambda: c.payments)
     lifecycle = MembershipLifecycle(businesses, membership_repo, member_repo, lambda: c.groups, payments, lambda: c.mailer)
     memberships = MembershipService(businesses, membership_repo, member_repo, CheckoutRepository(), catalogue_repo,
-                                    booking_repo, lifecycle, lambda: c.groups, payments, lambda: c.mailer,
+                                    booking_repo, lifecycle, customer_repo, lambda: c.groups, payments, lambda: c.mailer,
                                     s.public_base_url)
     checkout_handlers: dict[str, CheckoutHandler] = {
         "pass": passes.complete_checkout,

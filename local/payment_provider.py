@@ -94,7 +94,7 @@ class StripeError(Exception):
 class LocalStripe:
     """State and behaviour; ``serve`` puts an HTTP face on it."""
 
-    def __init__(self, secret: str, sink: Sink | None = None, base_url: str = "") -> None:
+    def __init__(self, secret: str, sink: Sink | None = None, base_url: str = "", state_file: Path | None = None) -> None:
         self.secret = secret
         self.sink = sink
         self.base_url = base_url
@@ -105,6 +105,32 @@ class LocalStripe:
         self.lock = threading.RLock()
         self.ids = itertools.count(1)
         self.clock: Callable[[], float] = time.time
+        self.state_file = state_file
+        self._load()
+
+    # --- state kept across restarts ----------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Pick up where the last run stopped, as Stripe would: DynamoDB Local keeps the prices, customers
+        and subscriptions the app refers to, and the app dedupes events by id, so a fresh provider that
+        counted ids from 1 again would refuse their prices and emit events the app drops as duplicates."""
+        if self.state_file is None or not self.state_file.exists():
+            return
+        state = json.loads(self.state_file.read_text())
+        self.objects = state["objects"]
+        self.idempotent = {k: (v[0], v[1]) for k, v in state["idempotent"].items()}
+        self.ids = itertools.count(state["next_id"])
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        next_id = next(self.ids)
+        self.ids = itertools.count(next_id)
+        state = {"objects": self.objects, "idempotent": self.idempotent, "next_id": next_id}
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.state_file)  # atomic: a Ctrl-C mid-write leaves the previous state
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -413,6 +439,8 @@ class LocalStripe:
                 ctype, body = body
             if method == "POST" and key and ctype == "application/json":
                 self.idempotent[key] = (status, body)
+            if method in ("POST", "DELETE"):
+                self._save()
             return status, body, ctype
 
     def _dispatch(self, method: str, path: str, p: dict[str, Any]) -> Any:
@@ -526,9 +554,9 @@ class BackgroundSink:
                     time.sleep(2**attempt)
 
 
-def start(port: int, webhook_url: str, secret: str) -> tuple[ThreadingHTTPServer, str]:
+def start(port: int, webhook_url: str, secret: str, state_file: Path | None = None) -> tuple[ThreadingHTTPServer, str]:
     """The local stack's provider: ``STRIPE_API_BASE`` is the returned URL. One line in ``local/run.py``."""
-    provider = LocalStripe(secret, BackgroundSink(http_sink(webhook_url)))
+    provider = LocalStripe(secret, BackgroundSink(http_sink(webhook_url)), state_file=state_file)
     server = serve(provider, port)
     return server, provider.base_url
 

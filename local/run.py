@@ -4,7 +4,7 @@ Starts, in order: DynamoDB Local (data kept in ``.local/dynamodb``), a moto serv
 and SNS (in memory: queues and the SES sender are recreated at every start), the tables and queues
 that are missing, the demo data (``local.seed``), ``chalice local`` on ``PORT`` (8000) and the
 worker (``local.worker``: SQS consumers and schedules), and the local payment provider
-(``local.payment_provider``, in memory). Prints a staff and a booker token, then
+(``local.payment_provider``, its objects kept in ``.local/payments``). Prints a staff and a booker token, then
 copies sent emails into the outbox file until it is stopped; stopping ends every child process.
 
 Ports: ``PORT`` (API, 8000), ``DYNAMODB_PORT`` (8001), ``MOTO_PORT`` (8002), ``PAYMENTS_PORT`` (the
@@ -115,7 +115,7 @@ class Stack:
         from chalicelib import bootstrap
         from chalicelib.adapters.dynamodb.base import create_missing_tables
 
-        from .seed import seed
+        from .seed import MEMBERSHIP_ID, OPTION_ID, seed
         from .tokens import mint
         from .worker import queue_names
 
@@ -129,7 +129,8 @@ class Stack:
         # The local payment provider (Stripe's API for the production adapter; posts signed webhooks to the API).
         os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_local_only_secret")
         _, os.environ["STRIPE_API_BASE"] = payment_provider.start(
-            layout.payments_port, f"{layout.api_url}/webhooks/stripe", os.environ["STRIPE_WEBHOOK_SECRET"])
+            layout.payments_port, f"{layout.api_url}/webhooks/stripe", os.environ["STRIPE_WEBHOOK_SECRET"],
+            layout.payments_state_file)
         say(f"local payment provider on {os.environ['STRIPE_API_BASE']} (make stripe-trigger EVENT=... EMAIL=...)")
         env = {k: v for k, v in os.environ.items() if k != "CHALICE_WORKER"}
         chalice = str(Path(sys.executable).parent / "chalice")
@@ -145,9 +146,11 @@ class Stack:
         created = create_missing_tables(wait=True)
         say(f"tables: {len(created)} created" + (f" ({', '.join(created)})" if created else ", all there"))
         bootstrap.reset()
-        seeded = seed()
+        seeded = seed(with_membership=True)
         say(f"seed: business {DEMO_BUSINESS} {'created' if seeded.business_created else 'already there'}, "
-            f"{seeded.entries_created} new entries")
+            f"{seeded.entries_created} new entries; membership {MEMBERSHIP_ID} (option {OPTION_ID}) "
+            f"{'created' if seeded.membership_created else 'already there'}, "
+            f"{seeded.member_entries_created} new members-only entries")
         wait_for_api(layout.api_url, api)
 
         staff, booker = mint("staff", business=DEMO_BUSINESS), mint("booker", email=DEMO_BOOKER, name="Demo Booker")

@@ -1,5 +1,8 @@
 """Demo data for the local stack: business ``demo-studio`` (plan standard, Europe/Berlin), one
-schedule page, and classes over the next three days with free and paid tickets.
+schedule page, and classes over the next three days with free and paid tickets. With a payment
+provider (``make run``), also the membership a newcomer can buy: ``demo-membership`` (49 EUR a
+month, option ``demo-monthly``), whose group has an offer of 4 member classes a month, and a
+members-only class (exclusive ticket) on each of the next three days.
 
 Idempotent: ids are fixed (entries carry their date), and only what is missing is written, so
 running it at every ``make run`` never duplicates anything nor undoes what was changed or booked
@@ -13,10 +16,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.adapters.dynamodb.catalogue import CatalogueRepository
+from chalicelib.adapters.dynamodb.memberships import MembershipRepository
 from chalicelib.adapters.dynamodb.tenancy import BusinessRepository
 from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket, to_utc
 from chalicelib.domain.errors import NotFoundError
-from chalicelib.domain.tenancy import Business, Plan
+from chalicelib.domain.memberships import Membership, PriceOption
+from chalicelib.domain.tenancy import Business, Caller, Plan, Role
 
 from .settings import DEMO_BUSINESS
 
@@ -30,6 +35,10 @@ CLASSES = [
     (2, time(10, 0), 90, "Open studio", 20, [("Free entry", 0)]),
     (3, time(9, 0), 60, "Morning yoga", 12, [("Trial class", 0), ("Drop-in", 1500)]),
 ]
+MEMBERSHIP_ID = "demo-membership"
+OPTION_ID = "demo-monthly"
+MEMBERSHIP_TITLE = "Studio Monthly"
+MEMBER_CLASS = (time(18, 0), 60, "Members pilates", 8, "Member ticket")  # on days 1-3, exclusive to the group
 
 
 @dataclass
@@ -37,9 +46,12 @@ class Seeded:
     business_created: bool
     page_created: bool
     entries_created: int
+    membership_created: bool = False
+    member_entries_created: int = 0
 
 
-def seed(today: date | None = None) -> Seeded:
+def seed(today: date | None = None, with_membership: bool = False) -> Seeded:
+    """``with_membership`` needs the payment provider (the membership is a Product with a Price there)."""
     businesses, catalogue = BusinessRepository(), CatalogueRepository()
     tz = ZoneInfo(TIMEZONE)
     today = today or datetime.now(tz).date()
@@ -51,25 +63,70 @@ def seed(today: date | None = None) -> Seeded:
     if page_created:
         catalogue.save_page(SchedulePage(DEMO_BUSINESS, PAGE_ID, "Classes", published=True))
 
-    entries_created = 0
-    for days, start, minutes, title, capacity, tickets in CLASSES:
-        day = today + timedelta(days=days)
-        entry_id = f"demo-{day.isoformat()}-{_slug(title)}"
-        if not _missing(lambda entry_id=entry_id: catalogue.get_entry(DEMO_BUSINESS, entry_id)):
-            continue
-        starts = to_utc(datetime.combine(day, start), tz)
-        catalogue.save_entry(Entry(
-            business_id=DEMO_BUSINESS,
-            entry_id=entry_id,
-            page_id=PAGE_ID,
-            title=title,
-            starts_at=starts,
-            ends_at=starts + timedelta(minutes=minutes),
-            capacity=capacity,
-            tickets=tuple(Ticket(f"{entry_id}-{_slug(t)}", t, price, "EUR") for t, price in tickets),
-        ))
-        entries_created += 1
-    return Seeded(business_created, page_created, entries_created)
+    entries_created = sum(
+        _add_entry(catalogue, today + timedelta(days=days), start, minutes, title, capacity, tz,
+                   tuple((t, price, None) for t, price in tickets))
+        for days, start, minutes, title, capacity, tickets in CLASSES
+    )
+    if not with_membership:
+        return Seeded(business_created, page_created, entries_created)
+    membership_created, group_id = _seed_membership()
+    start, minutes, title, capacity, ticket = MEMBER_CLASS
+    member_entries = sum(_add_entry(catalogue, today + timedelta(days=days), start, minutes, title, capacity, tz,
+                                    ((ticket, 0, group_id),)) for days in (1, 2, 3))
+    return Seeded(business_created, page_created, entries_created, membership_created, member_entries)
+
+
+def _add_entry(catalogue: CatalogueRepository, day: date, start: time, minutes: int, title: str, capacity: int,
+               tz: ZoneInfo, tickets: tuple[tuple[str, int, str | None], ...]) -> bool:
+    """The class of that day, unless it is there already; True if written now."""
+    entry_id = f"demo-{day.isoformat()}-{_slug(title)}"
+    if not _missing(lambda: catalogue.get_entry(DEMO_BUSINESS, entry_id)):
+        return False
+    starts = to_utc(datetime.combine(day, start), tz)
+    catalogue.save_entry(Entry(
+        business_id=DEMO_BUSINESS,
+        entry_id=entry_id,
+        page_id=PAGE_ID,
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
+        capacity=capacity,
+        tickets=tuple(Ticket(f"{entry_id}-{_slug(t)}", t, price, "EUR", group) for t, price, group in tickets),
+    ))
+    return True
+
+
+def _seed_membership() -> tuple[bool, str]:
+    """The demo membership, its group and the group's offer; (created now, group id).
+
+    Fixed ids make every step safe to repeat after an interrupted run: the group id derives from the
+    membership's, the provider replays product and price creation by idempotency key, the offer is
+    added only to a group without one, and the membership is saved last."""
+    from chalicelib.bootstrap import container
+    from chalicelib.schemas.groups import OfferIn
+    from chalicelib.services.payments import RecurringPrice
+
+    memberships = MembershipRepository()
+    try:
+        return False, memberships.get(DEMO_BUSINESS, MEMBERSHIP_ID).group_id
+    except NotFoundError:
+        pass
+    c = container()
+    payments = c.payment_port()
+    description = "Four member classes a month, booked with member tickets."
+    group = c.groups.create_membership_group(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)
+    if not group.offers:
+        staff = Caller(subject="seed", role=Role.STAFF, business_id=DEMO_BUSINESS)
+        c.groups.create_offer(staff, group.group_id, OfferIn.model_validate({
+            "title": "Member classes", "usage": {"mode": "per_period", "uses": 4, "period": "month"},
+            "scope": {"page_id": PAGE_ID}}))
+    product_id = payments.create_product(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)
+    price_id = payments.create_price(DEMO_BUSINESS, OPTION_ID, product_id, "Monthly", RecurringPrice(4900, "EUR", "month"))
+    memberships.save(Membership(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description, True, (PAGE_ID,),
+                                group.group_id, product_id,
+                                (PriceOption(OPTION_ID, "Monthly", 4900, "EUR", "month", 1, price_id),)))
+    return True, group.group_id
 
 
 def _missing(get) -> bool:  # type: ignore[no-untyped-def]

@@ -57,6 +57,10 @@ class Layout:
         return self.data_dir / "dynamodb"
 
     @property
+    def payments_state_file(self) -> Path:
+        return self.data_dir / "payments" / "state.json"
+
+    @property
     def outbox_file(self) -> Path:
         return self.data_dir / "outbox" / "emails.jsonl"
 

@@ -225,6 +225,19 @@ class StripePayments:
         )
         return subscription_snapshot(sub)
 
+    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
+        intent_id = payment_intent_id
+        if intent_id is None and invoice_id:  # subscription-mode checkouts pay through the invoice
+            payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"})
+            intent = next((p.payment.payment_intent for p in payments.data if p.payment.payment_intent), None)
+            intent_id = intent if isinstance(intent, str) or intent is None else intent.id
+        if intent_id is None:
+            raise RuntimeError(f"no payment to refund for invoice {invoice_id}")
+        self.client.v1.refunds.create(
+            params={"payment_intent": intent_id, "amount": amount_minor, "metadata": {"reason": "place_released"}},
+            options={"idempotency_key": idempotency_key("refund-part", intent_id, key)},
+        )
+
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         params: SubscriptionUpdateParams = {"billing_cycle_anchor": {"type": "now"}, "proration_behavior": "create_prorations"}
         sub = self.client.v1.subscriptions.update(

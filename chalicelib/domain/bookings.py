@@ -55,6 +55,8 @@ class Booking:
     entry_starts_at: datetime
     cancelled_at: datetime | None = None
     use_returned: bool | None = None
+    # Until when a ``held`` place waits for its payment; past it (+ grace) the safety net gives it back.
+    hold_expires_at: datetime | None = None
 
     @property
     def seats(self) -> int:

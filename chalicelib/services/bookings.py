@@ -100,8 +100,8 @@ class BookingService:
             SettlementKind.OFFER,
             SettlementKind.PASS,
         )
-        self.bookings.cancel(booking, now, give_back_use=give_back)
-        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=give_back)
+        returned = self.bookings.cancel(booking, now, give_back_use=give_back)
+        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
 
     def get_for_booker(self, caller: Caller, business_id: str, booking_id: str) -> Booking:
         booking = self.bookings.get(business_id, booking_id)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from ..adapters.dynamodb.bookings import BookingModel, BookingRepository, EntryFullError
 from ..adapters.dynamodb.catalogue import CatalogueRepository
+from ..adapters.dynamodb.customers import CustomerRepository
 from ..adapters.dynamodb.memberships import CheckoutRepository, MemberRepository, MembershipRepository
 from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_request, raise_full
@@ -25,6 +27,10 @@ from .payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedC
 from .ports import Clock, new_id, utc_now
 
 CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places come back after it
+# The safety net waits this long past a hold's expiry before giving the place back: Stripe's own
+# session expiry (set a moment after the hold) and its "expired" event come first when all goes well.
+HOLD_RELEASE_GRACE = timedelta(minutes=15)
+HOLD_LOOKBACK_DAYS = 3  # a missed or late run still finds older holds
 
 
 class MembershipService:
@@ -37,6 +43,7 @@ class MembershipService:
         catalogue: CatalogueRepository,
         bookings: BookingRepository,
         lifecycle: MembershipLifecycle,
+        customers: CustomerRepository,
         groups: Callable[[], GroupsPort],
         payments: Callable[[], PaymentPort],
         mailer: Callable[[], Mailer],
@@ -50,6 +57,7 @@ class MembershipService:
         self.catalogue = catalogue
         self.bookings = bookings
         self.lifecycle = lifecycle
+        self.customers = customers
         self.groups = groups
         self.payments = payments
         self.mailer = mailer
@@ -197,7 +205,8 @@ class MembershipService:
                 check_request(entry, ticket, participants, now)
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
                                   Settlement(SettlementKind.CARD, {"checkout_id": checkout_id}, BookingStatus.HELD),
-                                  BookingStatus.HELD, now, entry.starts_at)
+                                  BookingStatus.HELD, now, entry.starts_at,
+                                  hold_expires_at=now + timedelta(seconds=CHECKOUT_HOLD_SECONDS))
                 try:
                     self.bookings.create(booking, capacity=entry.capacity)
                 except EntryFullError:
@@ -224,12 +233,40 @@ class MembershipService:
         held = [self.bookings.get(business_id, bid) for bid in checkout.booking_ids]
         self._release([b for b in held if b.status is BookingStatus.HELD])
 
+    def release_expired_holds(self, now: datetime | None = None) -> int:
+        """Safety net for a lost "expired" event: give back places held past expiry + grace.
+
+        Reads only the sparse hold index. Each release is one conditional transaction (held ->
+        cancelled, booked -= seats), so a payment confirming the place at the same moment wins or
+        loses as a whole; a completion that arrives after the release re-takes the place
+        (``_confirm``). Returns how many places were released.
+        """
+        now = now or self.clock()
+        cutoff = now - HOLD_RELEASE_GRACE
+        released = 0
+        for back in range(HOLD_LOOKBACK_DAYS + 1):
+            day = (cutoff - timedelta(days=back)).date().isoformat()
+            for business_id, booking_id in self.bookings.holds_expiring_on(day, cutoff):
+                booking = self.bookings.get(business_id, booking_id)
+                checkout_id = str(booking.settlement.ref.get("checkout_id") or "")
+                checkout = self.checkouts.find(business_id, checkout_id) if checkout_id else None
+                if checkout is not None and checkout.state == "completed":
+                    continue  # paid: its completion is confirming the places right now
+                if checkout is not None:
+                    self.checkouts.close(business_id, checkout_id, "expired")
+                try:
+                    self.bookings.cancel(booking, now, give_back_use=False, only_if=BookingStatus.HELD)
+                    released += 1
+                except ConflictError:
+                    pass  # confirmed or released meanwhile
+        return released
+
     def complete_checkout(self, done: CompletedCheckout) -> None:
         """``checkout_handlers["membership"]``: book the basket, make the member, send both emails (M4)."""
         checkout = self.checkouts.find(done.business_id, done.reference)
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
-        confirmed = [self._confirm(done.business_id, bid) for bid in checkout.booking_ids]
+        confirmed = [self._confirm(done, bid) for bid in checkout.booking_ids]
         self.checkouts.close(done.business_id, done.reference, "completed")
         if done.subscription_id:
             record = self.lifecycle.sync(done.subscription_id)
@@ -238,6 +275,7 @@ class MembershipService:
                                                   f"once_{done.session_id}", done.provider_customer_id)
         if record is None:
             raise NotFoundError(f"subscription {done.subscription_id} carries no membership metadata")
+        self.customers.make_primary(done.business_id, checkout.email, self.clock())  # a buyer (C1)
         membership = self.memberships.get(done.business_id, checkout.membership_id)
         context = self.lifecycle.context(membership, record)
         option = membership.option(checkout.option_id)
@@ -265,23 +303,43 @@ class MembershipService:
             context["portal_url"] = payments.portal_url(record.customer_id, self._return_url(record.business_id))
         self.mailer().send_once(record.subscription_id, "membership_confirmation", record.email, context, attachments)
 
-    def _confirm(self, business_id: str, booking_id: str) -> Booking | None:
-        booking = self.bookings.get(business_id, booking_id)
-        if booking.status is BookingStatus.HELD:
-            from pynamodb.exceptions import UpdateError
+    def _confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
+        """Turn a held place into a booking; one released before the payment reached us is re-taken."""
+        from pynamodb.exceptions import UpdateError
 
+        booking = self.bookings.get(done.business_id, booking_id)
+        if booking.status is BookingStatus.HELD:
             try:
-                BookingModel(business_id, booking_id).update(
-                    actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value)],
+                BookingModel(done.business_id, booking_id).update(
+                    actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value), *BookingModel.leave_hold_index()],
                     condition=BookingModel.status == BookingStatus.HELD.value,
                 )
+                return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
             except UpdateError:
-                booking = self.bookings.get(business_id, booking_id)
-                if booking.status is not BookingStatus.CONFIRMED:
-                    logger.warning("held place was released before payment completed", extra={"booking_id": booking_id})
-                    return None
-            return replace(booking, status=BookingStatus.CONFIRMED)
-        return booking if booking.status is BookingStatus.CONFIRMED else None
+                booking = self.bookings.get(done.business_id, booking_id)
+        if booking.status is BookingStatus.CONFIRMED:
+            return booking
+        return self._retake_released(done, booking)
+
+    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
+        """The hold was given back before this paid completion arrived (a late event).
+
+        The booker paid for the place, so it is theirs again if it is still free. If someone else
+        took it meanwhile, the ticket's price is refunded (the membership itself stands): a business
+        keeps no money for a place it cannot give, and never overbooks to honour a late payment.
+        """
+        entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
+        try:
+            self.bookings.retake(booking, capacity=entry.capacity)
+            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
+        except EntryFullError:
+            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
+            logger.warning("paid after its held place was released and taken; refunding the ticket",
+                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
+            if amount > 0:
+                self.payments().refund_payment(done.payment_intent_id, done.invoice_id, amount,
+                                               key=f"{done.session_id}:{booking.booking_id}")
+            return None
 
     def _booking_line(self, b: Booking) -> dict:
         entry = self.catalogue.get_entry(b.business_id, b.entry_id)

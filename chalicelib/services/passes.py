@@ -15,7 +15,7 @@ from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain import passes as rules
 from ..domain.bookings import Settlement, SettlementKind
 from ..domain.catalogue import Entry, Ticket
-from ..domain.customers import Customer, CustomerKind
+from ..domain.customers import Customer
 from ..domain.emails import normalise_email
 from ..domain.errors import DomainError, NotFoundError
 from ..domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, PassProduct, PassView
@@ -241,12 +241,7 @@ class PassService:
         )
 
     def _make_primary(self, business_id: str, email: str) -> None:
-        """A buyer is a primary customer (C1): create the record, or promote an app user."""
-        existing = self.customers.find(business_id, email)
-        if existing is None:
-            self.customers.create_if_missing(Customer(business_id, email, kind=CustomerKind.PRIMARY, created_at=self.clock()))
-        elif existing.kind is CustomerKind.APP_USER:
-            self.customers.save(existing, replace(existing, kind=CustomerKind.PRIMARY))
+        self.customers.make_primary(business_id, email, self.clock())
 
     def _views(self, business: Business, passes: list[Pass]) -> list[PassView]:
         now = self.clock()

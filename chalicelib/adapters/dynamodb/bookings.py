@@ -17,7 +17,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -45,6 +45,17 @@ class BookingsByEntry(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class BookingsByHoldExpiry(GlobalSecondaryIndex):
+    """Sparse: only places still ``held`` for a checkout (the hold-release safety net reads it)."""
+
+    class Meta:
+        index_name = "by_hold_expiry"
+        projection = KeysOnlyProjection()
+
+    hold_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD" of hold_expires_at (UTC)
+    hold_expires_at = UTCDateTimeAttribute(range_key=True)
+
+
 @register
 class BookingModel(Model):
     Meta = table_meta("bookings")
@@ -63,8 +74,16 @@ class BookingModel(Model):
     entry_starts_at = UTCDateTimeAttribute()
     cancelled_at = UTCDateTimeAttribute(null=True)
     use_returned = BooleanAttribute(null=True)
+    hold_day = UnicodeAttribute(null=True)
+    hold_expires_at = UTCDateTimeAttribute(null=True)
     by_booker = BookingsByBooker()
     by_entry = BookingsByEntry()
+    by_hold_expiry = BookingsByHoldExpiry()
+
+    @classmethod
+    def leave_hold_index(cls) -> list:
+        """Actions that take a booking out of the sparse hold index (confirmed or cancelled)."""
+        return [cls.hold_day.remove(), cls.hold_expires_at.remove()]
 
 
 def booking_from(m: BookingModel) -> Booking:
@@ -83,6 +102,7 @@ def booking_from(m: BookingModel) -> Booking:
         entry_starts_at=m.entry_starts_at,
         cancelled_at=m.cancelled_at,
         use_returned=m.use_returned,
+        hold_expires_at=m.hold_expires_at,
     )
 
 
@@ -91,7 +111,9 @@ class SettlementWriter(Protocol):
 
     def take(self, txn: TransactWrite, booking: Booking) -> None: ...
 
-    def give_back(self, txn: TransactWrite, booking: Booking) -> None: ...
+    def give_back(self, txn: TransactWrite, booking: Booking) -> bool:
+        """Add the writes that give the use back; False when there is nothing to give back."""
+        ...
 
     def refusal(self, booking: Booking, failed_tables: set[str]) -> Exception:
         """The error to raise when this kind's condition failed (e.g. no uses left)."""
@@ -150,33 +172,78 @@ class BookingRepository:
                 raise writer.refusal(booking, failed)
             raise TransactionContendedError("Another booking touched the same places; try again.")
 
-    def cancel(self, booking: Booking, at: datetime, give_back_use: bool) -> None:
+    def cancel(self, booking: Booking, at: datetime, give_back_use: bool, only_if: BookingStatus | None = None) -> bool:
+        """Free the places (and give the use back if asked and the writer can) in one transaction.
+
+        ``only_if`` makes the cancellation conditional on that status (the hold-release safety net
+        passes ``HELD``, so it cannot undo a payment that confirmed the place meanwhile).
+        ``use_returned`` records what the writer actually gave back, in the same transaction, and
+        is returned.
+        """
         writer = self.writers.get(booking.settlement.kind)
         txn = transaction(BookingModel)
         try:
             with txn:
+                returned = bool(writer is not None and give_back_use and writer.give_back(txn, booking))
                 txn.update(
                     BookingModel(booking.business_id, booking.booking_id),
                     actions=[
                         BookingModel.status.set(BookingStatus.CANCELLED.value),
                         BookingModel.cancelled_at.set(at),
-                        BookingModel.use_returned.set(give_back_use and writer is not None),
+                        BookingModel.use_returned.set(returned),
+                        *BookingModel.leave_hold_index(),
                     ],
-                    condition=BookingModel.status != BookingStatus.CANCELLED.value,
+                    condition=(BookingModel.status == only_if.value) if only_if is not None
+                    else (BookingModel.status != BookingStatus.CANCELLED.value),
                 )
                 txn.update(
                     EntryModel(booking.business_id, booking.entry_id),
                     actions=[EntryModel.booked.add(-booking.seats)],
                     condition=EntryModel.booked >= booking.seats,
                 )
-                if writer is not None and give_back_use:
-                    writer.give_back(txn, booking)
         except TransactWriteError as exc:
             if BookingModel.Meta.table_name in failed_conditions(txn, exc):
-                raise ConflictError("This booking is already cancelled.", code="already_cancelled")
+                raise ConflictError("This booking is no longer cancellable (already cancelled or confirmed).",
+                                    code="already_cancelled")
             raise TransactionContendedError("Another change touched this booking; try again.")
+        return returned
+
+    def retake(self, booking: Booking, capacity: int) -> None:
+        """A released hold whose payment completed after all: take its places again, if still free.
+
+        One transaction, conditional on the booking still being cancelled and on the capacity;
+        raises ``EntryFullError`` when the places went to someone else.
+        """
+        txn = transaction(BookingModel)
+        try:
+            with txn:
+                txn.update(
+                    EntryModel(booking.business_id, booking.entry_id),
+                    actions=[EntryModel.booked.add(booking.seats)],
+                    condition=(EntryModel.capacity == capacity) & (EntryModel.booked <= capacity - booking.seats),
+                )
+                txn.update(
+                    BookingModel(booking.business_id, booking.booking_id),
+                    actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value), BookingModel.cancelled_at.remove()],
+                    condition=BookingModel.status == BookingStatus.CANCELLED.value,
+                )
+        except TransactWriteError as exc:
+            failed = failed_conditions(txn, exc)
+            if EntryModel.Meta.table_name in failed:
+                raise EntryFullError("Not enough places left on this entry.")
+            if BookingModel.Meta.table_name in failed:
+                raise ConflictError("This booking is not cancelled.", code="not_cancelled")
+            raise TransactionContendedError("Another booking touched the same places; try again.")
+
+    def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
+        """(business_id, booking_id) of places held on ``day`` whose hold expired before ``before``."""
+        return [
+            (m.business_id, m.booking_id)
+            for m in BookingModel.by_hold_expiry.query(day, BookingModel.hold_expires_at <= before)
+        ]
 
     def _model(self, b: Booking) -> BookingModel:
+        held = b.status is BookingStatus.HELD and b.hold_expires_at is not None
         return BookingModel(
             b.business_id,
             b.booking_id,
@@ -191,6 +258,8 @@ class BookingRepository:
             settlement_ref=b.settlement.ref,
             created_at=b.created_at,
             entry_starts_at=b.entry_starts_at,
+            hold_day=b.hold_expires_at.date().isoformat() if held else None,
+            hold_expires_at=b.hold_expires_at if held else None,
         )
 
 

@@ -1,6 +1,7 @@
 """Customers per business keyed by normalised email, plus search-fragment items for partial search."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -79,6 +80,14 @@ class CustomerRepository:
             raise
         self._index(customer, old_name=None)
         return True
+
+    def make_primary(self, business_id: str, email: str, at: datetime) -> None:
+        """A buyer is a primary customer (C1): create the record, or promote an app user."""
+        existing = self.find(business_id, email)
+        if existing is None:
+            self.create_if_missing(Customer(business_id, email, kind=CustomerKind.PRIMARY, created_at=at))
+        elif existing.kind is CustomerKind.APP_USER:
+            self.save(existing, replace(existing, kind=CustomerKind.PRIMARY))
 
     def mark_signed_in(self, business_id: str, email: str, at: datetime) -> None:
         CustomerModel(business_id, email).update(

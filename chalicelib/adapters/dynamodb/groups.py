@@ -450,25 +450,26 @@ class OfferUseWriter:
             condition=M.email.exists() & (counter["period"].does_not_exist() | (counter["period"] != period)),
         )
 
-    def give_back(self, txn: TransactWrite, booking: Booking) -> None:
+    def give_back(self, txn: TransactWrite, booking: Booking) -> bool:
         """Return the use only while its period's counter is still stored; a past period's use is moot."""
         ref = booking.settlement.ref
         if "period" not in ref:
-            return
+            return False
         M = GroupMemberModel
         try:
             m = M.get(ref["group_id"], booking.booker_email, consistent_read=True)
         except M.DoesNotExist:
-            return
+            return False
         stored = raw_usage(m).get(ref["offer_id"])
         if not stored or stored.get("period") != ref["period"] or int(stored.get("used", 0)) < booking.seats:
-            return
+            return False
         counter = M.usage[ref["offer_id"]]
         txn.update(
             M(ref["group_id"], booking.booker_email),
             actions=[counter["used"].add(-booking.seats)],
             condition=(counter["period"] == ref["period"]) & (counter["used"] >= booking.seats),
         )
+        return True
 
     def refusal(self, booking: Booking, failed_tables: set[str]) -> Exception:
         """The counter moved under us (another booking, the scheduler, a removal): re-read and decide again."""

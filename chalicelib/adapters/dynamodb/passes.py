@@ -298,12 +298,13 @@ class PassSettlementWriter:
             condition=(PassModel.revision == revision) & (PassModel.uses_taken <= total - booking.seats),
         )
 
-    def give_back(self, txn: TransactWrite, booking: Booking) -> None:
+    def give_back(self, txn: TransactWrite, booking: Booking) -> bool:
         txn.update(
             PassModel(owner_key(booking.business_id, booking.booker_email), booking.settlement.ref["pass_id"]),
             actions=[PassModel.uses_taken.add(-booking.seats)],
             condition=PassModel.uses_taken >= booking.seats,
         )
+        return True
 
     def refusal(self, booking: Booking, failed_tables: set[str]) -> Exception:
         # Another booking or an override got there first: the booking service re-reads and picks
