@@ -24,7 +24,7 @@ from .auth import jwt_auth
 if TYPE_CHECKING:
     from ..bootstrap import Container
 
-PUBLIC, STAFF, BOOKER, ANY_SIGNED_IN = "public", "staff", "booker", "signed_in"
+PUBLIC, STAFF, BOOKER = "public", "staff", "booker"
 MAX_BODY_BYTES = 256 * 1024
 
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
+
+from ...domain.errors import NotFoundError
+
+M = TypeVar("M", bound=Model)
 
 ALL_MODELS: list[type[Model]] = []
 
@@ -72,6 +76,22 @@ def create_missing_tables(wait: bool = True) -> list[str]:
             model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
             created.append(model.Meta.table_name)
     return created
+
+
+def find(model: type[M], hash_key: Any, range_key: Any = None, *, consistent_read: bool = False) -> M | None:
+    """The item with this key, or None."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent_read)
+    except model.DoesNotExist:
+        return None
+
+
+def load(model: type[M], hash_key: Any, range_key: Any = None, *, missing: str, consistent_read: bool = False) -> M:
+    """The item with this key, or ``NotFoundError(missing)`` (404: unknown or another tenant's id)."""
+    item = find(model, hash_key, range_key, consistent_read=consistent_read)
+    if item is None:
+        raise NotFoundError(missing)
+    return item
 
 
 def connection_of(model: type[Model]) -> Connection:

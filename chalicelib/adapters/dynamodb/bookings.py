@@ -22,8 +22,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
-from ...domain.errors import ConflictError, NotFoundError
-from .base import failed_conditions, register, table_meta, transaction
+from ...domain.errors import ConflictError
+from .base import failed_conditions, load, register, table_meta, transaction
 from .catalogue import EntryModel
 
 
@@ -129,10 +129,7 @@ class BookingRepository:
         self.writers = dict(writers or {})
 
     def get(self, business_id: str, booking_id: str) -> Booking:
-        try:
-            return booking_from(BookingModel.get(business_id, booking_id))
-        except BookingModel.DoesNotExist:
-            raise NotFoundError(f"Booking '{booking_id}' does not exist.")
+        return booking_from(load(BookingModel, business_id, booking_id, missing=f"Booking '{booking_id}' does not exist."))
 
     def for_booker(self, business_id: str, email: str) -> list[Booking]:
         return [booking_from(m) for m in BookingModel.by_booker.query(f"{business_id}#{email}", scan_index_forward=False)]

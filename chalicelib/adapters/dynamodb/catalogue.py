@@ -16,8 +16,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ...domain.catalogue import Entry, SchedulePage, Ticket
-from ...domain.errors import ConflictError, NotFoundError
-from .base import is_condition_failure, register, table_meta
+from ...domain.errors import ConflictError
+from .base import is_condition_failure, load, register, table_meta
 
 
 @register
@@ -129,10 +129,7 @@ def entry_model(e: Entry) -> EntryModel:
 
 class CatalogueRepository:
     def get_page(self, business_id: str, page_id: str) -> SchedulePage:
-        try:
-            return page_from(PageModel.get(business_id, page_id))
-        except PageModel.DoesNotExist:
-            raise NotFoundError(f"Schedule page '{page_id}' does not exist.")
+        return page_from(load(PageModel, business_id, page_id, missing=f"Schedule page '{page_id}' does not exist."))
 
     def list_pages(self, business_id: str) -> list[SchedulePage]:
         return [page_from(m) for m in PageModel.query(business_id)]
@@ -144,10 +141,7 @@ class CatalogueRepository:
         PageModel(business_id, page_id).delete()
 
     def get_entry(self, business_id: str, entry_id: str) -> Entry:
-        try:
-            return entry_from(EntryModel.get(business_id, entry_id))
-        except EntryModel.DoesNotExist:
-            raise NotFoundError(f"Entry '{entry_id}' does not exist.")
+        return entry_from(load(EntryModel, business_id, entry_id, missing=f"Entry '{entry_id}' does not exist."))
 
     def entries_on_page(self, business_id: str, page_id: str) -> list[Entry]:
         return [

@@ -9,8 +9,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from ...domain.customers import Customer, CustomerKind, Participant, matches, search_fragments, search_key
-from ...domain.errors import NotFoundError
-from .base import is_condition_failure, register, table_meta
+from .base import find, is_condition_failure, load, register, table_meta
 
 SEARCH_LIMIT = 50
 
@@ -59,16 +58,11 @@ def customer_from(m: CustomerModel) -> Customer:
 
 class CustomerRepository:
     def get(self, business_id: str, email: str) -> Customer:
-        try:
-            return customer_from(CustomerModel.get(business_id, email))
-        except CustomerModel.DoesNotExist:
-            raise NotFoundError(f"No customer with email '{email}'.")
+        return customer_from(load(CustomerModel, business_id, email, missing=f"No customer with email '{email}'."))
 
     def find(self, business_id: str, email: str) -> Customer | None:
-        try:
-            return customer_from(CustomerModel.get(business_id, email))
-        except CustomerModel.DoesNotExist:
-            return None
+        item = find(CustomerModel, business_id, email)
+        return customer_from(item) if item else None
 
     def create_if_missing(self, customer: Customer) -> bool:
         """Insert unless the email is known; True if created (so search fragments get written once)."""

@@ -33,7 +33,7 @@ from ...domain.bookings import Booking
 from ...domain.errors import ConflictError, NotFoundError
 from ...domain.groups import Group, GroupMember, Offer, OfferTerms, Scope, UsageCounter, UsageMode, UsageRule
 from ...domain.periods import PeriodUnit
-from .base import batch_get, is_condition_failure, register, table_meta
+from .base import batch_get, find, is_condition_failure, load, register, table_meta
 
 
 class TermsMap(MapAttribute):
@@ -207,10 +207,7 @@ def due_day(at: datetime) -> str:
 
 class GroupRepository:
     def get(self, business_id: str, group_id: str) -> Group:
-        try:
-            return group_from(GroupModel.get(business_id, group_id))
-        except GroupModel.DoesNotExist:
-            raise NotFoundError(f"Group '{group_id}' does not exist.")
+        return group_from(load(GroupModel, business_id, group_id, missing=f"Group '{group_id}' does not exist."))
 
     def exists(self, business_id: str, group_id: str) -> bool:
         try:
@@ -273,10 +270,8 @@ class GroupRepository:
 
 class GroupMemberRepository:
     def get(self, group_id: str, email: str) -> tuple[GroupMember, dict[str, UsageCounter]] | None:
-        try:
-            return member_from(GroupMemberModel.get(group_id, email, consistent_read=True))
-        except GroupMemberModel.DoesNotExist:
-            return None
+        item = find(GroupMemberModel, group_id, email, consistent_read=True)
+        return member_from(item) if item else None
 
     def group_and_member(
         self, business_id: str, group_id: str, email: str
@@ -378,10 +373,7 @@ class GroupMemberRepository:
             raise
 
     def reload(self, m: GroupMemberModel) -> GroupMemberModel | None:
-        try:
-            return GroupMemberModel.get(m.group_id, m.email, consistent_read=True)
-        except GroupMemberModel.DoesNotExist:
-            return None
+        return find(GroupMemberModel, m.group_id, m.email, consistent_read=True)
 
     @staticmethod
     def _joining(business_id: str, email: str, joined_at: datetime) -> list[Any]:
@@ -396,10 +388,8 @@ class GroupMemberRepository:
 
 class ScheduleState:
     def watermark(self, name: str) -> datetime | None:
-        try:
-            return ScheduleStateModel.get(name, consistent_read=True).watermark
-        except ScheduleStateModel.DoesNotExist:
-            return None
+        item = find(ScheduleStateModel, name, consistent_read=True)
+        return item.watermark if item else None
 
     def advance(self, name: str, to: datetime) -> None:
         M = ScheduleStateModel

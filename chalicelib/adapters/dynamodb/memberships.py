@@ -26,7 +26,7 @@ from pynamodb.models import Model
 
 from ...domain.errors import NotFoundError
 from ...domain.memberships import HistoryItem, MemberRecord, Membership, PendingEmail, PriceOption
-from .base import is_condition_failure, register, table_meta
+from .base import find, is_condition_failure, load, register, table_meta
 
 PROCESSED_EVENT_DAYS = 35  # well past Stripe's 3-day retry window
 
@@ -191,10 +191,7 @@ def membership_from(m: MembershipModel) -> Membership:
 
 class MembershipRepository:
     def get(self, business_id: str, membership_id: str) -> Membership:
-        try:
-            return membership_from(MembershipModel.get(business_id, membership_id))
-        except MembershipModel.DoesNotExist:
-            raise NotFoundError(f"Membership '{membership_id}' does not exist.")
+        return membership_from(load(MembershipModel, business_id, membership_id, missing=f"Membership '{membership_id}' does not exist."))
 
     def list(self, business_id: str) -> list[Membership]:
         return [membership_from(m) for m in MembershipModel.query(business_id)]
@@ -280,10 +277,8 @@ def _model(r: MemberRecord) -> MemberModel:
 
 class MemberRepository:
     def find(self, business_id: str, subscription_id: str) -> MemberRecord | None:
-        try:
-            return record_from(MemberModel.get(business_id, subscription_id, consistent_read=True))
-        except MemberModel.DoesNotExist:
-            return None
+        item = find(MemberModel, business_id, subscription_id, consistent_read=True)
+        return record_from(item) if item else None
 
     def get(self, business_id: str, subscription_id: str) -> MemberRecord:
         found = self.find(business_id, subscription_id)
@@ -346,10 +341,7 @@ class CheckoutRepository:
         CheckoutModel(business_id, checkout_id).update(actions=[CheckoutModel.session_id.set(session_id)])
 
     def find(self, business_id: str, checkout_id: str) -> CheckoutModel | None:
-        try:
-            return CheckoutModel.get(business_id, checkout_id, consistent_read=True)
-        except CheckoutModel.DoesNotExist:
-            return None
+        return find(CheckoutModel, business_id, checkout_id, consistent_read=True)
 
     def close(self, business_id: str, checkout_id: str, state: str) -> bool:
         """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""
@@ -368,11 +360,7 @@ class ProcessedEvents:
     """Event ids already applied, kept ``PROCESSED_EVENT_DAYS`` (TTL) — well past Stripe's retries."""
 
     def seen(self, event_id: str) -> bool:
-        try:
-            ProcessedEventModel.get(event_id)
-            return True
-        except ProcessedEventModel.DoesNotExist:
-            return False
+        return find(ProcessedEventModel, event_id) is not None
 
     def mark(self, event_id: str, event_type: str, at: datetime) -> None:
         ProcessedEventModel(event_id, event_type=event_type, processed_at=at,

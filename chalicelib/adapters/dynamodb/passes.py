@@ -22,9 +22,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ...domain.bookings import Booking
-from ...domain.errors import NotFoundError
 from ...domain.passes import Eligibility, ExpiryKind, ExpiryRule, HistoryEntry, Pass, PassProduct
-from .base import failed_conditions, is_condition_failure, register, table_meta, transaction
+from .base import failed_conditions, is_condition_failure, load, register, table_meta, transaction
 from .bookings import TransactionContendedError
 
 
@@ -194,10 +193,7 @@ def pass_model(p: Pass) -> PassModel:
 
 class PassProductRepository:
     def get(self, business_id: str, product_id: str) -> PassProduct:
-        try:
-            return product_from(PassProductModel.get(business_id, product_id))
-        except PassProductModel.DoesNotExist:
-            raise NotFoundError(f"Pass product '{product_id}' does not exist.")
+        return product_from(load(PassProductModel, business_id, product_id, missing=f"Pass product '{product_id}' does not exist."))
 
     def list(self, business_id: str) -> list[PassProduct]:
         return [product_from(m) for m in PassProductModel.query(business_id)]
@@ -229,10 +225,7 @@ class PassRepository:
         return [pass_from(m) for m in PassModel.query(owner_key(business_id, email), scan_index_forward=False)]
 
     def get(self, business_id: str, email: str, pass_id: str) -> Pass:
-        try:
-            return pass_from(PassModel.get(owner_key(business_id, email), pass_id))
-        except PassModel.DoesNotExist:
-            raise NotFoundError(f"Pass '{pass_id}' does not exist.")
+        return pass_from(load(PassModel, owner_key(business_id, email), pass_id, missing=f"Pass '{pass_id}' does not exist."))
 
     def issue(self, p: Pass) -> bool:
         """Write a new pass; with a ``purchase_ref``, at most once per ref. False if already issued."""

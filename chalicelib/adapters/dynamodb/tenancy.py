@@ -6,9 +6,8 @@ import time
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from ...domain.errors import NotFoundError
 from ...domain.tenancy import Business, Plan
-from .base import register, table_meta
+from .base import load, register, table_meta
 
 CACHE_SECONDS = 30.0
 
@@ -33,10 +32,7 @@ class BusinessRepository:
         hit = self._cache.get(business_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-        try:
-            m = BusinessModel.get(business_id)
-        except BusinessModel.DoesNotExist:
-            raise NotFoundError(f"Business '{business_id}' does not exist.")
+        m = load(BusinessModel, business_id, missing=f"Business '{business_id}' does not exist.")
         business = Business(
             business_id=m.business_id,
             name=m.name,
