@@ -47,6 +47,7 @@ class Container:
     bookings: BookingService
     groups: GroupService  # customer groups + offers; memberships call it (G3)
     usage_periods: UsagePeriodService  # the scheduled reset of usage periods
+    schedule_state: ScheduleState  # watermarks of the catch-up schedules
     passes: PassService
     memberships: MembershipService
     stripe_events: StripeEventConsumer
@@ -81,6 +82,7 @@ def container() -> Container:
     catalogue_repo, customer_repo = CatalogueRepository(), CustomerRepository()
     group_repo, group_members = GroupRepository(), GroupMemberRepository()
     pass_repo = PassRepository()
+    schedule_state = ScheduleState()
     membership_repo, member_repo = MembershipRepository(), MemberRepository()
     # Each settlement kind adds its own conditional writes to the booking transaction.
     booking_repo = BookingRepository(writers={
@@ -100,7 +102,7 @@ def container() -> Container:
     lifecycle = MembershipLifecycle(businesses, membership_repo, member_repo, lambda: c.groups, payments, lambda: c.mailer)
     memberships = MembershipService(businesses, membership_repo, member_repo, CheckoutRepository(), catalogue_repo,
                                     booking_repo, lifecycle, customer_repo, lambda: c.groups, payments, lambda: c.mailer,
-                                    s.public_base_url)
+                                    s.public_base_url, schedule_state)
     checkout_handlers: dict[str, CheckoutHandler] = {
         "pass": passes.complete_checkout,
         "membership": memberships.complete_checkout,
@@ -114,7 +116,8 @@ def container() -> Container:
         customers=CustomerService(customer_repo),
         bookings=BookingService(businesses, catalogue_repo, booking_repo, methods),
         groups=groups,
-        usage_periods=UsagePeriodService(group_members, ScheduleState()),
+        usage_periods=UsagePeriodService(group_members, schedule_state),
+        schedule_state=schedule_state,
         passes=passes,
         memberships=memberships,
         stripe_events=stripe_events,

@@ -82,3 +82,11 @@ def one_time_period(anchor: date, tz: ZoneInfo) -> Period:
 def anchor_for(joined_at: datetime, tz: ZoneInfo) -> date:
     """A member's start date: the day they joined, on the business's wall clock."""
     return joined_at.astimezone(tz).date()
+
+
+def days_to_scan(watermark: datetime | None, now: datetime, first_run_days: int) -> list[str]:
+    """ISO days (UTC) a catch-up schedule must read: from the day of its last successful run (or
+    ``first_run_days`` back on its first run) through today. A run that is late, repeated, or
+    missing for weeks still reads every day it has not finished, and nothing older."""
+    start = (watermark or now - timedelta(days=first_run_days)).date()
+    return [(start + timedelta(days=i)).isoformat() for i in range((now.date() - start).days + 1)]

@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from ..adapters.dynamodb.bookings import BookingModel, BookingRepository, EntryFullError
 from ..adapters.dynamodb.catalogue import CatalogueRepository
 from ..adapters.dynamodb.customers import CustomerRepository
+from ..adapters.dynamodb.groups import ScheduleState
 from ..adapters.dynamodb.memberships import CheckoutRepository, MemberRepository, MembershipRepository
 from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_request, raise_full
 from ..domain.errors import ConflictError, InvalidInputError, NotFoundError, RuleRefusedError
 from ..domain.memberships import ONE_OFF_STATUS, MemberRecord, Membership, PriceOption, check_billing_period
+from ..domain.periods import days_to_scan
 from ..domain.tenancy import Business, Caller, Feature
 from ..logs import logger
 from ..schemas.memberships import MembershipCheckoutIn, MembershipIn, MembershipPatch, PriceOptionIn
@@ -30,7 +32,8 @@ CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places c
 # The safety net waits this long past a hold's expiry before giving the place back: Stripe's own
 # session expiry (set a moment after the hold) and its "expired" event come first when all goes well.
 HOLD_RELEASE_GRACE = timedelta(minutes=15)
-HOLD_LOOKBACK_DAYS = 3  # a missed or late run still finds older holds
+HOLDS_SCHEDULE = "release_expired_holds"
+HOLDS_FIRST_RUN_DAYS = 3
 
 
 class MembershipService:
@@ -48,8 +51,10 @@ class MembershipService:
         payments: Callable[[], PaymentPort],
         mailer: Callable[[], Mailer],
         public_base_url: str,
+        schedule_state: ScheduleState,
         clock: Clock = utc_now,
     ) -> None:
+        self.schedule_state = schedule_state
         self.businesses = businesses
         self.memberships = memberships
         self.members = members
@@ -244,8 +249,7 @@ class MembershipService:
         now = now or self.clock()
         cutoff = now - HOLD_RELEASE_GRACE
         released = 0
-        for back in range(HOLD_LOOKBACK_DAYS + 1):
-            day = (cutoff - timedelta(days=back)).date().isoformat()
+        for day in days_to_scan(self.schedule_state.watermark(HOLDS_SCHEDULE), cutoff, HOLDS_FIRST_RUN_DAYS):
             for business_id, booking_id in self.bookings.holds_expiring_on(day, cutoff):
                 booking = self.bookings.get(business_id, booking_id)
                 checkout_id = str(booking.settlement.ref.get("checkout_id") or "")
@@ -259,6 +263,7 @@ class MembershipService:
                     released += 1
                 except ConflictError:
                     pass  # confirmed or released meanwhile
+        self.schedule_state.advance(HOLDS_SCHEDULE, cutoff)
         return released
 
     def complete_checkout(self, done: CompletedCheckout) -> None:

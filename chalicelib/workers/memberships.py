@@ -5,23 +5,26 @@ The schedule only reads an index and enqueues; each member is handled by its own
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
+from ..domain.periods import days_to_scan
 from ..schemas.messages import QueueMessage
 from ..services.ports import utc_now
 
-LOOKBACK_DAYS = 3  # re-check a few days back: a missed run or a retried one still catches everyone
+NAME = "membership_period_ends"
+FIRST_RUN_DAYS = 3
 
 
 def enqueue_period_ends(c: Any, now: Any = None) -> int:
+    """Read the period-end index from the last run's day to today; the watermark moves only once
+    every due member is on the queue (each message is idempotent, so re-reading a day is harmless)."""
     now = now or utc_now()
     members = c.memberships.members
     due: list[tuple[str, str]] = []
-    for back in range(LOOKBACK_DAYS + 1):
-        day = (now - timedelta(days=back)).date().isoformat()
+    for day in days_to_scan(c.schedule_state.watermark(NAME), now, FIRST_RUN_DAYS):
         due.extend(members.ending_on(day, now))
     c.event_queue.send_many([
         QueueMessage(kind="membership_period_end", body={"business_id": b, "subscription_id": s}) for b, s in due
     ])
+    c.schedule_state.advance(NAME, now)
     return len(due)

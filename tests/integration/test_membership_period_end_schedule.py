@@ -139,7 +139,7 @@ def test_restored_subscriptions_are_not_removed(shop):
 
 def test_the_schedule_queries_the_sparse_index_and_never_scans(shop):
     from chalicelib.bootstrap import container
-    from chalicelib.workers.memberships import LOOKBACK_DAYS, enqueue_period_ends
+    from chalicelib.workers.memberships import FIRST_RUN_DAYS, enqueue_period_ends
 
     for email in ("a@example.com", "b@example.com", "c@example.com"):
         shop.join(email)
@@ -155,5 +155,29 @@ def test_the_schedule_queries_the_sparse_index_and_never_scans(shop):
         assert enqueue_period_ends(container()) == 1
     finally:
         pre_dynamodb_send.disconnect(record)
-    assert {op for op, _ in ops} == {"Query"} and len(ops) == LOOKBACK_DAYS + 1
-    assert {table for _, table in ops} == {"test-members"}
+    member_ops = [op for op, table in ops if table == "test-members"]
+    assert member_ops == ["Query"] * (FIRST_RUN_DAYS + 1)  # first run: the index's last days, nothing else
+    assert {table for _, table in ops} == {"test-members", "test-schedule-state"}
+    assert "Scan" not in {op for op, _ in ops}
+
+
+def test_after_a_long_pause_the_schedule_reads_every_day_it_missed_and_then_only_today(shop):
+    """A member whose period ended ten days ago is still found when the schedule comes back."""
+    from chalicelib.bootstrap import container
+    from chalicelib.workers.memberships import enqueue_period_ends
+
+    shop.staff("cancel", shop.join("late@example.com"))
+    assert enqueue_period_ends(container()) == 0  # before the end: nothing, but the watermark is set
+    shop.traveller.move_to(T0 + PERIOD + timedelta(days=10))
+    assert enqueue_period_ends(container()) == 1
+    ops: list[tuple[str, str | None]] = []
+
+    def record(sender, operation_name, table_name, req_uuid, **_):
+        ops.append((operation_name, table_name))
+
+    pre_dynamodb_send.connect(record)
+    try:
+        enqueue_period_ends(container())
+    finally:
+        pre_dynamodb_send.disconnect(record)
+    assert [op for op, table in ops if table == "test-members"] == ["Query"]  # caught up: today only

@@ -83,3 +83,15 @@ def test_one_time_period_never_ends_and_anchor_is_local_day():
     assert one_time_period(date(2025, 3, 1), BERLIN).ends_at is None
     # 23:30 UTC on 31 Dec is already 1 Jan in Berlin.
     assert anchor_for(datetime(2025, 12, 31, 23, 30, tzinfo=UTC), BERLIN) == date(2026, 1, 1)
+
+
+def test_days_to_scan_from_watermark_day_through_today():
+    from datetime import datetime, timezone
+
+    from chalicelib.domain.periods import days_to_scan
+
+    now = datetime(2030, 3, 2, 1, 0, tzinfo=timezone.utc)
+    assert days_to_scan(datetime(2030, 2, 27, 23, 0, tzinfo=timezone.utc), now, 3) == [
+        "2030-02-27", "2030-02-28", "2030-03-01", "2030-03-02"]
+    assert days_to_scan(now, now, 3) == ["2030-03-02"]
+    assert days_to_scan(None, now, 1) == ["2030-03-01", "2030-03-02"]
