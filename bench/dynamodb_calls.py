@@ -67,9 +67,9 @@ class CallCounter:
     def counting(self) -> Iterator[CallCounter]:
         from pynamodb.signals import pre_dynamodb_send
 
-        from chalicelib.adapters.dynamodb.base import ALL_MODELS, connection_of
+        from chalicelib.adapters.dynamodb.base import all_models, connection_of
 
-        for model in ALL_MODELS:
+        for model in all_models():
             self._hook(connection_of(model).client)
         pre_dynamodb_send.connect(self._announced)
         self._active = True

@@ -31,7 +31,7 @@ def reading() -> Iterator[ItemsRead]:
     """Counts items returned by every read (GetItem, BatchGetItem, Query, Scan) while the block runs."""
     from pynamodb.signals import pre_dynamodb_send
 
-    from chalicelib.adapters.dynamodb.base import ALL_MODELS, connection_of
+    from chalicelib.adapters.dynamodb.base import all_models, connection_of
 
     seen = ItemsRead()
     hooked: list[Any] = []
@@ -55,7 +55,7 @@ def reading() -> Iterator[ItemsRead]:
     def announced(sender: Any, **_: Any) -> None:
         hook(sender.client)
 
-    for model in ALL_MODELS:
+    for model in all_models():
         hook(connection_of(model).client)
     pre_dynamodb_send.connect(announced)
     try:

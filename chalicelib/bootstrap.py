@@ -1,65 +1,253 @@
-"""The composition root: builds adapters and services once per Lambda container.
+"""The composition root: the one place adapters are chosen and services are wired.
 
-Everything that talks to the outside (tables, queues, email, payments, tokens) is created here and
-injected, so tests can swap any piece (``override``) and no module holds a hidden client.
+``build(settings, **overrides)`` returns a ``Container`` whose pieces are made on first use, each
+importing only its own modules: a Lambda serving one route builds that route's service and its
+adapters, nothing else (cold start). Tests and benches pass replacements as overrides, e.g.
+``build(settings(), payments=FakePayments())``, and ``install`` the result; nothing mutates a built
+container. ``container()`` is the process's current one (built from the environment on first use).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
-from .adapters.dynamodb.bookings import BookingRepository
-from .adapters.dynamodb.catalogue import CatalogueRepository
-from .adapters.dynamodb.customers import CustomerRepository
-from .adapters.dynamodb.emails import EmailLedger
-from .adapters.dynamodb.groups import GroupMemberRepository, GroupRepository, OfferUseWriter, ScheduleState
-from .adapters.dynamodb.memberships import CheckoutRepository, MemberRepository, MembershipRepository, ProcessedEvents
-from .adapters.dynamodb.passes import PassProductRepository, PassRepository, PassSettlementWriter
-from .adapters.dynamodb.tenancy import BusinessRepository
-from .adapters.event_queue import EventQueue
-from .adapters.ses_email import JinjaRenderer, SesEmailSender
-from .adapters.stripe_payments import StripePayments
-from .adapters.tokens import TokenVerifier
 from .config import Settings, settings
-from .domain.bookings import SettlementKind
-from .services.bookings import BookingService, FreeTickets
-from .services.business import BusinessService
-from .services.catalogue import CatalogueService
-from .services.customers import CustomerService
-from .services.emails import Mailer
-from .services.groups import GroupService, OfferUse
-from .services.membership_lifecycle import MembershipLifecycle
-from .services.memberships import MembershipService
-from .services.passes import PassPayment, PassService, PaymentsUnavailableError
-from .services.payments import CheckoutHandler, PaymentPort
-from .services.stripe_events import StripeEventConsumer
-from .services.usage_periods import UsagePeriodService
-from .services.webhooks import StripeWebhookReceiver
+from .domain.errors import PaymentsUnavailableError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .adapters.dynamodb.bookings import BookingRepository
+    from .adapters.dynamodb.catalogue import CatalogueRepository
+    from .adapters.dynamodb.customers import CustomerRepository
+    from .adapters.dynamodb.groups import GroupMemberRepository, GroupRepository, ScheduleState
+    from .adapters.dynamodb.memberships import MemberRepository, MembershipRepository
+    from .adapters.dynamodb.passes import PassRepository
+    from .adapters.dynamodb.tenancy import BusinessRepository
+    from .adapters.event_queue import EventQueue
+    from .adapters.tokens import TokenVerifier
+    from .ports.payments import CheckoutHandler, PaymentPort
+    from .services.access import AccessService
+    from .services.bookings import BookingService
+    from .services.business import BusinessService
+    from .services.catalogue import CatalogueService
+    from .services.customers import CustomerService
+    from .services.emails import Mailer
+    from .services.groups import GroupService
+    from .services.membership_lifecycle import MembershipLifecycle
+    from .services.memberships import MembershipService
+    from .services.passes import PassService
+    from .services.stripe_events import StripeEventConsumer
+    from .services.usage_periods import UsagePeriodService
+    from .services.webhooks import StripeWebhookReceiver
 
 
-@dataclass
 class Container:
-    businesses: BusinessRepository
-    business: BusinessService
-    catalogue: CatalogueService
-    customers: CustomerService
-    bookings: BookingService
-    groups: GroupService  # customer groups + offers; memberships call it (G3)
-    usage_periods: UsagePeriodService  # the scheduled reset of usage periods
-    schedule_state: ScheduleState  # watermarks of the catch-up schedules
-    passes: PassService
-    memberships: MembershipService
-    stripe_events: StripeEventConsumer
-    webhooks: StripeWebhookReceiver
-    mailer: Mailer
-    event_queue: EventQueue
-    # Events-queue message kind -> handler (see workers/events.py).
-    queue_handlers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
-    # Paid checkouts: purpose ("membership", "pass") -> what completing one means.
-    checkout_handlers: dict[str, CheckoutHandler] = field(default_factory=dict)
-    # Stripe in production, the local provider (same adapter, other base URL) locally; tests swap it.
-    payments: PaymentPort | None = None
+    """Every piece is a ``cached_property``: built once, on first use. An override given to ``build``
+    sits in the instance's ``__dict__``, where ``cached_property`` finds it before building."""
+
+    def __init__(self, settings: Settings, **overrides: Any) -> None:
+        self.settings = settings
+        unknown = sorted(name for name in overrides if not isinstance(getattr(type(self), name, None), cached_property))
+        if unknown:
+            raise TypeError(f"not pieces of the container: {unknown}")
+        self.__dict__.update(overrides)
+
+    # -- tenancy and access -------------------------------------------------------------------------
+    @cached_property
+    def businesses(self) -> BusinessRepository:
+        from .adapters.dynamodb.tenancy import BusinessRepository
+
+        return BusinessRepository()
+
+    @cached_property
+    def customer_store(self) -> CustomerRepository:
+        from .adapters.dynamodb.customers import CustomerRepository
+
+        return CustomerRepository()
+
+    @cached_property
+    def access(self) -> AccessService:
+        from .services.access import AccessService
+
+        return AccessService(self.businesses, self.customer_store)
+
+    @cached_property
+    def business(self) -> BusinessService:
+        from .services.business import BusinessService
+
+        return BusinessService(self.businesses)
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        from .services.customers import CustomerService
+
+        return CustomerService(self.customer_store, self.access)
+
+    # -- catalogue and bookings ---------------------------------------------------------------------
+    @cached_property
+    def catalogue_store(self) -> CatalogueRepository:
+        from .adapters.dynamodb.catalogue import CatalogueRepository
+
+        return CatalogueRepository()
+
+    @cached_property
+    def catalogue(self) -> CatalogueService:
+        from .services.catalogue import CatalogueService
+
+        return CatalogueService(self.catalogue_store, group_exists=self.group_store.exists)
+
+    @cached_property
+    def booking_store(self) -> BookingRepository:
+        from .adapters.dynamodb.bookings import BookingRepository
+        from .adapters.dynamodb.groups import OfferUseWriter
+        from .adapters.dynamodb.passes import PassSettlementWriter
+        from .domain.bookings import SettlementKind
+
+        # Each settlement kind adds its own conditional writes to the booking transaction.
+        return BookingRepository(writers={SettlementKind.OFFER: OfferUseWriter(), SettlementKind.PASS: PassSettlementWriter()})
+
+    @cached_property
+    def bookings(self) -> BookingService:
+        from .services.bookings import BookingService, FreeTickets
+        from .services.groups import OfferUse
+        from .services.passes import PassPayment
+
+        # How a booking is paid: asked in order, the first that applies settles.
+        methods = [FreeTickets(), PassPayment(self.pass_store), OfferUse(self.group_members)]
+        return BookingService(self.catalogue_store, self.booking_store, methods)
+
+    # -- customer groups and offers -------------------------------------------------------------------
+    @cached_property
+    def group_store(self) -> GroupRepository:
+        from .adapters.dynamodb.groups import GroupRepository
+
+        return GroupRepository()
+
+    @cached_property
+    def group_members(self) -> GroupMemberRepository:
+        from .adapters.dynamodb.groups import GroupMemberRepository
+
+        return GroupMemberRepository()
+
+    @cached_property
+    def groups(self) -> GroupService:
+        from .services.groups import GroupService
+
+        return GroupService(self.businesses, self.group_store, self.group_members, self.catalogue_store)
+
+    @cached_property
+    def schedule_state(self) -> ScheduleState:
+        from .adapters.dynamodb.groups import ScheduleState
+
+        return ScheduleState()
+
+    @cached_property
+    def usage_periods(self) -> UsagePeriodService:
+        from .services.usage_periods import UsagePeriodService
+
+        return UsagePeriodService(self.group_members, self.schedule_state)
+
+    # -- passes --------------------------------------------------------------------------------------
+    @cached_property
+    def pass_store(self) -> PassRepository:
+        from .adapters.dynamodb.passes import PassRepository
+
+        return PassRepository()
+
+    @cached_property
+    def passes(self) -> PassService:
+        from .adapters.dynamodb.passes import PassProductRepository
+        from .services.passes import PassService
+
+        return PassService(self.businesses, PassProductRepository(), self.pass_store, self.customer_store,
+                           payments=lambda: self.payments)
+
+    # -- memberships and Stripe events -----------------------------------------------------------------
+    @cached_property
+    def membership_store(self) -> MembershipRepository:
+        from .adapters.dynamodb.memberships import MembershipRepository
+
+        return MembershipRepository()
+
+    @cached_property
+    def member_store(self) -> MemberRepository:
+        from .adapters.dynamodb.memberships import MemberRepository
+
+        return MemberRepository()
+
+    @cached_property
+    def lifecycle(self) -> MembershipLifecycle:
+        from .services.membership_lifecycle import MembershipLifecycle
+
+        return MembershipLifecycle(self.businesses, self.membership_store, self.member_store, lambda: self.groups,
+                                   self.payment_port, lambda: self.mailer)
+
+    @cached_property
+    def memberships(self) -> MembershipService:
+        from .adapters.dynamodb.memberships import CheckoutRepository
+        from .services.memberships import MembershipService
+
+        return MembershipService(self.businesses, self.membership_store, self.member_store, CheckoutRepository(),
+                                 self.catalogue_store, self.booking_store, self.lifecycle, self.customer_store,
+                                 lambda: self.groups, self.payment_port, lambda: self.mailer,
+                                 self.settings.public_base_url, self.schedule_state)
+
+    @cached_property
+    def checkout_handlers(self) -> dict[str, CheckoutHandler]:
+        """Paid checkouts: purpose -> what completing one means (each feature owns its own)."""
+        return {"pass": self.passes.complete_checkout, "membership": self.memberships.complete_checkout}
+
+    @cached_property
+    def stripe_events(self) -> StripeEventConsumer:
+        from .adapters.dynamodb.memberships import ProcessedEvents
+        from .services.stripe_events import StripeEventConsumer
+
+        return StripeEventConsumer(ProcessedEvents(), self.lifecycle, self.memberships, self.membership_store,
+                                   self.member_store, self.checkout_handlers, self.payment_port, lambda: self.mailer,
+                                   lambda: self.event_queue)
+
+    @cached_property
+    def webhooks(self) -> StripeWebhookReceiver:
+        from .services.webhooks import StripeWebhookReceiver
+
+        return StripeWebhookReceiver(self.settings.stripe_webhook_secret, lambda: self.event_queue)
+
+    @cached_property
+    def queue_handlers(self) -> dict[str, Callable[[dict[str, Any]], None]]:
+        """Events-queue message kind -> handler (see ``workers/events.py``)."""
+        return {
+            "stripe_event": self.stripe_events.handle,
+            "price_changed_member_batch": self.stripe_events.price_changed_batch,
+            "membership_period_end": self.stripe_events.period_end,
+        }
+
+    # -- edges: email, queue, payments ---------------------------------------------------------------------
+    @cached_property
+    def mailer(self) -> Mailer:
+        from .adapters.dynamodb.emails import EmailLedger
+        from .adapters.ses_email import JinjaRenderer, SesEmailSender
+        from .services.emails import Mailer
+
+        return Mailer(SesEmailSender(self.settings.email_sender, self.settings.region), JinjaRenderer(), EmailLedger())
+
+    @cached_property
+    def event_queue(self) -> EventQueue:
+        from .adapters.event_queue import EventQueue
+
+        return EventQueue(self.settings.events_queue_url, self.settings.region)
+
+    @cached_property
+    def payments(self) -> PaymentPort | None:
+        """Stripe with a key in AWS; the local provider (which speaks Stripe's API) when a base URL is set."""
+        from .adapters.stripe_payments import StripePayments
+
+        s = self.settings
+        if s.payment_provider == "stripe" and s.stripe_api_key:
+            return StripePayments(s.stripe_api_key)
+        if s.payment_provider != "stripe" and s.stripe_api_base:
+            return StripePayments(s.stripe_api_key or "sk_test_local", api_base=s.stripe_api_base)
+        return None
 
     def payment_port(self) -> PaymentPort:
         if self.payments is None:
@@ -67,85 +255,32 @@ class Container:
         return self.payments
 
 
-@lru_cache(maxsize=1)
+def build(settings: Settings, **overrides: Any) -> Container:
+    return Container(settings, **overrides)
+
+
+_current: Container | None = None
+
+
 def container() -> Container:
-    s = settings()
-    c: Container
-
-    # Collaborators that tests and benches swap (payments, mailer, queue) are looked up on ``c`` per
-    # call through these lambdas, so a swapped piece is seen everywhere.
-    def payments() -> PaymentPort:
-        return c.payment_port()
-
-    # Repositories (DynamoDB adapters)
-    businesses = BusinessRepository()
-    catalogue_repo, customer_repo = CatalogueRepository(), CustomerRepository()
-    group_repo, group_members = GroupRepository(), GroupMemberRepository()
-    pass_repo = PassRepository()
-    schedule_state = ScheduleState()
-    membership_repo, member_repo = MembershipRepository(), MemberRepository()
-    # Each settlement kind adds its own conditional writes to the booking transaction.
-    booking_repo = BookingRepository(writers={
-        SettlementKind.OFFER: OfferUseWriter(),
-        SettlementKind.PASS: PassSettlementWriter(),
-    })
-    # How a booking is paid: asked in order, the first that applies settles.
-    methods = [FreeTickets(), PassPayment(pass_repo), OfferUse(group_members)]
-
-    # Edges: email, queue
-    mailer = Mailer(SesEmailSender(s.email_sender, s.region), JinjaRenderer(), EmailLedger())
-    event_queue = EventQueue(s.events_queue_url, s.region)
-
-    # Services
-    groups = GroupService(businesses, group_repo, group_members, catalogue_repo)
-    passes = PassService(businesses, PassProductRepository(), pass_repo, customer_repo, payments=lambda: c.payments)
-    lifecycle = MembershipLifecycle(businesses, membership_repo, member_repo, lambda: c.groups, payments, lambda: c.mailer)
-    memberships = MembershipService(businesses, membership_repo, member_repo, CheckoutRepository(), catalogue_repo,
-                                    booking_repo, lifecycle, customer_repo, lambda: c.groups, payments, lambda: c.mailer,
-                                    s.public_base_url, schedule_state)
-    checkout_handlers: dict[str, CheckoutHandler] = {
-        "pass": passes.complete_checkout,
-        "membership": memberships.complete_checkout,
-    }
-    stripe_events = StripeEventConsumer(ProcessedEvents(), lifecycle, memberships, membership_repo, member_repo,
-                                        checkout_handlers, payments, lambda: c.mailer, lambda: c.event_queue)
-    c = Container(
-        businesses=businesses,
-        business=BusinessService(businesses),
-        catalogue=CatalogueService(businesses, catalogue_repo, group_exists=group_repo.exists),
-        customers=CustomerService(customer_repo),
-        bookings=BookingService(businesses, catalogue_repo, booking_repo, methods),
-        groups=groups,
-        usage_periods=UsagePeriodService(group_members, schedule_state),
-        schedule_state=schedule_state,
-        passes=passes,
-        memberships=memberships,
-        stripe_events=stripe_events,
-        webhooks=StripeWebhookReceiver(s.stripe_webhook_secret, lambda: c.event_queue),
-        mailer=mailer,
-        event_queue=event_queue,
-        queue_handlers={
-            "stripe_event": stripe_events.handle,
-            "price_changed_member_batch": stripe_events.price_changed_batch,
-            "membership_period_end": stripe_events.period_end,
-        },
-        checkout_handlers=checkout_handlers,
-        payments=_payment_provider(s),
-    )
-    return c
+    """The process's container: the installed one, else one built from the environment."""
+    global _current
+    if _current is None:
+        _current = build(settings())
+    return _current
 
 
-def _payment_provider(s: Settings) -> PaymentPort | None:
-    """Stripe with a key in AWS; the local provider (which speaks Stripe's API) when a base URL is set."""
-    if s.payment_provider == "stripe" and s.stripe_api_key:
-        return StripePayments(s.stripe_api_key)
-    if s.payment_provider != "stripe" and s.stripe_api_base:
-        return StripePayments(s.stripe_api_key or "sk_test_local", api_base=s.stripe_api_base)
-    return None
+def install(built: Container) -> Container:
+    """Make ``built`` the process's container (tests and benches, with their overrides)."""
+    global _current
+    _current = built
+    return built
 
 
 @lru_cache(maxsize=1)
 def token_verifier() -> TokenVerifier:
+    from .adapters.tokens import TokenVerifier
+
     s = settings()
     return TokenVerifier(
         audience=s.jwt_audience, issuer=s.jwt_issuer, jwks_url=s.jwt_jwks_url, dev_secret=s.jwt_dev_secret
@@ -153,7 +288,8 @@ def token_verifier() -> TokenVerifier:
 
 
 def reset() -> None:
-    """Forget every cached piece (tests change the environment between cases)."""
-    container.cache_clear()
+    """Forget every built piece (tests change the environment between cases)."""
+    global _current
+    _current = None
     token_verifier.cache_clear()
     settings.cache_clear()

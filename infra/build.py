@@ -139,11 +139,11 @@ def all_models() -> list[Any]:
         sys.path.insert(0, str(ROOT))
     import chalicelib.adapters.dynamodb as package
     import chalicelib.bootstrap  # noqa: F401
-    from chalicelib.adapters.dynamodb.base import ALL_MODELS
+    from chalicelib.adapters.dynamodb.base import all_models
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    return list(ALL_MODELS)
+    return all_models()
 
 
 def registered_models(stage_env: dict[str, str]) -> list[Any]:

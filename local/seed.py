@@ -105,7 +105,7 @@ def _seed_membership() -> tuple[bool, str]:
     added only to a group without one, and the membership is saved last."""
     from chalicelib.bootstrap import container
     from chalicelib.schemas.groups import OfferIn
-    from chalicelib.services.payments import RecurringPrice
+    from chalicelib.ports.payments import RecurringPrice
 
     memberships = MembershipRepository()
     try:

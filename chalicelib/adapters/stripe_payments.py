@@ -13,7 +13,7 @@ import urllib.request
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..services.payments import (
+from ..ports.payments import (
     CheckoutRequest,
     CheckoutSession,
     InvoiceSnapshot,

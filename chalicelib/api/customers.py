@@ -1,42 +1,57 @@
 """Staff: customer records (C1, C2 in part, G4)."""
 from __future__ import annotations
 
-from ..domain.tenancy import Caller
-from ..schemas.bookings import BookingOut
-from ..schemas.customers import CustomerIn, CustomerOut, CustomerPatch, CustomerSearchQuery, ParticipantIn
-from .framework import STAFF, ApiBlueprint, container
-from .presenters import booking_out, customer_out
+from typing import TYPE_CHECKING
 
-api = ApiBlueprint(__name__, tag="customers")
+from .framework import STAFF, ApiBlueprint, command, container
+
+if TYPE_CHECKING:
+    from ..domain.bookings import Booking
+    from ..domain.context import StaffContext
+    from ..domain.customers import Customer
+    from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
+
+api = ApiBlueprint(__name__, tag="customers", schemas="chalicelib.schemas.customers")
 BASE = "/v1/manage/customers"
 
 
-@api.op("GET", BASE, summary="Search customers by part of a name or email", role=STAFF, query=CustomerSearchQuery, response=list[CustomerOut])
-def search(caller: Caller, query: CustomerSearchQuery) -> list[CustomerOut]:
-    return [customer_out(c) for c in container().customers.search(caller, query)]
+@api.op("GET", BASE, summary="Search customers by part of a name or email", role=STAFF, query="CustomerSearchQuery",
+        response="CustomerOut", many=True)
+def search(ctx: StaffContext, query: CustomerSearchQuery) -> list[Customer]:
+    from ..services.customers import CustomerQuery
+
+    return container().customers.search(ctx, command(CustomerQuery, query))
 
 
-@api.op("POST", BASE, summary="Add a customer by email (harmless if known)", role=STAFF, body=CustomerIn, response=CustomerOut, status=201)
-def create(caller: Caller, body: CustomerIn) -> CustomerOut:
-    return customer_out(container().customers.create(caller, body))
+@api.op("POST", BASE, summary="Add a customer by email (harmless if known)", role=STAFF, body="CustomerIn",
+        response="CustomerOut", status=201)
+def create(ctx: StaffContext, body: CustomerIn) -> Customer:
+    from ..services.customers import NewCustomer
+
+    return container().customers.create(ctx, command(NewCustomer, body))
 
 
-@api.op("GET", f"{BASE}/{{email}}", summary="A customer's record", role=STAFF, response=CustomerOut)
-def get(caller: Caller, email: str) -> CustomerOut:
-    return customer_out(container().customers.get(caller, email))
+@api.op("GET", f"{BASE}/{{email}}", summary="A customer's record", role=STAFF, response="CustomerOut")
+def get(ctx: StaffContext, email: str) -> Customer:
+    return container().customers.get(ctx, email)
 
 
-@api.op("PATCH", f"{BASE}/{{email}}", summary="Rename, disable or re-enable a customer", role=STAFF, body=CustomerPatch, response=CustomerOut)
-def update(caller: Caller, email: str, body: CustomerPatch) -> CustomerOut:
-    return customer_out(container().customers.update(caller, email, body))
+@api.op("PATCH", f"{BASE}/{{email}}", summary="Rename, disable or re-enable a customer", role=STAFF, body="CustomerPatch",
+        response="CustomerOut")
+def update(ctx: StaffContext, email: str, body: CustomerPatch) -> Customer:
+    from ..services.customers import CustomerChanges
+
+    return container().customers.update(ctx, email, command(CustomerChanges, body))
 
 
-@api.op("POST", f"{BASE}/{{email}}/participants", summary="Add a participant", role=STAFF, body=ParticipantIn, response=CustomerOut, status=201)
-def add_participant(caller: Caller, email: str, body: ParticipantIn) -> CustomerOut:
-    return customer_out(container().customers.add_participant(caller, email, body))
+@api.op("POST", f"{BASE}/{{email}}/participants", summary="Add a participant", role=STAFF, body="ParticipantIn",
+        response="CustomerOut", status=201)
+def add_participant(ctx: StaffContext, email: str, body: ParticipantIn) -> Customer:
+    return container().customers.add_participant(ctx, email, body.name)
 
 
-@api.op("GET", f"{BASE}/{{email}}/bookings", summary="A customer's bookings, newest first", role=STAFF, response=list[BookingOut])
-def bookings(caller: Caller, email: str) -> list[BookingOut]:
-    customer = container().customers.get(caller, email)
-    return [booking_out(b) for b in container().bookings.for_customer(caller, customer.email)]
+@api.op("GET", f"{BASE}/{{email}}/bookings", summary="A customer's bookings, newest first", role=STAFF,
+        response="chalicelib.schemas.bookings:BookingOut", many=True)
+def bookings(ctx: StaffContext, email: str) -> list[Booking]:
+    customer = container().customers.get(ctx, email)
+    return container().bookings.for_customer(ctx, customer.email)

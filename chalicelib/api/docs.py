@@ -5,7 +5,7 @@ import html
 import json
 import re
 from functools import lru_cache
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel
@@ -32,19 +32,13 @@ ERROR_SCHEMA = {
 }
 
 
-def _model_of(tp: Any) -> tuple[type[BaseModel] | None, bool]:
-    if get_origin(tp) is list:
-        return get_args(tp)[0], True
-    return tp, False
-
-
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
     models: list[tuple[type[BaseModel], str]] = []
     for op in OPERATIONS:
         if op.body:
             models.append((op.body, "validation"))
-        resp, _ = _model_of(op.response)
+        resp = op.response
         if resp:
             models.append((resp, "serialization"))
     _, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
@@ -81,7 +75,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.body:
         out["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
-    resp, many = _model_of(op.response)
+    resp, many = op.response, op.many
     ok: dict[str, Any] = {"description": "OK"}
     if resp:
         ref = {"$ref": REF.format(model=resp.__name__)}
@@ -94,7 +88,11 @@ def _operation(op: Operation) -> dict[str, Any]:
     }
     if op.role != PUBLIC:
         out["responses"]["401"] = {"description": "Missing or invalid token", **err}
-        out["responses"]["403"] = {"description": "Wrong role", **err}
+        out["responses"]["403"] = {"description": "Wrong role, another business, or a disabled customer", **err}
+    if op.feature is not None:
+        out["responses"]["402"] = {"description": f"The business's plan does not include {op.feature.value}", **err}
+    if op.method != "GET":
+        out["responses"]["409"] = {"description": "The current state refuses it (a named rule)", **err}
     return out
 
 

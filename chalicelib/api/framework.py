@@ -1,102 +1,188 @@
-"""The one way a route is declared: pydantic in, pydantic out, domain errors mapped to statuses.
+"""The one way a route is declared: who may call it, for which feature, pydantic in and out.
 
-``ApiBlueprint.op`` registers a Chalice route and remembers its models, so ``/openapi.json`` is
-generated from exactly what the handlers parse and return. A handler receives the verified
-``Caller``, its path parameters, and the parsed ``body``/``query``; it returns a pydantic model
-(or a list of them, or None for 204).
+``ApiBlueprint.op`` registers a Chalice route and remembers its declaration (``OPERATIONS``), so
+``/openapi.json``, the isolation, disabled-customer and plan-gate tests all read the same registry.
+Before the handler runs, the framework resolves the request context once (``services/access.py``):
+
+- ``STAFF``: a ``StaffContext`` (the business the staff member acts for, its plan gate passed);
+- ``BOOKER``: a ``BookerContext`` (the business of the path, the booker's linked customer record;
+  403 if staff disabled it, 402 if the feature is not in the business's plan);
+- ``PUBLIC``: a ``PublicContext`` when the path names a business (404 if unknown), else ``None``.
+
+The handler receives that context, the other path parameters and the parsed ``body``/``query``; it
+returns a response model, a domain object the response model reads by attribute, a list of either,
+or None (204). Schemas are named by string and imported on the route's first call, so importing the
+app (every Lambda does) costs no pydantic model building.
 """
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
-from ..domain.errors import DomainError, ForbiddenError
-from ..domain.tenancy import Caller, Role
+from ..domain.errors import DomainError
+from ..domain.tenancy import Caller, Feature, Role
 from ..logs import logger
 from .auth import jwt_auth
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
     from ..bootstrap import Container
 
 PUBLIC, STAFF, BOOKER = "public", "staff", "booker"
 MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32
+MAX_PATH_PARAM = 254  # the longest email address; every id is far shorter
+BUSINESS_PARAM = "business_id"
+PATH_PARAM_CHARS = re.compile(r"^[^\x00-\x1f\x7f/]+$")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Operation:
     method: str
     path: str
     summary: str
     tag: str
     role: str
-    body: type[BaseModel] | None
-    query: type[BaseModel] | None
-    response: Any  # a BaseModel subclass, list[Model], or None
+    feature: Feature | None
+    schemas: str  # the module string model names are looked up in
+    body_ref: type[BaseModel] | str | None
+    query_ref: type[BaseModel] | str | None
+    response_ref: type[BaseModel] | str | None
+    many: bool  # the response is a list of ``response``
     status: int
+
+    def _model(self, ref: type[BaseModel] | str | None) -> type[BaseModel] | None:
+        if ref is None or not isinstance(ref, str):
+            return ref
+        module, _, name = ref.rpartition(":")  # "Name" in the blueprint's schemas, or "module:Name"
+        model: type[BaseModel] = getattr(importlib.import_module(module or self.schemas), name)
+        return model
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return self._model(self.body_ref)
+
+    @property
+    def query(self) -> type[BaseModel] | None:
+        return self._model(self.query_ref)
+
+    @property
+    def response(self) -> type[BaseModel] | None:
+        return self._model(self.response_ref)
 
 
 OPERATIONS: list[Operation] = []
+C = TypeVar("C")
+
+
+def command(cls: type[C], body: BaseModel) -> C:
+    """The service's command dataclass from a validated request body (same field names, nested too)."""
+    result: C = _adapter(cls).validate_python(body.model_dump())
+    return result
+
+
+@lru_cache(maxsize=None)
+def _adapter(cls: type[Any]) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(cls)
 
 
 def container() -> Container:
-    """The composition root, imported on first use: the authorizer, schedules and the queue consumer
-    import this module too (every Lambda imports app.py) and need none of the API's adapters."""
-    from ..bootstrap import container as build
+    """The composition root, built lazily: each piece is made on first use (``bootstrap.py``)."""
+    from ..bootstrap import container as current
 
-    return build()
+    return current()
 
 
-def error_body(status: int, code: str, message: str, **details: Any) -> Response:
+def error_body(status: int, code: str, message: str, correlation: str | None = None, **details: Any) -> Response:
     payload: dict[str, Any] = {"code": code, "message": message}
     payload.update({k: v for k, v in details.items() if v is not None})
-    return Response(body=json.dumps({"error": payload}), status_code=status, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if correlation:
+        headers["X-Correlation-Id"] = correlation
+    return Response(body=json.dumps({"error": payload}), status_code=status, headers=headers)
+
+
+class BadRequest(Exception):
+    """The request itself is malformed (400): not JSON, too large, too deep, a field of the wrong shape."""
+
+    def __init__(self, code: str, message: str, fields: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.code, self.message, self.fields = code, message, fields
 
 
 def validation_errors(exc: ValidationError, where: str) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or where
-        out.append({"field": loc, "message": err["msg"], "type": err["type"]})
+        out.append({"field": f"{where}.{loc}" if loc != where else where, "message": err["msg"], "type": err["type"]})
     return out
 
 
+def _depth(value: Any) -> int:
+    """Nesting depth without recursion (a hostile body must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_JSON_DEPTH:
+            return level
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
 def parse_body(raw: bytes | None, model: type[BaseModel]) -> BaseModel:
+    from pydantic import ValidationError
+
     if raw is None or raw == b"":
         raw = b"{}"
     if len(raw) > MAX_BODY_BYTES:
-        raise _BadRequest("body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        raise BadRequest("body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _BadRequest("invalid_json", f"The body is not valid JSON: {exc}.")
+        raise BadRequest("invalid_json", f"The body is not valid JSON: {exc}.")
+    except RecursionError:
+        raise BadRequest("too_deep", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     if not isinstance(data, dict):
-        raise _BadRequest("invalid_json", "The body must be a JSON object.")
+        raise BadRequest("invalid_json", "The body must be a JSON object.")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise BadRequest("too_deep", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _BadRequest("invalid_input", "The body has invalid fields.", fields=validation_errors(exc, "body"))
+        raise BadRequest("invalid_input", "The body has invalid fields.", fields=validation_errors(exc, "body"))
 
 
 def parse_query(params: dict[str, str] | None, model: type[BaseModel]) -> BaseModel:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(dict(params or {}))
     except ValidationError as exc:
-        raise _BadRequest("invalid_input", "The query has invalid parameters.", fields=validation_errors(exc, "query"))
+        raise BadRequest("invalid_input", "The query has invalid parameters.", fields=validation_errors(exc, "query"))
 
 
-class _BadRequest(Exception):
-    def __init__(self, code: str, message: str, fields: list[dict[str, str]] | None = None):
-        super().__init__(message)
-        self.code, self.message, self.fields = code, message, fields
+def check_path(params: dict[str, str]) -> None:
+    for name, value in params.items():
+        if not value or len(value) > MAX_PATH_PARAM or not PATH_PARAM_CHARS.match(value):
+            raise BadRequest("invalid_input", f"The path parameter '{name}' is empty, too long or has control characters.",
+                             fields=[{"field": f"path.{name}", "message": f"1 to {MAX_PATH_PARAM} printable characters",
+                                      "type": "path_parameter"}])
 
 
-def caller_from(context: dict[str, Any]) -> Caller | None:
+def caller_from(context: dict[str, Any] | None) -> Caller | None:
     claims = (context or {}).get("authorizer") or {}
     role = claims.get("role")
     if role not in (Role.STAFF.value, Role.BOOKER.value):
@@ -109,18 +195,37 @@ def caller_from(context: dict[str, Any]) -> Caller | None:
     )
 
 
-def serialise(result: Any) -> Any:
-    if isinstance(result, BaseModel):
-        return result.model_dump(mode="json")
-    if isinstance(result, list):
-        return [serialise(r) for r in result]
+def resolve_context(op: Operation, caller: Caller | None, path_params: dict[str, str]) -> Any:
+    """The request context for ``op`` (see the module docstring); ``business_id`` is consumed here."""
+    access = container().access
+    if op.role == STAFF:
+        assert caller is not None
+        return access.staff(caller, op.feature)
+    business_id = path_params.pop(BUSINESS_PARAM, None)
+    if op.role == BOOKER:
+        assert caller is not None and business_id is not None, f"booker route {op.path} needs {{business_id}}"
+        return access.booker(caller, business_id, op.feature)
+    return access.public(business_id, op.feature) if business_id is not None else None
+
+
+def serialise(result: Any, op: Operation) -> Any:
+    from pydantic import BaseModel
+
+    model = op.response
+    if result is None or isinstance(result, BaseModel):
+        return result.model_dump(mode="json") if result is not None else None
+    if isinstance(result, list | tuple):
+        return [serialise(item, op) for item in result]
+    if model is not None:
+        return model.model_validate(result, from_attributes=True).model_dump(mode="json")
     return result
 
 
 class ApiBlueprint:
-    def __init__(self, import_name: str, tag: str) -> None:
+    def __init__(self, import_name: str, tag: str, schemas: str = "") -> None:
         self.blueprint = Blueprint(import_name)
         self.tag = tag
+        self.schemas = schemas
 
     def op(
         self,
@@ -129,48 +234,56 @@ class ApiBlueprint:
         *,
         summary: str,
         role: str,
-        body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
-        response: Any = None,
+        feature: Feature | None = None,
+        body: type[BaseModel] | str | None = None,
+        query: type[BaseModel] | str | None = None,
+        response: type[BaseModel] | str | None = None,
+        many: bool = False,
         status: int = 200,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        OPERATIONS.append(Operation(method, path, summary, self.tag, role, body, query, response, status))
+        op = Operation(method, path, summary, self.tag, role, feature, self.schemas, body, query, response, many, status)
+        if role == BOOKER and f"{{{BUSINESS_PARAM}}}" not in path:
+            raise ValueError(f"booker route {path} must name the business ({{{BUSINESS_PARAM}}})")
+        OPERATIONS.append(op)
         bp = self.blueprint
 
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             def view(**path_params: str) -> Response:
                 request = bp.current_request
-                correlation = (request.headers or {}).get("x-correlation-id") or (request.context or {}).get(
-                    "requestId"
-                ) or uuid.uuid4().hex
+                context = request.context or {}
+                correlation = (request.headers or {}).get("x-correlation-id") or context.get("requestId") or uuid.uuid4().hex
                 logger.append_keys(correlation_id=correlation, route=f"{method} {path}")
                 try:
-                    caller = caller_from(request.context)
+                    caller = caller_from(context)
                     if role != PUBLIC and caller is None:
-                        reason = ((request.context or {}).get("authorizer") or {}).get("auth_error")
-                        return error_body(401, "unauthenticated", "A valid bearer token is required.", reason=reason)
-                    if role == STAFF and (caller is None or caller.role is not Role.STAFF):
-                        raise ForbiddenError("This route is for staff of a business.")
-                    if role == BOOKER and (caller is None or caller.role is not Role.BOOKER):
-                        raise ForbiddenError("This route is for signed-in bookers with a verified email.")
-                    kwargs: dict[str, Any] = dict(path_params)
-                    if body is not None:
-                        kwargs["body"] = parse_body(request.raw_body, body)
-                    if query is not None:
-                        kwargs["query"] = parse_query(request.query_params, query)
-                    result = handler(caller, **kwargs)
-                except _BadRequest as exc:
-                    return error_body(400, exc.code, exc.message, fields=exc.fields)
+                        reason = (context.get("authorizer") or {}).get("auth_error")
+                        return error_body(401, "unauthenticated", "A valid bearer token is required.", correlation,
+                                          reason=reason)
+                    params = dict(path_params)
+                    check_path(params)
+                    ctx = resolve_context(op, caller, params)
+                    kwargs: dict[str, Any] = params
+                    if op.body_ref is not None:
+                        kwargs["body"] = parse_body(request.raw_body, op.body)  # type: ignore[arg-type]
+                    if op.query_ref is not None:
+                        kwargs["query"] = parse_query(request.query_params, op.query)  # type: ignore[arg-type]
+                    result = serialise(handler(ctx, **kwargs), op)
+                except BadRequest as exc:
+                    return error_body(400, exc.code, exc.message, correlation, fields=exc.fields)
                 except DomainError as exc:
                     if exc.status >= 500:
                         logger.exception("domain error")
                     else:
                         logger.info("refused", extra={"code": exc.code, "status": exc.status})
-                    return error_body(exc.status, exc.code, exc.message, **exc.details)
+                    return error_body(exc.status, exc.code, exc.message, correlation, **exc.details)
+                except Exception:  # anything unforeseen: logged once with its stack, no internals returned
+                    logger.exception("unexpected error")
+                    return error_body(500, "internal_error", "Something went wrong on our side; quote the correlation id.",
+                                      correlation, correlation_id=correlation)
                 headers = {"Content-Type": "application/json", "X-Correlation-Id": correlation}
                 if result is None:
                     return Response(body="", status_code=204 if status == 200 else status, headers=headers)
-                return Response(body=json.dumps(serialise(result)), status_code=status, headers=headers)
+                return Response(body=json.dumps(result), status_code=status, headers=headers)
 
             view.__name__ = handler.__name__
             view.__doc__ = handler.__doc__

@@ -57,7 +57,7 @@ def booking_out(b: Booking) -> BookingOut:
         seats=b.seats,
         status=b.status.value,
         paid_with=b.settlement.kind.value,
-        payment=b.settlement.ref,
+        payment=b.settlement.ref_fields(),
         created_at=b.created_at,
         entry_starts_at=b.entry_starts_at,
         cancelled_at=b.cancelled_at,

@@ -7,7 +7,7 @@ place, so a place is never taken without what pays for it, nor the other way rou
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -32,13 +32,76 @@ class SettlementKind(str, Enum):
 
 
 @dataclass(frozen=True)
+class NoRef:
+    """A free booking: nothing to record."""
+
+
+@dataclass(frozen=True)
+class OfferUseRef:
+    """An offer use: which member counter the booking transaction spends, in which period."""
+
+    group_id: str
+    offer_id: str
+    offer_version: int
+    period: str | None = None  # None: an unlimited offer (no counter)
+    uses_limit: int | None = None
+    starts_period: bool = False  # the first use of a new period (the counter is replaced, not bumped)
+    tz: str | None = None
+    period_ends_at: str | None = None  # ISO datetime; None for a one-time-total limit
+    unit: str | None = None
+    next_reset_at: str | None = None
+
+
+@dataclass(frozen=True)
+class PassUseRef:
+    """A pass use: the pass and the revision it was read at (an override in between refuses the write)."""
+
+    pass_id: str
+    title: str
+    revision: int
+    uses_total: int
+
+
+@dataclass(frozen=True)
+class CardPaymentRef:
+    """A place held for (then paid by) a card checkout."""
+
+    checkout_id: str
+
+
+SettlementRef = NoRef | OfferUseRef | PassUseRef | CardPaymentRef
+REF_TYPES: dict[SettlementKind, type[SettlementRef]] = {
+    SettlementKind.FREE: NoRef,
+    SettlementKind.OFFER: OfferUseRef,
+    SettlementKind.PASS: PassUseRef,
+    SettlementKind.CARD: CardPaymentRef,
+}
+
+
+@dataclass(frozen=True)
 class Settlement:
-    """What paid for a booking. ``ref`` holds the kind's own keys (group/offer/period, pass id...)."""
+    """What paid for a booking; ``ref`` is the kind's own typed record (what its writer needs)."""
 
     kind: SettlementKind
-    ref: dict[str, Any] = field(default_factory=dict)
+    ref: SettlementRef = field(default_factory=NoRef)
     # The booking status this settlement produces: card payments hold the place until paid.
     status: BookingStatus = BookingStatus.CONFIRMED
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ref, REF_TYPES[self.kind]):
+            raise TypeError(f"a {self.kind.value} settlement needs a {REF_TYPES[self.kind].__name__}")
+
+    def ref_fields(self) -> dict[str, Any]:
+        """The ref as plain values (stored in the booking item, shown as ``payment``)."""
+        return {k: v for k, v in asdict(self.ref).items() if v is not None}
+
+    @classmethod
+    def from_fields(cls, kind: SettlementKind, values: dict[str, Any], status: BookingStatus) -> Settlement:
+        ref_type = REF_TYPES[kind]
+        names = {f.name: f.type for f in fields(ref_type)}
+        kwargs = {k: (int(v) if names[k] in ("int", "int | None") and v is not None else v)
+                  for k, v in values.items() if k in names}
+        return cls(kind, ref_type(**kwargs), status)
 
 
 @dataclass(frozen=True)
@@ -61,6 +124,14 @@ class Booking:
     @property
     def seats(self) -> int:
         return 1 + len(self.participants)
+
+    @property
+    def paid_with(self) -> SettlementKind:
+        return self.settlement.kind
+
+    @property
+    def payment(self) -> dict[str, Any]:
+        return self.settlement.ref_fields()
 
 
 def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], now: datetime, places: bool = True) -> None:

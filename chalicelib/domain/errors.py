@@ -56,6 +56,16 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class TransactionContendedError(ConflictError):
+    """Another write touched the same items at the same moment; the use case re-reads and decides again."""
+
+    code = "busy"
+
+
+class PassChangedError(TransactionContendedError):
+    """The chosen pass changed between read and write (a use taken, an override): settle again."""
+
+
 class RuleRefusedError(ConflictError):
     """A booking rule refused: ``reason`` names the rule (e.g. ``not_a_member``, ``no_uses_left``)."""
 
@@ -64,3 +74,17 @@ class RuleRefusedError(ConflictError):
     def __init__(self, reason: str, message: str, **details: Any):
         super().__init__(message, code="refused", details={"reason": reason, **details})
         self.reason = reason
+
+
+class PaymentsUnavailableError(DomainError):
+    """No payment provider is configured in this deployment (a setup problem, not the caller's)."""
+
+    status = 503
+    code = "payments_unavailable"
+
+
+class EntryFullError(RuleRefusedError):
+    """The places went to someone else between read and write."""
+
+    def __init__(self, message: str):
+        super().__init__("no_places_left", message)

@@ -7,20 +7,27 @@ register theirs in the composition root (``bootstrap``), so this module knows no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ..adapters.dynamodb.bookings import BookingRepository, EntryFullError, TransactionContendedError
-from ..adapters.dynamodb.catalogue import CatalogueRepository
-from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request, raise_full
 from ..domain.catalogue import Entry, Ticket
-from ..domain.errors import NotFoundError, RuleRefusedError
-from ..domain.tenancy import Business, Caller
-from ..schemas.bookings import BookingIn
-from .ports import Clock, new_id, utc_now
+from ..domain.context import BookerContext, StaffContext
+from ..domain.errors import EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
+from ..domain.tenancy import Business
+from ..ports.bookings import BookingStore
+from ..ports.catalogue import CatalogueStore
+from ..ports.clock import Clock, new_id, utc_now
 
 ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class BookTickets:
+    entry_id: str
+    ticket_id: str
+    participants: tuple[str, ...] = ()
+    pay_with: str = "auto"  # "auto" | "pass" | "card"
 
 
 class PaymentMethod(Protocol):
@@ -42,21 +49,18 @@ class FreeTickets:
 class BookingService:
     def __init__(
         self,
-        businesses: BusinessRepository,
-        catalogue: CatalogueRepository,
-        bookings: BookingRepository,
+        catalogue: CatalogueStore,
+        bookings: BookingStore,
         methods: Sequence[PaymentMethod],
         clock: Clock = utc_now,
     ) -> None:
-        self.businesses = businesses
         self.catalogue = catalogue
         self.bookings = bookings
         self.methods = list(methods)
         self.clock = clock
 
-    def book(self, caller: Caller, business_id: str, body: BookingIn) -> Booking:
-        email = caller.booker_email()
-        business = self.businesses.get(business_id)
+    def book(self, ctx: BookerContext, body: BookTickets) -> Booking:
+        email, business, business_id = ctx.email, ctx.business, ctx.business_id
         participants = tuple(body.participants)
         booking_id = new_id()
         for attempt in range(ATTEMPTS):
@@ -89,12 +93,14 @@ class BookingService:
                     raise
         raise AssertionError("unreachable")
 
-    def cancel(self, caller: Caller, business_id: str, booking_id: str) -> Booking:
-        booking = self.bookings.get(business_id, booking_id)
-        if caller.role.value == "booker" and booking.booker_email != caller.booker_email():
-            raise NotFoundError(f"Booking '{booking_id}' does not exist.")
+    def cancel_mine(self, ctx: BookerContext, booking_id: str) -> Booking:
+        return self._cancel(ctx.business, self.get_for_booker(ctx, booking_id))
+
+    def cancel_any(self, ctx: StaffContext, booking_id: str) -> Booking:
+        return self._cancel(ctx.business, self.bookings.get(ctx.business_id, booking_id))
+
+    def _cancel(self, business: Business, booking: Booking) -> Booking:
         check_cancellable(booking)
-        business = self.businesses.get(business_id)
         now = self.clock()
         give_back = business.return_use_on_cancel and booking.settlement.kind in (
             SettlementKind.OFFER,
@@ -103,22 +109,21 @@ class BookingService:
         returned = self.bookings.cancel(booking, now, give_back_use=give_back)
         return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
 
-    def get_for_booker(self, caller: Caller, business_id: str, booking_id: str) -> Booking:
-        booking = self.bookings.get(business_id, booking_id)
-        if booking.booker_email != caller.booker_email():
+    def get_for_booker(self, ctx: BookerContext, booking_id: str) -> Booking:
+        booking = self.bookings.get(ctx.business_id, booking_id)
+        if booking.booker_email != ctx.email:
             raise NotFoundError(f"Booking '{booking_id}' does not exist.")
         return booking
 
-    def mine(self, caller: Caller, business_id: str) -> list[Booking]:
-        return self.bookings.for_booker(business_id, caller.booker_email())
+    def mine(self, ctx: BookerContext) -> list[Booking]:
+        return self.bookings.for_booker(ctx.business_id, ctx.email)
 
-    def for_entry(self, caller: Caller, entry_id: str) -> list[Booking]:
-        business_id = caller.staff_business()
-        self.catalogue.get_entry(business_id, entry_id)
-        return self.bookings.for_entry(business_id, entry_id)
+    def for_entry(self, ctx: StaffContext, entry_id: str) -> list[Booking]:
+        self.catalogue.get_entry(ctx.business_id, entry_id)
+        return self.bookings.for_entry(ctx.business_id, entry_id)
 
-    def for_customer(self, caller: Caller, email: str) -> list[Booking]:
-        return self.bookings.for_booker(caller.staff_business(), email)
+    def for_customer(self, ctx: StaffContext, email: str) -> list[Booking]:
+        return self.bookings.for_booker(ctx.business_id, email)
 
     def _method(self, ticket: Ticket, pay_with: str) -> PaymentMethod:
         for method in self.methods:

@@ -1,25 +1,31 @@
-"""Business settings (staff) — plan changes are an operator action, not an API call."""
+"""Business settings (staff): plan changes are an operator action, not a staff one."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..adapters.dynamodb.tenancy import BusinessRepository
-from ..domain.tenancy import Business, Caller, validate_timezone
-from ..schemas.business import BusinessSettingsIn
+from ..domain.context import StaffContext
+from ..domain.tenancy import Business, validate_timezone
+from ..ports.tenancy import BusinessStore
+
+
+@dataclass(frozen=True)
+class SettingsChanges:
+    name: str | None = None
+    timezone: str | None = None
+    return_use_on_cancel: bool | None = None
 
 
 class BusinessService:
-    def __init__(self, businesses: BusinessRepository) -> None:
+    def __init__(self, businesses: BusinessStore) -> None:
         self.businesses = businesses
 
-    def get(self, caller: Caller) -> Business:
-        return self.businesses.get(caller.staff_business())
+    def get(self, ctx: StaffContext) -> Business:
+        return ctx.business
 
-    def update(self, caller: Caller, patch: BusinessSettingsIn) -> Business:
-        business = self.businesses.get(caller.staff_business())
-        changes = patch.model_dump(exclude_none=True)
-        if "timezone" in changes:
-            validate_timezone(changes["timezone"])
-        updated = replace(business, **changes)
+    def update(self, ctx: StaffContext, patch: SettingsChanges) -> Business:
+        if patch.timezone is not None:
+            validate_timezone(patch.timezone)
+        changes = {k: v for k, v in vars(patch).items() if v is not None}
+        updated = replace(ctx.business, **changes)
         self.businesses.save(updated)
         return updated

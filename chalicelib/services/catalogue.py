@@ -1,12 +1,10 @@
 """Staff manage schedule pages, entries, tickets and series; bookers read what is published."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
-from ..adapters.dynamodb.catalogue import CatalogueRepository
-from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.catalogue import (
     Entry,
     SchedulePage,
@@ -17,42 +15,95 @@ from ..domain.catalogue import (
     weekly_occurrences,
     with_ticket,
 )
-from ..domain.errors import InvalidInputError, NotFoundError
-from ..domain.tenancy import Caller
-from ..schemas.catalogue import EntryIn, EntryPatch, PageIn, PagePatch, SeriesIn, TicketIn
-from .ports import new_id
+from ..domain.context import StaffContext
+from ..domain.errors import ConflictError, InvalidInputError, NotFoundError
+from ..ports.catalogue import CatalogueStore
+from ..ports.clock import new_id
+
+
+@dataclass(frozen=True)
+class NewPage:
+    title: str
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class PageChanges:
+    title: str | None = None
+    published: bool | None = None
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    title: str
+    price_minor: int = 0
+    currency: str = "EUR"
+    exclusive_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    page_id: str
+    title: str
+    starts_at: datetime  # wall-clock in the business's zone when naive
+    ends_at: datetime
+    capacity: int
+    published: bool = True
+    tickets: tuple[NewTicket, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntryChanges:
+    title: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    capacity: int | None = None
+    published: bool | None = None
+
+
+@dataclass(frozen=True)
+class NewSeries:
+    page_id: str
+    title: str
+    first_starts_at: datetime
+    duration_minutes: int
+    until: date
+    capacity: int
+    published: bool = True
+    tickets: tuple[NewTicket, ...] = ()
+
+
+def changes_of(command: object) -> dict[str, object]:
+    """The fields a patch command sets (None means "leave as it is")."""
+    return {k: v for k, v in vars(command).items() if v is not None}
 
 
 class CatalogueService:
     def __init__(
         self,
-        businesses: BusinessRepository,
-        catalogue: CatalogueRepository,
+        catalogue: CatalogueStore,
         group_exists: Callable[[str, str], bool] | None = None,
     ) -> None:
-        self.businesses = businesses
         self.catalogue = catalogue
         # (business_id, group_id) -> bool: exclusive tickets must name a group of the same business.
         self.group_exists = group_exists
 
     # pages
-    def create_page(self, caller: Caller, body: PageIn) -> SchedulePage:
-        page = SchedulePage(caller.staff_business(), new_id(), body.title, body.published)
+    def create_page(self, ctx: StaffContext, body: NewPage) -> SchedulePage:
+        page = SchedulePage(ctx.business_id, new_id(), body.title, body.published)
         self.catalogue.save_page(page)
         return page
 
-    def update_page(self, caller: Caller, page_id: str, patch: PagePatch) -> SchedulePage:
-        page = self.catalogue.get_page(caller.staff_business(), page_id)
-        page = replace(page, **patch.model_dump(exclude_none=True))
+    def update_page(self, ctx: StaffContext, page_id: str, patch: PageChanges) -> SchedulePage:
+        page = self.catalogue.get_page(ctx.business_id, page_id)
+        page = replace(page, **changes_of(patch))  # type: ignore[arg-type]
         self.catalogue.save_page(page)
         return page
 
-    def delete_page(self, caller: Caller, page_id: str) -> None:
-        business_id = caller.staff_business()
+    def delete_page(self, ctx: StaffContext, page_id: str) -> None:
+        business_id = ctx.business_id
         self.catalogue.get_page(business_id, page_id)
         if self.catalogue.entries_on_page(business_id, page_id):
-            from ..domain.errors import ConflictError
-
             raise ConflictError("Delete or move the page's entries first.", code="page_has_entries")
         self.catalogue.delete_page(business_id, page_id)
 
@@ -61,8 +112,8 @@ class CatalogueService:
         return [p for p in pages if p.published or not published_only]
 
     # entries
-    def create_entry(self, caller: Caller, body: EntryIn) -> Entry:
-        business = self.businesses.get(caller.staff_business())
+    def create_entry(self, ctx: StaffContext, body: NewEntry) -> Entry:
+        business = ctx.business
         self.catalogue.get_page(business.business_id, body.page_id)
         starts, ends = to_utc(body.starts_at, business.tz), to_utc(body.ends_at, business.tz)
         check_times(starts, ends)
@@ -80,8 +131,8 @@ class CatalogueService:
         self.catalogue.save_entry(entry)
         return entry
 
-    def create_series(self, caller: Caller, body: SeriesIn) -> tuple[str, list[Entry]]:
-        business = self.businesses.get(caller.staff_business())
+    def create_series(self, ctx: StaffContext, body: NewSeries) -> tuple[str, list[Entry]]:
+        business = ctx.business
         self.catalogue.get_page(business.business_id, body.page_id)
         series_id = new_id()
         tickets = tuple(self._ticket(t) for t in self._known_groups(business.business_id, body.tickets))
@@ -111,39 +162,40 @@ class CatalogueService:
             raise NotFoundError(f"Series '{series_id}' does not exist.")
         return entries
 
-    def update_entry(self, caller: Caller, entry_id: str, patch: EntryPatch) -> Entry:
-        business = self.businesses.get(caller.staff_business())
+    def update_entry(self, ctx: StaffContext, entry_id: str, patch: EntryChanges) -> Entry:
+        business = ctx.business
         entry = self.catalogue.get_entry(business.business_id, entry_id)
-        changes = patch.model_dump(exclude_none=True)
+        changes = changes_of(patch)
         for key in ("starts_at", "ends_at"):
-            if key in changes:
-                changes[key] = to_utc(changes[key], business.tz)
-        updated = replace(entry, **changes)
+            value = changes.get(key)
+            if isinstance(value, datetime):
+                changes[key] = to_utc(value, business.tz)
+        updated = replace(entry, **changes)  # type: ignore[arg-type]
         check_times(updated.starts_at, updated.ends_at)
         check_capacity(updated.capacity, entry.booked)
         self.catalogue.update_entry(entry, updated)
         return updated
 
-    def delete_entry(self, caller: Caller, entry_id: str) -> None:
-        business_id = caller.staff_business()
+    def delete_entry(self, ctx: StaffContext, entry_id: str) -> None:
+        business_id = ctx.business_id
         self.catalogue.get_entry(business_id, entry_id)
         self.catalogue.delete_entry(business_id, entry_id)
 
-    def add_ticket(self, caller: Caller, entry_id: str, body: TicketIn) -> Entry:
-        entry = self.catalogue.get_entry(caller.staff_business(), entry_id)
+    def add_ticket(self, ctx: StaffContext, entry_id: str, body: NewTicket) -> Entry:
+        entry = self.catalogue.get_entry(ctx.business_id, entry_id)
         updated = with_ticket(entry, self._ticket(self._known_groups(entry.business_id, [body], listed=False)[0]))
         self.catalogue.update_entry(entry, updated)
         return updated
 
-    def update_ticket(self, caller: Caller, entry_id: str, ticket_id: str, body: TicketIn) -> Entry:
-        entry = self.catalogue.get_entry(caller.staff_business(), entry_id)
+    def update_ticket(self, ctx: StaffContext, entry_id: str, ticket_id: str, body: NewTicket) -> Entry:
+        entry = self.catalogue.get_entry(ctx.business_id, entry_id)
         entry.ticket(ticket_id)
         updated = with_ticket(entry, self._ticket(self._known_groups(entry.business_id, [body], listed=False)[0], ticket_id))
         self.catalogue.update_entry(entry, updated)
         return updated
 
-    def remove_ticket(self, caller: Caller, entry_id: str, ticket_id: str) -> Entry:
-        entry = self.catalogue.get_entry(caller.staff_business(), entry_id)
+    def remove_ticket(self, ctx: StaffContext, entry_id: str, ticket_id: str) -> Entry:
+        entry = self.catalogue.get_entry(ctx.business_id, entry_id)
         entry.ticket(ticket_id)
         updated = replace(entry, tickets=tuple(t for t in entry.tickets if t.ticket_id != ticket_id))
         self.catalogue.update_entry(entry, updated)
@@ -162,7 +214,7 @@ class CatalogueService:
         entries = self.catalogue.entries_on_page(business_id, page_id)
         return [e for e in entries if e.published or not published_only]
 
-    def _known_groups(self, business_id: str, tickets: list[TicketIn], listed: bool = True) -> list[TicketIn]:
+    def _known_groups(self, business_id: str, tickets: Sequence[NewTicket], listed: bool = True) -> Sequence[NewTicket]:
         for i, t in enumerate(tickets):
             if t.exclusive_group_id and self.group_exists and not self.group_exists(business_id, t.exclusive_group_id):
                 raise InvalidInputError(
@@ -172,7 +224,7 @@ class CatalogueService:
         return tickets
 
     @staticmethod
-    def _ticket(body: TicketIn, ticket_id: str | None = None) -> Ticket:
+    def _ticket(body: NewTicket, ticket_id: str | None = None) -> Ticket:
         return Ticket(
             ticket_id=ticket_id or new_id(),
             title=body.title,

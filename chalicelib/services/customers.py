@@ -1,90 +1,75 @@
-"""Customer records: staff search and edit them; a booker's first call links their verified email."""
+"""Customer records: staff add, search and edit them (bookers are linked by the request context)."""
 from __future__ import annotations
 
-import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Protocol
 
-from ..adapters.dynamodb.customers import CustomerRepository
+from ..domain.context import StaffContext
 from ..domain.customers import Customer, CustomerKind, Participant
 from ..domain.emails import normalise_email
-from ..domain.errors import ForbiddenError, InvalidInputError, NotFoundError
-from ..domain.tenancy import Caller
-from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
-from .ports import Clock, new_id, utc_now
+from ..domain.errors import InvalidInputError, NotFoundError
+from ..ports.clock import Clock, new_id, utc_now
+from ..ports.tenancy import CustomerStore
 
-LINK_TTL_SECONDS = 60.0
+
+@dataclass(frozen=True)
+class NewCustomer:
+    email: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerChanges:
+    name: str | None = None
+    disabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    q: str | None = None
+    kind: str | None = None
+
+
+class LinkCache(Protocol):
+    def unlink(self, business_id: str, email: str) -> None: ...
 
 
 class CustomerService:
-    def __init__(self, customers: CustomerRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, customers: CustomerStore, links: LinkCache, clock: Clock = utc_now) -> None:
         self.customers = customers
+        self.links = links
         self.clock = clock
-        # Per container: (business, email) -> monotonic expiry. Skips the read for a minute, so a disabled
-        # customer loses access within LINK_TTL_SECONDS on every warm container.
-        self._linked: dict[tuple[str, str], float] = {}
 
-    def link_booker(self, business_id: str, caller: Caller, name: str = "") -> Customer | None:
-        """Make sure the booker has a customer record here; refuse a disabled one (C5).
-
-        A record created by staff before the booker had an account (G4) is the same record: it is
-        keyed by the normalised email, so the access it carries applies from this first sign-in.
-        """
-        email = caller.booker_email()
-        key = (business_id, email)
-        if self._linked.get(key, 0.0) > time.monotonic():
-            return None
-        existing = self.customers.find(business_id, email)
-        now = self.clock()
-        if existing is None:
-            self.customers.create_if_missing(
-                Customer(business_id, email, name=name, kind=CustomerKind.APP_USER, signed_in_at=now, created_at=now)
-            )
-        else:
-            if existing.disabled:
-                raise ForbiddenError("Your access to this business has been disabled.", code="customer_disabled")
-            if existing.signed_in_at is None:
-                self.customers.mark_signed_in(business_id, email, now)
-        self._linked[key] = time.monotonic() + LINK_TTL_SECONDS
-        return existing
-
-    def forget_links(self) -> None:
-        self._linked.clear()
-
-    def create(self, caller: Caller, body: CustomerIn) -> Customer:
-        business_id = caller.staff_business()
+    def create(self, ctx: StaffContext, body: NewCustomer) -> Customer:
         email = normalise_email(body.email)
         if not email:
             raise InvalidInputError(f"'{body.email}' is not an email address.", field="email")
-        now = self.clock()
-        customer = Customer(business_id, email, name=body.name or "", created_at=now)
+        customer = Customer(ctx.business_id, email, name=body.name or "", created_at=self.clock())
         if not self.customers.create_if_missing(customer):
-            return self.customers.get(business_id, email)
+            return self.customers.get(ctx.business_id, email)
         return customer
 
-    def get(self, caller: Caller, email: str) -> Customer:
-        return self.customers.get(caller.staff_business(), self._email(email))
+    def get(self, ctx: StaffContext, email: str) -> Customer:
+        return self.customers.get(ctx.business_id, self._email(email))
 
-    def update(self, caller: Caller, email: str, patch: CustomerPatch) -> Customer:
-        business_id = caller.staff_business()
-        before = self.customers.get(business_id, self._email(email))
-        after = replace(before, **patch.model_dump(exclude_none=True))
+    def update(self, ctx: StaffContext, email: str, patch: CustomerChanges) -> Customer:
+        before = self.customers.get(ctx.business_id, self._email(email))
+        after = replace(before, **{k: v for k, v in vars(patch).items() if v is not None})
         self.customers.save(before, after)
-        self._linked.pop((business_id, before.email), None)
+        self.links.unlink(ctx.business_id, before.email)  # a disabled booker is refused from the next request
         return after
 
-    def add_participant(self, caller: Caller, email: str, body: ParticipantIn) -> Customer:
-        business_id = caller.staff_business()
-        before = self.customers.get(business_id, self._email(email))
-        after = replace(before, participants=before.participants + (Participant(new_id(), body.name),))
+    def add_participant(self, ctx: StaffContext, email: str, name: str) -> Customer:
+        before = self.customers.get(ctx.business_id, self._email(email))
+        after = replace(before, participants=before.participants + (Participant(new_id(), name),))
         self.customers.save(before, after)
         return after
 
-    def search(self, caller: Caller, query: CustomerSearchQuery) -> list[Customer]:
-        business_id = caller.staff_business()
+    def search(self, ctx: StaffContext, query: CustomerQuery) -> list[Customer]:
         kind = CustomerKind(query.kind) if query.kind else None
         if query.q:
-            return self.customers.search(business_id, query.q, kind)
-        return self.customers.list(business_id, kind)
+            return self.customers.search(ctx.business_id, query.q, kind)
+        return self.customers.list(ctx.business_id, kind)
 
     @staticmethod
     def _email(raw: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ..adapters.dynamodb.emails import EmailLedger
 from ..logs import logger
-from .ports import Clock, utc_now
+from ..ports.clock import Clock, utc_now
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from ..adapters.dynamodb.catalogue import CatalogueRepository
 from ..adapters.dynamodb.groups import GroupMemberRepository, GroupRepository
 from ..adapters.dynamodb.tenancy import BusinessRepository
-from ..domain.bookings import Settlement, SettlementKind
+from ..domain.bookings import OfferUseRef, Settlement, SettlementKind
 from ..domain.catalogue import Entry, Ticket
 from ..domain.emails import normalise_email
 from ..domain.errors import NotFoundError, RuleRefusedError
@@ -30,8 +30,8 @@ from ..domain.groups import (
 )
 from ..domain.periods import anchor_for
 from ..domain.tenancy import Business, Caller, Feature
+from ..ports.clock import Clock, new_id, utc_now
 from ..schemas.groups import GroupIn, GroupPatch, MembersIn, OfferIn, OfferPatch
-from .ports import Clock, new_id, utc_now
 
 
 @dataclass(frozen=True)
@@ -256,18 +256,14 @@ class OfferUse:
         now = self.clock()
         choice = choose_offer(group, member, counters, entry.page_id, ticket, seats, business.tz, now)
         assert group is not None
-        ref: dict[str, object] = {
-            "group_id": group.group_id,
-            "offer_id": choice.offer.offer_id,
-            "offer_version": choice.terms.version,
-        }
+        ref = OfferUseRef(group.group_id, choice.offer.offer_id, choice.terms.version)
         period = choice.period
         if period is not None:
-            ref.update(period=period.key, uses_limit=choice.terms.usage.uses, starts_period=choice.starts_period,
-                       tz=business.timezone)
+            ref = replace(ref, period=period.key, uses_limit=choice.terms.usage.uses, starts_period=choice.starts_period,
+                          tz=business.timezone)
             if period.ends_at is not None:
                 assert choice.terms.usage.unit is not None
                 others = [c.ends_at for k, c in counters.items() if k != choice.offer.offer_id and c.ends_at]
-                ref.update(period_ends_at=period.ends_at.isoformat(), unit=choice.terms.usage.unit.value,
-                           next_reset_at=min(others + [period.ends_at]).isoformat())
+                ref = replace(ref, period_ends_at=period.ends_at.isoformat(), unit=choice.terms.usage.unit.value,
+                              next_reset_at=min(others + [period.ends_at]).isoformat())
         return Settlement(SettlementKind.OFFER, ref)

@@ -16,9 +16,9 @@ from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.errors import NotFoundError
 from ..domain.memberships import ONE_OFF_STATUS, MemberRecord, Membership, Snapshot, from_unix, has_access, transition
 from ..logs import logger
+from ..ports.clock import Clock, utc_now
+from ..ports.payments import PaymentPort, SubscriptionSnapshot
 from .emails import Mailer
-from .payments import PaymentPort, SubscriptionSnapshot
-from .ports import Clock, utc_now
 
 ATTEMPTS = 5
 

@@ -10,23 +10,23 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ..adapters.dynamodb.bookings import BookingModel, BookingRepository, EntryFullError
+from ..adapters.dynamodb.bookings import BookingModel, BookingRepository
 from ..adapters.dynamodb.catalogue import CatalogueRepository
 from ..adapters.dynamodb.customers import CustomerRepository
 from ..adapters.dynamodb.groups import ScheduleState
 from ..adapters.dynamodb.memberships import CheckoutRepository, MemberRepository, MembershipRepository
 from ..adapters.dynamodb.tenancy import BusinessRepository
-from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_request, raise_full
-from ..domain.errors import ConflictError, InvalidInputError, NotFoundError, RuleRefusedError
+from ..domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind, check_request, raise_full
+from ..domain.errors import ConflictError, EntryFullError, InvalidInputError, NotFoundError, RuleRefusedError
 from ..domain.memberships import ONE_OFF_STATUS, MemberRecord, Membership, PriceOption, check_billing_period
 from ..domain.periods import days_to_scan
 from ..domain.tenancy import Business, Caller, Feature
 from ..logs import logger
+from ..ports.clock import Clock, new_id, utc_now
+from ..ports.payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort, RecurringPrice
 from ..schemas.memberships import MembershipCheckoutIn, MembershipIn, MembershipPatch, PriceOptionIn
 from .emails import Attachment, Mailer
 from .membership_lifecycle import GroupsPort, MembershipLifecycle, money
-from .payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort, RecurringPrice
-from .ports import Clock, new_id, utc_now
 
 CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places come back after it
 # The safety net waits this long past a hold's expiry before giving the place back: Stripe's own
@@ -209,7 +209,7 @@ class MembershipService:
                 now = self.clock()
                 check_request(entry, ticket, participants, now)
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
-                                  Settlement(SettlementKind.CARD, {"checkout_id": checkout_id}, BookingStatus.HELD),
+                                  Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
                                   BookingStatus.HELD, now, entry.starts_at,
                                   hold_expires_at=now + timedelta(seconds=CHECKOUT_HOLD_SECONDS))
                 try:
@@ -252,7 +252,7 @@ class MembershipService:
         for day in days_to_scan(self.schedule_state.watermark(HOLDS_SCHEDULE), cutoff, HOLDS_FIRST_RUN_DAYS):
             for business_id, booking_id in self.bookings.holds_expiring_on(day, cutoff):
                 booking = self.bookings.get(business_id, booking_id)
-                checkout_id = str(booking.settlement.ref.get("checkout_id") or "")
+                checkout_id = booking.settlement.ref.checkout_id if isinstance(booking.settlement.ref, CardPaymentRef) else ""
                 checkout = self.checkouts.find(business_id, checkout_id) if checkout_id else None
                 if checkout is not None and checkout.state == "completed":
                     continue  # paid: its completion is confirming the places right now

@@ -10,17 +10,19 @@ from dataclasses import replace
 from datetime import datetime
 
 from ..adapters.dynamodb.customers import CustomerRepository
-from ..adapters.dynamodb.passes import PassChangedError, PassProductRepository, PassRepository
+from ..adapters.dynamodb.passes import PassProductRepository, PassRepository
 from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain import passes as rules
-from ..domain.bookings import Settlement, SettlementKind
+from ..domain.bookings import PassUseRef, Settlement, SettlementKind
 from ..domain.catalogue import Entry, Ticket
 from ..domain.customers import Customer
 from ..domain.emails import normalise_email
-from ..domain.errors import DomainError, NotFoundError
+from ..domain.errors import NotFoundError, PassChangedError, PaymentsUnavailableError
 from ..domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, PassProduct, PassView
 from ..domain.tenancy import Business, Caller, Feature
 from ..logs import logger
+from ..ports.clock import Clock, new_id, utc_now
+from ..ports.payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort
 from ..schemas.passes import (
     EligibleIn,
     ExpiryIn,
@@ -31,17 +33,8 @@ from ..schemas.passes import (
     PassProductPatch,
     UsesOverrideIn,
 )
-from .payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort
-from .ports import Clock, new_id, utc_now
 
 OVERRIDE_ATTEMPTS = 3
-
-
-class PaymentsUnavailableError(DomainError):
-    """No payment provider is configured in this deployment (a setup problem, not the caller's)."""
-
-    status = 503
-    code = "payments_unavailable"
 
 
 def eligibility_from(body: EligibleIn) -> Eligibility:
@@ -286,5 +279,5 @@ class PassPayment:
         )
         return Settlement(
             SettlementKind.PASS,
-            ref={"pass_id": chosen.pass_id, "title": chosen.title, "revision": chosen.revision, "uses_total": chosen.uses_total},
+            ref=PassUseRef(chosen.pass_id, chosen.title, chosen.revision, chosen.uses_total),
         )

@@ -16,12 +16,12 @@ from ..adapters.dynamodb.memberships import MemberRepository, MembershipReposito
 from ..adapters.event_queue import EventQueue
 from ..domain.memberships import MemberRecord
 from ..logs import logger
+from ..ports.clock import Clock, utc_now
+from ..ports.payments import CheckoutHandler, CompletedCheckout, PaymentPort
 from ..schemas.memberships import MemberPeriodEnd, PriceChangedBatch, StripeEvent
 from .emails import Mailer
 from .membership_lifecycle import MembershipLifecycle, money
 from .memberships import MembershipService
-from .payments import CheckoutHandler, CompletedCheckout, PaymentPort
-from .ports import Clock, utc_now
 
 FANOUT_PAGE = 25
 PAID = ("paid", "no_payment_required")

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from ..adapters.dynamodb.groups import GroupMemberModel, GroupMemberRepository, ScheduleState, raw_usage
 from ..domain.groups import roll_forward
 from ..logs import logger
-from .ports import Clock, utc_now
+from ..ports.clock import Clock, utc_now
 
 NAME = "usage_periods"
 MAX_LOOKBACK_DAYS = 400  # first run ever: a yearly period is the longest a counter can wait

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.periods import days_to_scan
+from ..ports.clock import utc_now
 from ..schemas.messages import QueueMessage
-from ..services.ports import utc_now
 
 NAME = "membership_period_ends"
 FIRST_RUN_DAYS = 3

@@ -24,7 +24,7 @@ def dynamodb_local_endpoint() -> Iterator[str]:
 def ddb_local(dynamodb_local_endpoint: str) -> Iterator[str]:
     """Fresh tables on DynamoDB Local for one test; PynamoDB re-pointed there and back."""
     base.point_at(dynamodb_local_endpoint)
-    for model in base.ALL_MODELS:
+    for model in base.all_models():
         if model.exists():
             model.delete_table()
     base.create_missing_tables(wait=True)

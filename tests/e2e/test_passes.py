@@ -16,7 +16,7 @@ import time_machine
 from chalicelib.adapters.dynamodb.customers import CustomerModel
 from chalicelib.adapters.dynamodb.passes import PassModel
 from chalicelib.bootstrap import container
-from chalicelib.services.payments import CheckoutRequest, CheckoutSession, CompletedCheckout
+from chalicelib.ports.payments import CheckoutRequest, CheckoutSession, CompletedCheckout
 from tests.conftest import booker_token, make_business, staff_token
 
 T0 = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)

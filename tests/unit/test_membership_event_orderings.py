@@ -20,7 +20,7 @@ from chalicelib.adapters.dynamodb.memberships import StaleSnapshotError
 from chalicelib.adapters.stripe_payments import subscription_snapshot
 from chalicelib.domain.memberships import MemberRecord, Membership, PriceOption
 from chalicelib.services.membership_lifecycle import MembershipLifecycle
-from chalicelib.services.payments import InvoiceSnapshot, SubscriptionSnapshot
+from chalicelib.ports.payments import InvoiceSnapshot, SubscriptionSnapshot
 from chalicelib.services.stripe_events import StripeEventConsumer
 from tests.stripe_support import event, resource
 

@@ -59,10 +59,22 @@ def register(model: type[Model]) -> type[Model]:
     return model
 
 
+def all_models() -> list[type[Model]]:
+    """Every table's model. Adapters are imported lazily (cold start), so import them all first."""
+    import importlib
+    import pkgutil
+
+    from . import __path__ as package_path
+
+    for info in pkgutil.iter_modules(package_path):
+        importlib.import_module(f"{__package__}.{info.name}")
+    return list(ALL_MODELS)
+
+
 def point_at(endpoint: str | None) -> None:
     """Re-point every model (tests switching between moto and DynamoDB Local)."""
     _CLIENTS.clear()
-    for model in ALL_MODELS:
+    for model in all_models():
         model.Meta.host = endpoint
         model._connection = None
         for index in model._indexes.values():
@@ -71,7 +83,7 @@ def point_at(endpoint: str | None) -> None:
 
 def create_missing_tables(wait: bool = True) -> list[str]:
     created = []
-    for model in ALL_MODELS:
+    for model in all_models():
         if not model.exists():
             model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")
             created.append(model.Meta.table_name)

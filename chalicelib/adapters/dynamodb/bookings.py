@@ -22,7 +22,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
-from ...domain.errors import ConflictError
+from ...domain.errors import ConflictError, EntryFullError, TransactionContendedError
 from .base import failed_conditions, load, register, table_meta, transaction
 from .catalogue import EntryModel
 
@@ -88,6 +88,7 @@ class BookingModel(Model):
 
 def booking_from(m: BookingModel) -> Booking:
     ref = m.settlement_ref.as_dict() if isinstance(m.settlement_ref, MapAttribute) else dict(m.settlement_ref or {})
+    settlement = Settlement.from_fields(SettlementKind(m.settlement_kind), ref, BookingStatus.CONFIRMED)
     status = BookingStatus(m.status)
     return Booking(
         business_id=m.business_id,
@@ -96,7 +97,7 @@ def booking_from(m: BookingModel) -> Booking:
         ticket_id=m.ticket_id,
         booker_email=m.booker_email,
         participants=tuple(m.participants or ()),
-        settlement=Settlement(kind=SettlementKind(m.settlement_kind), ref=ref),
+        settlement=settlement,
         status=status,
         created_at=m.created_at,
         entry_starts_at=m.entry_starts_at,
@@ -118,10 +119,6 @@ class SettlementWriter(Protocol):
     def refusal(self, booking: Booking, failed_tables: set[str]) -> Exception:
         """The error to raise when this kind's condition failed (e.g. no uses left)."""
         ...
-
-
-class TransactionContendedError(ConflictError):
-    code = "busy"
 
 
 class BookingRepository:
@@ -252,16 +249,9 @@ class BookingRepository:
             seats=b.seats,
             status=b.status.value,
             settlement_kind=b.settlement.kind.value,
-            settlement_ref=b.settlement.ref,
+            settlement_ref=b.settlement.ref_fields(),
             created_at=b.created_at,
             entry_starts_at=b.entry_starts_at,
             hold_day=b.hold_expires_at.date().isoformat() if held else None,
             hold_expires_at=b.hold_expires_at if held else None,
         )
-
-
-class EntryFullError(ConflictError):
-    code = "refused"
-
-    def __init__(self, message: str):
-        super().__init__(message, code="refused", details={"reason": "no_places_left"})

@@ -21,10 +21,10 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ...domain.bookings import Booking
+from ...domain.bookings import Booking, PassUseRef
+from ...domain.errors import PassChangedError
 from ...domain.passes import Eligibility, ExpiryKind, ExpiryRule, HistoryEntry, Pass, PassProduct
 from .base import failed_conditions, is_condition_failure, load, register, table_meta, transaction
-from .bookings import TransactionContendedError
 
 
 class EligibilityMap(MapAttribute):
@@ -215,9 +215,6 @@ class PassProductRepository:
         ).save()
 
 
-class PassChangedError(TransactionContendedError):
-    """The chosen pass changed between read and write (a use taken, an override): settle again."""
-
 
 class PassRepository:
     def for_customer(self, business_id: str, email: str) -> list[Pass]:
@@ -280,9 +277,10 @@ class PassSettlementWriter:
 
     def take(self, txn: TransactWrite, booking: Booking) -> None:
         ref = booking.settlement.ref
-        total, revision = int(ref["uses_total"]), int(ref["revision"])
+        assert isinstance(ref, PassUseRef)
+        total, revision = ref.uses_total, ref.revision
         txn.update(
-            PassModel(owner_key(booking.business_id, booking.booker_email), ref["pass_id"]),
+            PassModel(owner_key(booking.business_id, booking.booker_email), ref.pass_id),
             actions=[
                 PassModel.uses_taken.add(booking.seats),
                 # The first use fixes the start of a "days from first use" timeframe, once.
@@ -292,8 +290,10 @@ class PassSettlementWriter:
         )
 
     def give_back(self, txn: TransactWrite, booking: Booking) -> bool:
+        ref = booking.settlement.ref
+        assert isinstance(ref, PassUseRef)
         txn.update(
-            PassModel(owner_key(booking.business_id, booking.booker_email), booking.settlement.ref["pass_id"]),
+            PassModel(owner_key(booking.business_id, booking.booker_email), ref.pass_id),
             actions=[PassModel.uses_taken.add(-booking.seats)],
             condition=PassModel.uses_taken >= booking.seats,
         )

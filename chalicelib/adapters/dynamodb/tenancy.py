@@ -6,8 +6,9 @@ import time
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from ...domain.errors import NotFoundError
 from ...domain.tenancy import Business, Plan
-from .base import load, register, table_meta
+from .base import find, register, table_meta
 
 CACHE_SECONDS = 30.0
 
@@ -29,10 +30,18 @@ class BusinessRepository:
         self._cache: dict[str, tuple[float, Business]] = {}
 
     def get(self, business_id: str) -> Business:
+        business = self.find(business_id)
+        if business is None:
+            raise NotFoundError(f"Business '{business_id}' does not exist.")
+        return business
+
+    def find(self, business_id: str) -> Business | None:
         hit = self._cache.get(business_id)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-        m = load(BusinessModel, business_id, missing=f"Business '{business_id}' does not exist.")
+        m = find(BusinessModel, business_id)
+        if m is None:
+            return None
         business = Business(
             business_id=m.business_id,
             name=m.name,
@@ -52,6 +61,3 @@ class BusinessRepository:
             return_use_on_cancel=business.return_use_on_cancel,
         ).save()
         self._cache.pop(business.business_id, None)
-
-    def forget(self) -> None:
-        self._cache.clear()

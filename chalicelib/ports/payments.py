@@ -1,9 +1,9 @@
 """The payment port: what the services need from a payment provider, whoever it is.
 
-Two adapters implement ``PaymentPort``: Stripe (production, ``adapters/stripe_payments.py``) and the
-local payment provider (local stack and tests). Checkout completion arrives as a webhook event; the
-event consumer turns it into a ``CompletedCheckout`` and calls the handler registered for its
-``purpose`` ("membership", "pass", "tickets"), so each feature owns what a paid checkout means.
+One adapter implements ``PaymentPort``: ``adapters/stripe_payments.py``, pointed at Stripe in AWS and at
+the local payment provider (which speaks Stripe's API) locally. Checkout completion arrives as a
+webhook event; the event consumer turns it into a ``CompletedCheckout`` and calls the handler
+registered for its ``purpose`` ("membership", "pass"), so each feature owns what a paid checkout means.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class CheckoutRequest:
     customer_email: str
     mode: Literal["payment", "subscription"]
     lines: tuple[CheckoutLine, ...]
-    purpose: str  # which handler completes it: "membership", "pass", "tickets"
+    purpose: str  # which handler completes it: "membership", "pass"
     reference: str  # our own id for what is being bought (idempotency key material)
     metadata: dict[str, str] = field(default_factory=dict)
     success_url: str = ""

@@ -1,4 +1,4 @@
-"""What services need from the outside world, as small protocols (adapters implement them)."""
+"""Time and new ids, injected so use cases are deterministic under test."""
 from __future__ import annotations
 
 import uuid

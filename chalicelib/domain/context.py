@@ -1,0 +1,63 @@
+"""Who a request acts for, resolved once by the route framework before any service runs.
+
+A service never decides whether the caller may act for a business: it receives one of these,
+already checked (token verified, role matched, business loaded, plan gate passed, booker linked and
+not disabled). That is the one place tenancy is enforced, so no use case can forget it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .customers import Customer
+from .tenancy import Business
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    """Staff acting for ``business`` (the business comes from the product's records, not the caller)."""
+
+    business: Business
+    subject: str
+
+    @property
+    def business_id(self) -> str:
+        return self.business.business_id
+
+
+@dataclass(frozen=True)
+class BookerContext:
+    """A signed-in booker at ``business``, linked to their customer record (never a disabled one)."""
+
+    business: Business
+    subject: str
+    email: str
+    customer: Customer
+
+    @property
+    def business_id(self) -> str:
+        return self.business.business_id
+
+
+@dataclass(frozen=True)
+class PublicContext:
+    """Anyone, at ``business`` (routes under /v1/businesses/{business_id}/ without a token)."""
+
+    business: Business
+
+    @property
+    def business_id(self) -> str:
+        return self.business.business_id
+
+
+@dataclass(frozen=True)
+class SystemContext:
+    """Timed functions and the queue consumer acting for a business on their own (no person)."""
+
+    business: Business
+
+    @property
+    def business_id(self) -> str:
+        return self.business.business_id
+
+
+RequestContext = StaffContext | BookerContext | PublicContext

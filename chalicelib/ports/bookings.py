@@ -1,0 +1,30 @@
+"""Bookings: the one transaction that takes places together with what pays for them."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from ..domain.bookings import Booking, BookingStatus
+
+
+class BookingStore(Protocol):
+    def get(self, business_id: str, booking_id: str) -> Booking: ...
+
+    def for_booker(self, business_id: str, email: str) -> list[Booking]: ...
+
+    def for_entry(self, business_id: str, entry_id: str) -> list[Booking]: ...
+
+    def create(self, booking: Booking, capacity: int) -> None:
+        """Take the places and the settlement's use in one transaction; ``EntryFullError`` or
+        ``TransactionContendedError`` (re-read and decide again) or the settlement's own refusal."""
+        ...
+
+    def cancel(self, booking: Booking, at: datetime, give_back_use: bool, only_if: BookingStatus | None = None) -> bool:
+        """Free the places (and give the use back if asked) in one transaction; True when a use came back."""
+        ...
+
+    def retake(self, booking: Booking, capacity: int) -> None:
+        """Take a released hold's places again (``EntryFullError`` when they went to someone else)."""
+        ...
+
+    def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]: ...

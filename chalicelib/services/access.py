@@ -1,0 +1,79 @@
+"""Resolving who a request acts for: the one place tenancy, plan gates, booker linking and the
+disabled check happen. The route framework calls it before every handler (``api/framework.py``).
+"""
+from __future__ import annotations
+
+import time
+
+from ..domain.context import BookerContext, PublicContext, StaffContext
+from ..domain.customers import Customer, CustomerKind
+from ..domain.errors import ForbiddenError
+from ..domain.tenancy import Business, Caller, Feature, Role
+from ..ports.clock import Clock, utc_now
+from ..ports.tenancy import BusinessStore, CustomerStore
+
+LINK_TTL_SECONDS = 60.0
+
+
+class AccessService:
+    def __init__(self, businesses: BusinessStore, customers: CustomerStore, clock: Clock = utc_now) -> None:
+        self.businesses = businesses
+        self.customers = customers
+        self.clock = clock
+        # Per container: (business, email) -> (monotonic expiry, record). Saves the customer read for a
+        # minute, so a disabled customer loses access within LINK_TTL_SECONDS on every warm container.
+        self._linked: dict[tuple[str, str], tuple[float, Customer]] = {}
+
+    def staff(self, caller: Caller, feature: Feature | None) -> StaffContext:
+        if caller.role is not Role.STAFF or not caller.business_id:
+            raise ForbiddenError("This route is for staff of a business.")
+        business = self.businesses.find(caller.business_id)
+        if business is None:
+            raise ForbiddenError("Your account is not staff of an existing business.", code="unknown_business")
+        self._gate(business, feature)
+        return StaffContext(business=business, subject=caller.subject)
+
+    def booker(self, caller: Caller, business_id: str, feature: Feature | None) -> BookerContext:
+        if caller.role is not Role.BOOKER or not caller.email:
+            raise ForbiddenError("This route is for signed-in bookers with a verified email.")
+        business = self.businesses.get(business_id)
+        self._gate(business, feature)
+        customer = self._link(business_id, caller.email)
+        return BookerContext(business=business, subject=caller.subject, email=caller.email, customer=customer)
+
+    def public(self, business_id: str, feature: Feature | None) -> PublicContext:
+        business = self.businesses.get(business_id)
+        self._gate(business, feature)
+        return PublicContext(business=business)
+
+    @staticmethod
+    def _gate(business: Business, feature: Feature | None) -> None:
+        if feature is not None:
+            business.require(feature)
+
+    def _link(self, business_id: str, email: str) -> Customer:
+        """The booker's record here, created on first sign-in; a disabled one is refused (C5).
+
+        A record created by staff before the booker had an account (G4) is the same record: it is
+        keyed by the normalised email, so the access it carries applies from this first sign-in.
+        """
+        key = (business_id, email)
+        hit = self._linked.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        now = self.clock()
+        customer = self.customers.find(business_id, email)
+        if customer is None:
+            customer = Customer(business_id, email, kind=CustomerKind.APP_USER, signed_in_at=now, created_at=now)
+            if not self.customers.create_if_missing(customer):
+                customer = self.customers.get(business_id, email)
+        elif customer.signed_in_at is None:
+            self.customers.mark_signed_in(business_id, email, now)
+        if customer.disabled:
+            raise ForbiddenError("Your access to this business has been disabled.", code="customer_disabled")
+        self._linked[key] = (time.monotonic() + LINK_TTL_SECONDS, customer)
+        return customer
+
+    def unlink(self, business_id: str, email: str) -> None:
+        """Staff changed the record (e.g. disabled it): this container re-reads it on the next request."""
+        self._linked.pop((business_id, email), None)
