@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from .adapters.dynamodb.bookings import BookingRepository
     from .adapters.dynamodb.catalogue import CatalogueRepository
     from .adapters.dynamodb.customers import CustomerRepository
-    from .adapters.dynamodb.groups import GroupMemberRepository, GroupRepository, ScheduleState
+    from .adapters.dynamodb.groups import GroupMemberRepository, GroupRepository
     from .adapters.dynamodb.memberships import MemberRepository, MembershipRepository
     from .adapters.dynamodb.passes import PassRepository
+    from .adapters.dynamodb.schedule_state import ScheduleState
     from .adapters.dynamodb.tenancy import BusinessRepository
     from .adapters.event_queue import EventQueue
     from .adapters.tokens import TokenVerifier
@@ -138,7 +139,7 @@ class Container:
 
     @cached_property
     def schedule_state(self) -> ScheduleState:
-        from .adapters.dynamodb.groups import ScheduleState
+        from .adapters.dynamodb.schedule_state import ScheduleState
 
         return ScheduleState()
 

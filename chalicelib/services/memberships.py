@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from ..adapters.dynamodb.bookings import BookingModel, BookingRepository
 from ..adapters.dynamodb.catalogue import CatalogueRepository
 from ..adapters.dynamodb.customers import CustomerRepository
-from ..adapters.dynamodb.groups import ScheduleState
 from ..adapters.dynamodb.memberships import CheckoutRepository, MemberRepository, MembershipRepository
+from ..adapters.dynamodb.schedule_state import ScheduleState
 from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind, check_request, raise_full
 from ..domain.errors import ConflictError, EntryFullError, InvalidInputError, NotFoundError, RuleRefusedError

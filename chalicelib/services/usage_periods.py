@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..adapters.dynamodb.groups import GroupMemberModel, GroupMemberRepository, ScheduleState, raw_usage
+from ..adapters.dynamodb.groups import GroupMemberModel, GroupMemberRepository, raw_usage
+from ..adapters.dynamodb.schedule_state import ScheduleState
 from ..domain.groups import roll_forward
 from ..logs import logger
 from ..ports.clock import Clock, utc_now

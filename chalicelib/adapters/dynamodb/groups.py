@@ -107,13 +107,6 @@ class GroupMemberModel(Model):
     by_due_day = MembersByDueDay()
 
 
-@register
-class ScheduleStateModel(Model):
-    Meta = table_meta("schedule-state")
-    name = UnicodeAttribute(hash_key=True)
-    watermark = UTCDateTimeAttribute()
-
-
 # --- mapping ----------------------------------------------------------------------------------
 
 
@@ -384,23 +377,6 @@ class GroupMemberRepository:
             M.joined_at.set(M.joined_at | joined_at),
             M.usage.set(M.usage | {}),
         ]
-
-
-class ScheduleState:
-    def watermark(self, name: str) -> datetime | None:
-        item = find(ScheduleStateModel, name, consistent_read=True)
-        return item.watermark if item else None
-
-    def advance(self, name: str, to: datetime) -> None:
-        M = ScheduleStateModel
-        try:
-            M(name).update(actions=[M.watermark.set(to)], condition=M.watermark.does_not_exist() | (M.watermark < to))
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-
-
-# --- the booking transaction's part (SettlementKind.OFFER) -----------------------------------------
 
 
 class OfferUseWriter:

@@ -1,0 +1,13 @@
+"""Watermarks of the catch-up schedules (usage periods, period ends, held places)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class ScheduleStateStore(Protocol):
+    def watermark(self, name: str) -> datetime | None: ...
+
+    def advance(self, name: str, to: datetime) -> None:
+        """Move the watermark forward (never back) to ``to``."""
+        ...
