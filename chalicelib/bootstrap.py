@@ -110,12 +110,12 @@ class Container:
 
     @cached_property
     def bookings(self) -> BookingService:
-        from .services.bookings import BookingService, FreeTickets
+        from .services.bookings import BookingService, FreeTickets, PaymentMethod
         from .services.groups import OfferUse
         from .services.passes import PassPayment
 
         # How a booking is paid: asked in order, the first that applies settles.
-        methods = [FreeTickets(), PassPayment(self.pass_store), OfferUse(self.group_members)]
+        methods: list[PaymentMethod] = [FreeTickets(), PassPayment(self.pass_store), OfferUse(self.group_members)]
         return BookingService(self.catalogue_store, self.booking_store, methods)
 
     # -- customer groups and offers -------------------------------------------------------------------

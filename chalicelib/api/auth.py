@@ -7,7 +7,7 @@ A request with no Authorization header never reaches this function: API Gateway 
 """
 from __future__ import annotations
 
-from chalice import AuthResponse, Blueprint
+from chalice.app import AuthResponse, Blueprint
 
 from ..adapters.tokens import InvalidTokenError
 from ..logs import logger

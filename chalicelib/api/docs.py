@@ -5,9 +5,9 @@ import html
 import json
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -34,7 +34,7 @@ ERROR_SCHEMA = {
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], Literal['validation', 'serialization']]] = []
     for op in OPERATIONS:
         if op.body:
             models.append((op.body, "validation"))

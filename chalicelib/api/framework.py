@@ -22,10 +22,9 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from ..domain.errors import DomainError
 from ..domain.tenancy import Caller, Feature, Role
@@ -86,15 +85,16 @@ C = TypeVar("C")
 
 def command(cls: type[C], body: BaseModel) -> C:
     """The service's command dataclass from a validated request body (same field names, nested too)."""
-    result: C = _adapter(cls).validate_python(body.model_dump())
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    result: C = adapter.validate_python(body.model_dump())
     return result
 
 
-@lru_cache(maxsize=None)
-def _adapter(cls: type[Any]) -> Any:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(cls)
+_ADAPTERS: dict[type[Any], Any] = {}
 
 
 def container() -> Container:
@@ -107,7 +107,7 @@ def container() -> Container:
 def error_body(status: int, code: str, message: str, correlation: str | None = None, **details: Any) -> Response:
     payload: dict[str, Any] = {"code": code, "message": message}
     payload.update({k: v for k, v in details.items() if v is not None})
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if correlation:
         headers["X-Correlation-Id"] = correlation
     return Response(body=json.dumps({"error": payload}), status_code=status, headers=headers)
@@ -250,8 +250,9 @@ class ApiBlueprint:
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             def view(**path_params: str) -> Response:
                 request = bp.current_request
-                context = request.context or {}
-                correlation = (request.headers or {}).get("x-correlation-id") or context.get("requestId") or uuid.uuid4().hex
+                context: dict[str, Any] = request.context or {}
+                request_headers: Any = request.headers or {}
+                correlation = request_headers.get("x-correlation-id") or context.get("requestId") or uuid.uuid4().hex
                 logger.append_keys(correlation_id=correlation, route=f"{method} {path}")
                 try:
                     caller = caller_from(context)
@@ -280,7 +281,7 @@ class ApiBlueprint:
                     logger.exception("unexpected error")
                     return error_body(500, "internal_error", "Something went wrong on our side; quote the correlation id.",
                                       correlation, correlation_id=correlation)
-                headers = {"Content-Type": "application/json", "X-Correlation-Id": correlation}
+                headers: dict[str, str | list[str]] = {"Content-Type": "application/json", "X-Correlation-Id": correlation}
                 if result is None:
                     return Response(body="", status_code=204 if status == 200 else status, headers=headers)
                 return Response(body=json.dumps(result), status_code=status, headers=headers)

@@ -99,8 +99,8 @@ class Settlement:
     def from_fields(cls, kind: SettlementKind, values: dict[str, Any], status: BookingStatus) -> Settlement:
         ref_type = REF_TYPES[kind]
         names = {f.name: f.type for f in fields(ref_type)}
-        kwargs = {k: (int(v) if names[k] in ("int", "int | None") and v is not None else v)
-                  for k, v in values.items() if k in names}
+        kwargs: dict[str, Any] = {k: (int(v) if names[k] in ("int", "int | None") and v is not None else v)
+                                  for k, v in values.items() if k in names}
         return cls(kind, ref_type(**kwargs), status)
 
 

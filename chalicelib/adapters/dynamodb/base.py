@@ -20,7 +20,7 @@ M = TypeVar("M", bound=Model)
 ALL_MODELS: list[type[Model]] = []
 
 
-def table_meta(name: str) -> type:
+def table_meta(name: str) -> Any:
     """A PynamoDB ``Meta`` for table ``name``; registers nothing, see ``register``."""
     attrs = {
         "table_name": os.environ.get("TABLE_PREFIX", "local-") + name,
@@ -120,14 +120,14 @@ def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | 
     reqs = list(requests)
     if not reqs:
         return []
-    request_items: dict[str, dict[str, list]] = {}
+    request_items: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for model, hash_key, range_key in reqs:
         keys = request_items.setdefault(model.Meta.table_name, {"Keys": []})["Keys"]
         key = _serialise_key(model, hash_key, range_key)
         if key not in keys:
             keys.append(key)
     client = connection_of(reqs[0][0]).client
-    found: dict[str, list[dict]] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     pending: dict[str, Any] = request_items
     while pending:
         resp = client.batch_get_item(RequestItems=pending)

@@ -6,7 +6,7 @@ conditional writes to that transaction, so spending a use and taking a place suc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -27,7 +27,7 @@ from .base import failed_conditions, load, register, table_meta, transaction
 from .catalogue import EntryModel
 
 
-class BookingsByBooker(GlobalSecondaryIndex):
+class BookingsByBooker(GlobalSecondaryIndex["BookingModel"]):
     class Meta:
         index_name = "by_booker"
         projection = AllProjection()
@@ -36,7 +36,7 @@ class BookingsByBooker(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class BookingsByEntry(GlobalSecondaryIndex):
+class BookingsByEntry(GlobalSecondaryIndex["BookingModel"]):
     class Meta:
         index_name = "by_entry"
         projection = AllProjection()
@@ -45,7 +45,7 @@ class BookingsByEntry(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class BookingsByHoldExpiry(GlobalSecondaryIndex):
+class BookingsByHoldExpiry(GlobalSecondaryIndex["BookingModel"]):
     """Sparse: only places still ``held`` for a checkout (the hold-release safety net reads it)."""
 
     class Meta:
@@ -69,7 +69,7 @@ class BookingModel(Model):
     seats = NumberAttribute()
     status = UnicodeAttribute()
     settlement_kind = UnicodeAttribute()
-    settlement_ref = MapAttribute(default=dict)
+    settlement_ref: MapAttribute[str, Any] = MapAttribute(default=dict)
     created_at = UTCDateTimeAttribute()
     entry_starts_at = UTCDateTimeAttribute()
     cancelled_at = UTCDateTimeAttribute(null=True)
@@ -81,7 +81,7 @@ class BookingModel(Model):
     by_hold_expiry = BookingsByHoldExpiry()
 
     @classmethod
-    def leave_hold_index(cls) -> list:
+    def leave_hold_index(cls) -> list[Any]:
         """Actions that take a booking out of the sparse hold index (confirmed or cancelled)."""
         return [cls.hold_day.remove(), cls.hold_expires_at.remove()]
 
@@ -96,7 +96,7 @@ def booking_from(m: BookingModel) -> Booking:
         entry_id=m.entry_id,
         ticket_id=m.ticket_id,
         booker_email=m.booker_email,
-        participants=tuple(m.participants or ()),
+        participants=tuple(str(p) for p in (m.participants or ())),
         settlement=settlement,
         status=status,
         created_at=m.created_at,
@@ -252,6 +252,6 @@ class BookingRepository:
             settlement_ref=b.settlement.ref_fields(),
             created_at=b.created_at,
             entry_starts_at=b.entry_starts_at,
-            hold_day=b.hold_expires_at.date().isoformat() if held else None,
+            hold_day=b.hold_expires_at.date().isoformat() if held and b.hold_expires_at else None,
             hold_expires_at=b.hold_expires_at if held else None,
         )

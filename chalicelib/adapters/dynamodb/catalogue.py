@@ -1,6 +1,8 @@
 """Schedule pages, entries (with their tickets embedded: one read gives everything a booking needs)."""
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterable
 
 from pynamodb.attributes import (
@@ -29,7 +31,7 @@ class PageModel(Model):
     published = BooleanAttribute(default=True)
 
 
-class TicketMap(MapAttribute):
+class TicketMap(MapAttribute[str, Any]):
     ticket_id = UnicodeAttribute()
     title = UnicodeAttribute()
     price_minor = NumberAttribute()
@@ -37,7 +39,7 @@ class TicketMap(MapAttribute):
     exclusive_group_id = UnicodeAttribute(null=True)
 
 
-class EntriesByPage(GlobalSecondaryIndex):
+class EntriesByPage(GlobalSecondaryIndex["EntryModel"]):
     class Meta:
         index_name = "by_page"
         projection = AllProjection()
@@ -46,7 +48,7 @@ class EntriesByPage(GlobalSecondaryIndex):
     starts_at = UTCDateTimeAttribute(range_key=True)
 
 
-class EntriesBySeries(GlobalSecondaryIndex):
+class EntriesBySeries(GlobalSecondaryIndex["EntryModel"]):
     class Meta:
         index_name = "by_series"
         projection = AllProjection()

@@ -1,6 +1,8 @@
 """Customers per business keyed by normalised email, plus search-fragment items for partial search."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import replace
 from datetime import datetime
 
@@ -14,7 +16,7 @@ from .base import find, is_condition_failure, load, register, table_meta
 SEARCH_LIMIT = 50
 
 
-class ParticipantMap(MapAttribute):
+class ParticipantMap(MapAttribute[str, Any]):
     participant_id = UnicodeAttribute()
     name = UnicodeAttribute()
 
