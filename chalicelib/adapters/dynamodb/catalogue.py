@@ -1,9 +1,8 @@
 """Schedule pages, entries (with their tickets embedded: one read gives everything a booking needs)."""
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Iterable
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,

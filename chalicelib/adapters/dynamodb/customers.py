@@ -1,10 +1,9 @@
 """Customers per business keyed by normalised email, plus search-fragment items for partial search."""
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
