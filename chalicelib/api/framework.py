@@ -125,7 +125,7 @@ def validation_errors(exc: ValidationError, where: str) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or where
-        out.append({"field": f"{where}.{loc}" if loc != where else where, "message": err["msg"], "type": err["type"]})
+        out.append({"field": loc, "message": err["msg"], "type": err["type"]})
     return out
 
 
@@ -178,7 +178,7 @@ def check_path(params: dict[str, str]) -> None:
     for name, value in params.items():
         if not value or len(value) > MAX_PATH_PARAM or not PATH_PARAM_CHARS.match(value):
             raise BadRequest("invalid_input", f"The path parameter '{name}' is empty, too long or has control characters.",
-                             fields=[{"field": f"path.{name}", "message": f"1 to {MAX_PATH_PARAM} printable characters",
+                             fields=[{"field": name, "message": f"1 to {MAX_PATH_PARAM} printable characters",
                                       "type": "path_parameter"}])
 
 
