@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.emails import normalise_email
-
-
-class InvalidTokenError(Exception):
-    """The token is missing, malformed, unsigned, expired, or not for this API."""
+from ..domain.errors import InvalidTokenError
 
 
 @dataclass

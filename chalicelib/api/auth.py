@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from chalice.app import AuthResponse, Blueprint
 
+from ..domain.errors import InvalidTokenError
 from ..logs import logger
 
 auth_blueprint = Blueprint(__name__)
@@ -16,7 +17,6 @@ auth_blueprint = Blueprint(__name__)
 
 @auth_blueprint.authorizer(ttl_seconds=0)
 def jwt_auth(auth_request):  # type: ignore[no-untyped-def]
-    from ..adapters.tokens import InvalidTokenError  # lazy: only the authorizer pays for PyJWT
     from ..bootstrap import token_verifier
 
     header = auth_request.token or ""

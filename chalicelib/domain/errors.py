@@ -88,3 +88,7 @@ class EntryFullError(RuleRefusedError):
 
     def __init__(self, message: str):
         super().__init__("no_places_left", message)
+
+
+class InvalidTokenError(Exception):
+    """The bearer token is missing, malformed, unsigned, expired, or not for this API (answered 401)."""

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from chalicelib.adapters.dynamodb.memberships import StaleSnapshotError
 from chalicelib.adapters.stripe_payments import subscription_snapshot
 from chalicelib.domain.memberships import MemberRecord, Membership, PriceOption
-from chalicelib.services.membership_lifecycle import MembershipLifecycle
 from chalicelib.ports.payments import InvoiceSnapshot, SubscriptionSnapshot
+from chalicelib.services.membership_lifecycle import MembershipLifecycle
 from chalicelib.services.stripe_events import StripeEventConsumer
 from tests.stripe_support import event, resource
 

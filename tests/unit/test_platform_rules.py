@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.adapters.tokens import InvalidTokenError, TokenVerifier
+from chalicelib.adapters.tokens import TokenVerifier
 from chalicelib.domain.catalogue import weekly_occurrences
 from chalicelib.domain.customers import matches, search_fragments, search_key
 from chalicelib.domain.emails import normalise_email, split_email_list
-from chalicelib.domain.errors import InvalidInputError, PlanRequiredError
+from chalicelib.domain.errors import InvalidInputError, InvalidTokenError, PlanRequiredError
 from chalicelib.domain.tenancy import Business, Feature, Plan
 
 
