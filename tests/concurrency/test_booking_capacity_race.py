@@ -9,9 +9,9 @@ import pytest
 from chalicelib.adapters.dynamodb.catalogue import EntryModel
 from chalicelib.bootstrap import container
 from chalicelib.domain.catalogue import Entry, Ticket
-from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.context import BookerContext
 from chalicelib.domain.customers import Customer
+from chalicelib.domain.errors import ConflictError
 from chalicelib.services.bookings import BookTickets
 from tests.conftest import make_business
 
