@@ -5,13 +5,14 @@ import html
 import json
 import re
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
 
 from .framework import OPERATIONS, PUBLIC, Operation
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 docs_blueprint = Blueprint(__name__)
 REF = "#/components/schemas/{model}"
@@ -34,7 +35,9 @@ ERROR_SCHEMA = {
 
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], Literal['validation', 'serialization']]] = []
+    from pydantic.json_schema import models_json_schema  # on the first docs request, not at app import
+
+    models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = []
     for op in OPERATIONS:
         if op.body:
             models.append((op.body, "validation"))

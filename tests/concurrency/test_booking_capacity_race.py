@@ -9,9 +9,10 @@ import pytest
 from chalicelib.adapters.dynamodb.catalogue import EntryModel
 from chalicelib.bootstrap import container
 from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.context import BookerContext
+from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import ConflictError
-from chalicelib.domain.tenancy import Caller, Role
-from chalicelib.schemas.bookings import BookingIn
+from chalicelib.services.bookings import BookTickets
 from tests.conftest import make_business
 
 pytestmark = pytest.mark.xdist_group("dynamodb_local")
@@ -22,13 +23,15 @@ def test_fifty_concurrent_bookings_for_three_places(ddb_local):
     starts = datetime.now(timezone.utc) + timedelta(days=3)
     entry = Entry("biz-race", "e1", "p1", "Last places", starts, starts + timedelta(hours=1), capacity=10, booked=7,
                   tickets=(Ticket("t1", "Free", 0, "EUR"),))
-    container().catalogue.catalogue.save_entry(entry)
+    container().catalogue_store.save_entry(entry)
+    business = container().businesses.get("biz-race")
     services = container().bookings
 
     def attempt(i: int) -> str:
-        caller = Caller(subject=f"b{i}", role=Role.BOOKER, email=f"b{i}@x.org")
+        email = f"b{i}@x.org"
+        ctx = BookerContext(business, f"b{i}", email, Customer("biz-race", email))
         try:
-            services.book(caller, "biz-race", BookingIn(entry_id="e1", ticket_id="t1"))
+            services.book(ctx, BookTickets(entry_id="e1", ticket_id="t1"))
             return "ok"
         except ConflictError as exc:
             return exc.details.get("reason") or exc.code
@@ -39,4 +42,4 @@ def test_fifty_concurrent_bookings_for_three_places(ddb_local):
     assert outcomes.count("ok") == 3, outcomes
     assert set(outcomes) - {"ok"} <= {"no_places_left", "busy"}
     assert EntryModel.get("biz-race", "e1").booked == 10
-    assert len(container().bookings.bookings.for_entry("biz-race", "e1")) == 3
+    assert len(container().booking_store.for_entry("biz-race", "e1")) == 3

@@ -70,8 +70,9 @@ def test_disabled_customer_cannot_use_the_booker_api(api, staff):
     booker = booker_token("c@x.org")
     assert api.call("GET", "/v1/businesses/biz-a/me/bookings", booker).status_code == 200
     assert api.call("PATCH", "/v1/manage/customers/c@x.org", staff, {"disabled": True}).status_code == 200
-    from chalicelib.bootstrap import container
+    from chalicelib import bootstrap
+    from chalicelib.config import settings
 
-    container().customers.forget_links()  # another Lambda container, which has not linked this booker yet
+    bootstrap.install(bootstrap.build(settings()))  # another Lambda container, which has not linked this booker yet
     refused = api.call("GET", "/v1/businesses/biz-a/me/bookings", booker)
     assert refused.status_code == 403 and refused.json["error"]["code"] == "customer_disabled"

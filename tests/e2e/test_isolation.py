@@ -1,5 +1,6 @@
 """Every route, called by the wrong people: no token, a bad token, the other role, another business,
-another booker. None of them may get data (2xx) or a 500.
+another booker, a booker staff disabled, a business whose plan lacks the feature. None of them may get
+data (2xx) or a 500.
 
 Data-driven over the route registry (``api.framework.OPERATIONS``): a route added anywhere is covered
 here automatically. ``owned_ids`` builds real resources of business A and its booker; every path
@@ -13,11 +14,17 @@ import re
 import pytest
 
 import app  # noqa: F401  (importing the app registers every route)
-from chalicelib.api.framework import BOOKER, OPERATIONS, PUBLIC, STAFF
+from chalicelib.api.framework import BOOKER, BUSINESS_PARAM, OPERATIONS, PUBLIC, STAFF
+from chalicelib.domain.tenancy import FEATURE_MIN_PLAN, Feature
 from tests.conftest import booker_token, make_business, mint, module_api, staff_token
 
 A, B = "biz-a", "biz-b"
+FREE, GHOST = "biz-free", "biz-that-does-not-exist"  # a free-plan business; a business id never created
 BOOKER_A, BOOKER_B = "alice@example.com", "bob@example.com"
+DISABLED = "carol@example.com"  # a booker of A whom A's staff disabled
+GATED_TAGS = {"groups": Feature.CUSTOMER_GROUPS, "passes": Feature.PASSES, "memberships": Feature.MEMBERSHIPS}
+# Feature setups in EXTRA_IDS that failed: their routes then fail on a missing id, saying why.
+SETUP_FAILURES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +39,7 @@ def owned_ids(api) -> dict[str, str]:
     """Resources that belong to business A and to booker A."""
     make_business(A)
     make_business(B)
+    make_business(FREE, plan="free")
     staff = staff_token(A)
     ids: dict[str, str] = {"business_id": A}
     page = api.call("POST", "/v1/manage/pages", staff, {"title": "Page"}).json
@@ -48,8 +56,15 @@ def owned_ids(api) -> dict[str, str]:
                        {"entry_id": ids["entry_id"], "ticket_id": ids["ticket_id"]}).json
     ids["booking_id"] = booking["booking_id"]
     ids["email"] = BOOKER_A
+    # The disabled booker signs in first (linked and cached), then staff disable the record.
+    assert api.call("GET", f"/v1/businesses/{A}/me/bookings", booker_token(DISABLED)).status_code == 200
+    disabled = api.call("PATCH", f"/v1/manage/customers/{DISABLED}", staff, {"disabled": True})
+    assert disabled.status_code == 200 and disabled.json["disabled"] is True, disabled.body
     for extend in EXTRA_IDS:
-        ids.update(extend(api, staff, ids))
+        try:
+            ids.update(extend(api, staff, ids))
+        except Exception as exc:  # one feature's broken setup must not hide every other route's result
+            SETUP_FAILURES[extend.__name__] = f"{type(exc).__name__}: {exc}"
     return ids
 
 
@@ -59,12 +74,17 @@ EXTRA_IDS: list = []
 
 def path_for(path: str, ids: dict[str, str]) -> str:
     missing = [p for p in re.findall(r"{(\w+)}", path) if p not in ids]
-    assert not missing, f"owned_ids has no value for {missing} (route {path}): add one to EXTRA_IDS"
+    assert not missing, (f"owned_ids has no value for {missing} (route {path}): add one to EXTRA_IDS; "
+                         f"failed setups: {SETUP_FAILURES}")
     return re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path)
 
 
 def routes(role: str):
     return [pytest.param(op, id=f"{op.method} {op.path}") for op in OPERATIONS if op.role == role]
+
+
+def gated_routes():
+    return [pytest.param(op, id=f"{op.role} {op.method} {op.path}") for op in OPERATIONS if op.feature is not None]
 
 
 def body_for(op) -> dict | None:
@@ -112,6 +132,48 @@ def test_public_routes_never_fail_on_unknown_ids(api, owned_ids, op):
     ids = {k: "nope" for k in owned_ids}
     resp = api.call(op.method, path_for(op.path, ids), None, body_for(op))
     assert resp.status_code < 500, resp.body
+
+
+def test_every_feature_setup_ran(owned_ids):
+    assert SETUP_FAILURES == {}
+
+
+def test_every_booker_route_names_its_business():
+    assert [op.path for op in OPERATIONS if op.role == BOOKER and f"{{{BUSINESS_PARAM}}}" not in op.path] == []
+
+
+def test_every_route_of_a_gated_feature_declares_its_gate():
+    """A groups, passes or memberships route without ``feature=`` would serve free-plan businesses."""
+    ungated = [f"{op.method} {op.path}" for op in OPERATIONS
+               if op.tag in GATED_TAGS and op.feature is not GATED_TAGS[op.tag]]
+    assert ungated == []
+
+
+@pytest.mark.parametrize("op", routes(STAFF))
+def test_staff_of_an_unknown_business_are_refused(api, owned_ids, op):
+    resp = api.call(op.method, path_for(op.path, owned_ids), staff_token(GHOST), body_for(op))
+    assert resp.status_code == 403, resp.body
+    assert resp.json["error"]["code"] == "unknown_business"
+
+
+@pytest.mark.parametrize("op", routes(BOOKER))
+def test_a_disabled_customer_is_refused_on_every_booker_route(api, owned_ids, op):
+    resp = api.call(op.method, path_for(op.path, owned_ids), booker_token(DISABLED), body_for(op))
+    assert resp.status_code == 403, resp.body
+    assert resp.json["error"]["code"] == "customer_disabled"
+
+
+@pytest.mark.parametrize("op", gated_routes())
+def test_a_gated_route_asks_a_free_business_for_the_plan(api, owned_ids, op):
+    """402 before anything else: the ids are A's (unknown to the free business), so a 404 would mean the
+    handler ran first."""
+    token = {STAFF: staff_token(FREE), BOOKER: booker_token(BOOKER_A), PUBLIC: None}[op.role]
+    resp = api.call(op.method, path_for(op.path, {**owned_ids, BUSINESS_PARAM: FREE}), token, body_for(op))
+    assert resp.status_code == 402, resp.body
+    error = resp.json["error"]
+    needed = FEATURE_MIN_PLAN[op.feature].value
+    assert error["code"] == "plan_required" and error["required_plan"] == needed and needed in error["message"]
+    assert error["feature"] == op.feature.value and error["current_plan"] == "free"
 
 
 def _pass_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
