@@ -5,10 +5,12 @@ points PynamoDB at DynamoDB Local or moto; unset means the real service in ``AWS
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from pynamodb.attributes import AttributeContainer
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -16,11 +18,13 @@ from pynamodb.transactions import TransactWrite
 from ...domain.errors import NotFoundError
 
 M = TypeVar("M", bound=Model)
+A = TypeVar("A", bound=AttributeContainer)
+D = TypeVar("D")
 
 ALL_MODELS: list[type[Model]] = []
 
 
-def table_meta(name: str) -> type:
+def table_meta(name: str) -> Any:
     """A PynamoDB ``Meta`` for table ``name``; registers nothing, see ``register``."""
     attrs = {
         "table_name": os.environ.get("TABLE_PREFIX", "local-") + name,
@@ -106,6 +110,28 @@ def load(model: type[M], hash_key: Any, range_key: Any = None, *, missing: str, 
     return item
 
 
+def to_model(model: type[A], obj: Any, **values: Any) -> A:
+    """An item (or map) from a domain dataclass: every field the model also has, copied by name.
+
+    ``values`` gives what differs: keys that are not fields, nested values in their map shape.
+    """
+    names = model.get_attributes()
+    copied = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name in names}
+    item: A = model(**{**copied, **values})
+    return item
+
+
+def from_model(cls: type[D], item: AttributeContainer, **values: Any) -> D:
+    """A domain dataclass from an item (or map): each field read by name, ``values`` for what differs.
+
+    A field the item lacks or holds as None keeps the dataclass's default.
+    """
+    names = item.get_attributes()
+    read = {f.name: getattr(item, f.name) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.name in names and f.name not in values and getattr(item, f.name) is not None}
+    return cls(**read, **values)
+
+
 def connection_of(model: type[Model]) -> Connection:
     return model._get_connection().connection
 
@@ -120,14 +146,14 @@ def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | 
     reqs = list(requests)
     if not reqs:
         return []
-    request_items: dict[str, dict[str, list]] = {}
+    request_items: dict[str, dict[str, list[Any]]] = {}
     for model, hash_key, range_key in reqs:
         keys = request_items.setdefault(model.Meta.table_name, {"Keys": []})["Keys"]
         key = _serialise_key(model, hash_key, range_key)
         if key not in keys:
             keys.append(key)
     client = connection_of(reqs[0][0]).client
-    found: dict[str, list[dict]] = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     pending: dict[str, Any] = request_items
     while pending:
         resp = client.batch_get_item(RequestItems=pending)
@@ -146,9 +172,9 @@ def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | 
 
 
 def _serialise_key(model: type[Model], hash_key: Any, range_key: Any) -> dict[str, Any]:
-    h = model._hash_key_attribute()
+    h = model._hash_key_attribute()  # type: ignore[no-untyped-call]
     key = {h.attr_name: {h.attr_type: h.serialize(hash_key)}}
-    r = model._range_key_attribute()
+    r = model._range_key_attribute()  # type: ignore[no-untyped-call]
     if r is not None:
         key[r.attr_name] = {r.attr_type: r.serialize(range_key)}
     return key

@@ -33,10 +33,10 @@ from pynamodb.models import Model
 from ...domain.errors import ConflictError, NotFoundError
 from ...domain.groups import Group, GroupMember, MemberUsage, Offer, OfferTerms, Scope, UsageCounter, UsageMode, UsageRule
 from ...domain.periods import PeriodUnit
-from .base import batch_get, is_condition_failure, load, register, table_meta
+from .base import batch_get, from_model, is_condition_failure, load, register, table_meta, to_model
 
 
-class TermsMap(MapAttribute):
+class TermsMap(MapAttribute[str, Any]):
     version = NumberAttribute()
     created_at = UTCDateTimeAttribute()
     title = UnicodeAttribute()
@@ -48,7 +48,7 @@ class TermsMap(MapAttribute):
     scope_ticket_ids = ListAttribute(of=UnicodeAttribute, default=list)
 
 
-class OfferMap(MapAttribute):
+class OfferMap(MapAttribute[str, Any]):
     offer_id = UnicodeAttribute()
     kind = UnicodeAttribute(default="exclusive_tickets")
     enabled = BooleanAttribute(default=True)
@@ -69,7 +69,7 @@ class GroupModel(Model):
     offers = ListAttribute(of=OfferMap, default=list)
 
 
-class MembersByEmail(GlobalSecondaryIndex):
+class MembersByEmail(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "by_email"
         projection = AllProjection()
@@ -78,7 +78,7 @@ class MembersByEmail(GlobalSecondaryIndex):
     group_id = UnicodeAttribute(range_key=True)
 
 
-class MembersByDueDay(GlobalSecondaryIndex):
+class MembersByDueDay(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[no-untyped-call]
     """Sparse: only members with a resetting counter. Range-queried up to "now" within a UTC day."""
 
     class Meta:
@@ -100,7 +100,7 @@ class GroupMemberModel(Model):
     subscription_ids = UnicodeSetAttribute(null=True)
     joined_at = UTCDateTimeAttribute()
     anchor = UnicodeAttribute()  # ISO date, the member's start date in the business's zone
-    usage = MapAttribute(default=dict)
+    usage: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
     next_reset_at = UTCDateTimeAttribute(null=True)
     due_day = UnicodeAttribute(null=True)
     by_email = MembersByEmail()
@@ -111,79 +111,43 @@ class GroupMemberModel(Model):
 
 
 def terms_from(t: TermsMap) -> OfferTerms:
-    mode = UsageMode(t.usage_mode)
-    return OfferTerms(
-        version=int(t.version),
-        created_at=t.created_at,
-        title=t.title,
-        max_additional_attendees=int(t.max_additional_attendees or 0),
-        usage=UsageRule(mode, int(t.uses) if t.uses is not None else None, PeriodUnit(t.period_unit) if t.period_unit else None),
-        scope=Scope(page_id=t.scope_page_id, ticket_ids=tuple(t.scope_ticket_ids or ())),
-    )
+    unit = PeriodUnit(t.period_unit) if t.period_unit else None
+    usage = UsageRule(UsageMode(t.usage_mode), int(t.uses) if t.uses is not None else None, unit)
+    scope = Scope(page_id=t.scope_page_id, ticket_ids=tuple(str(i) for i in t.scope_ticket_ids or ()))
+    return from_model(OfferTerms, t, version=int(t.version), max_additional_attendees=int(t.max_additional_attendees or 0),
+                      usage=usage, scope=scope)
 
 
 def terms_map(t: OfferTerms) -> TermsMap:
-    return TermsMap(
-        version=t.version,
-        created_at=t.created_at,
-        title=t.title,
-        max_additional_attendees=t.max_additional_attendees,
-        usage_mode=t.usage.mode.value,
-        uses=t.usage.uses,
-        period_unit=t.usage.unit.value if t.usage.unit else None,
-        scope_page_id=t.scope.page_id,
-        scope_ticket_ids=list(t.scope.ticket_ids),
-    )
+    return to_model(TermsMap, t, usage_mode=t.usage.mode.value, uses=t.usage.uses, period_unit=t.usage.period,
+                    scope_page_id=t.scope.page_id, scope_ticket_ids=list(t.scope.ticket_ids))
+
+
+def offer_from(o: OfferMap) -> Offer:
+    return from_model(Offer, o, enabled=bool(o.enabled), versions=tuple(terms_from(v) for v in o.versions))
+
+
+def offer_map(o: Offer) -> OfferMap:
+    return to_model(OfferMap, o, versions=[terms_map(v) for v in o.versions])
 
 
 def group_from(m: GroupModel) -> Group:
-    return Group(
-        business_id=m.business_id,
-        group_id=m.group_id,
-        name=m.name,
-        description=m.description or "",
-        created_at=m.created_at,
-        membership_id=m.membership_id,
-        revision=int(m.revision or 0),
-        offers=tuple(
-            Offer(o.offer_id, bool(o.enabled), o.created_at, tuple(terms_from(v) for v in o.versions))
-            for o in (m.offers or [])
-        ),
-    )
+    return from_model(Group, m, revision=int(m.revision or 0), offers=tuple(offer_from(o) for o in m.offers or ()))
 
 
 def group_model(g: Group, revision: int) -> GroupModel:
-    return GroupModel(
-        g.business_id,
-        g.group_id,
-        name=g.name,
-        description=g.description,
-        membership_id=g.membership_id,
-        created_at=g.created_at,
-        revision=revision,
-        offers=[
-            OfferMap(offer_id=o.offer_id, enabled=o.enabled, created_at=o.created_at, versions=[terms_map(v) for v in o.versions])
-            for o in g.offers
-        ],
-    )
+    return to_model(GroupModel, g, revision=revision, offers=[offer_map(o) for o in g.offers])
 
 
 def raw_usage(m: GroupMemberModel) -> dict[str, dict[str, Any]]:
     usage = m.usage
-    data = usage.as_dict() if isinstance(usage, MapAttribute) else dict(usage or {})
+    data = usage.as_dict() if isinstance(usage, MapAttribute) else dict(usage or {})  # type: ignore[no-untyped-call]
     return {k: dict(v) for k, v in data.items()}
 
 
 def member_from(m: GroupMemberModel) -> tuple[GroupMember, dict[str, UsageCounter]]:
-    member = GroupMember(
-        group_id=m.group_id,
-        email=m.email,
-        business_id=m.business_id,
-        joined_at=m.joined_at,
-        anchor=date.fromisoformat(m.anchor),
-        manual=bool(m.manual),
-        subscription_ids=frozenset(m.subscription_ids or ()),
-    )
+    member = from_model(GroupMember, m, anchor=date.fromisoformat(m.anchor), manual=bool(m.manual),
+                        subscription_ids=frozenset(m.subscription_ids or ()))
     counters = {
         k: UsageCounter(k, str(v["period"]), int(v["used"]), datetime.fromisoformat(v["ends_at"]) if v.get("ends_at") else None)
         for k, v in raw_usage(m).items()
