@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from .adapters.dynamodb.bookings import BookingRepository
     from .adapters.dynamodb.catalogue import CatalogueRepository
     from .adapters.dynamodb.customers import CustomerRepository
-    from .adapters.dynamodb.groups import GroupMemberRepository, GroupRepository
     from .adapters.dynamodb.memberships import MemberRepository, MembershipRepository
-    from .adapters.dynamodb.passes import PassRepository
     from .adapters.dynamodb.schedule_state import ScheduleState
     from .adapters.dynamodb.tenancy import BusinessRepository
     from .adapters.event_queue import EventQueue
     from .adapters.tokens import TokenVerifier
+    from .ports.groups import GroupMemberStore, GroupStore
+    from .ports.passes import PassStore
     from .ports.payments import CheckoutHandler, PaymentPort
     from .services.access import AccessService
     from .services.bookings import BookingService
@@ -101,7 +101,7 @@ class Container:
     @cached_property
     def booking_store(self) -> BookingRepository:
         from .adapters.dynamodb.bookings import BookingRepository
-        from .adapters.dynamodb.groups import OfferUseWriter
+        from .adapters.dynamodb.offer_uses import OfferUseWriter
         from .adapters.dynamodb.passes import PassSettlementWriter
         from .domain.bookings import SettlementKind
 
@@ -120,14 +120,14 @@ class Container:
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
-    def group_store(self) -> GroupRepository:
+    def group_store(self) -> GroupStore:
         from .adapters.dynamodb.groups import GroupRepository
 
         return GroupRepository()
 
     @cached_property
-    def group_members(self) -> GroupMemberRepository:
-        from .adapters.dynamodb.groups import GroupMemberRepository
+    def group_members(self) -> GroupMemberStore:
+        from .adapters.dynamodb.group_members import GroupMemberRepository
 
         return GroupMemberRepository()
 
@@ -151,7 +151,7 @@ class Container:
 
     # -- passes --------------------------------------------------------------------------------------
     @cached_property
-    def pass_store(self) -> PassRepository:
+    def pass_store(self) -> PassStore:
         from .adapters.dynamodb.passes import PassRepository
 
         return PassRepository()
@@ -161,8 +161,7 @@ class Container:
         from .adapters.dynamodb.passes import PassProductRepository
         from .services.passes import PassService
 
-        return PassService(self.businesses, PassProductRepository(), self.pass_store, self.customer_store,
-                           payments=lambda: self.payments)
+        return PassService(PassProductRepository(), self.pass_store, self.customer_store, payments=lambda: self.payments)
 
     # -- memberships and Stripe events -----------------------------------------------------------------
     @cached_property

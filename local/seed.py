@@ -104,8 +104,8 @@ def _seed_membership() -> tuple[bool, str]:
     membership's, the provider replays product and price creation by idempotency key, the offer is
     added only to a group without one, and the membership is saved last."""
     from chalicelib.bootstrap import container
-    from chalicelib.schemas.groups import OfferIn
     from chalicelib.ports.payments import RecurringPrice
+    from chalicelib.services.groups import NewOffer, ScopeTerms, UsageTerms
 
     memberships = MembershipRepository()
     try:
@@ -117,10 +117,9 @@ def _seed_membership() -> tuple[bool, str]:
     description = "Four member classes a month, booked with member tickets."
     group = c.groups.create_membership_group(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)
     if not group.offers:
-        staff = Caller(subject="seed", role=Role.STAFF, business_id=DEMO_BUSINESS)
-        c.groups.create_offer(staff, group.group_id, OfferIn.model_validate({
-            "title": "Member classes", "usage": {"mode": "per_period", "uses": 4, "period": "month"},
-            "scope": {"page_id": PAGE_ID}}))
+        staff = c.access.staff(Caller(subject="seed", role=Role.STAFF, business_id=DEMO_BUSINESS), None)
+        c.groups.create_offer(staff, group.group_id, NewOffer(ScopeTerms(page_id=PAGE_ID), title="Member classes",
+                                                              usage=UsageTerms("per_period", 4, "month")))
     product_id = payments.create_product(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)
     price_id = payments.create_price(DEMO_BUSINESS, OPTION_ID, product_id, "Monthly", RecurringPrice(4900, "EUR", "month"))
     memberships.save(Membership(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description, True, (PAGE_ID,),

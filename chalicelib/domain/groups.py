@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .catalogue import Ticket
@@ -38,6 +39,14 @@ class UsageRule:
     def limited(self) -> bool:
         return self.mode is not UsageMode.UNLIMITED
 
+    @property
+    def period(self) -> str | None:
+        return self.unit.value if self.unit else None
+
+    @property
+    def anchor(self) -> str:
+        return ANCHOR
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -53,6 +62,12 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Attendees:
+    personal_use_only: bool
+    max_additional: int
+
+
+@dataclass(frozen=True)
 class OfferTerms:
     version: int
     created_at: datetime
@@ -65,6 +80,10 @@ class OfferTerms:
     def personal_use_only(self) -> bool:
         return self.max_additional_attendees == 0
 
+    @property
+    def attendees(self) -> Attendees:
+        return Attendees(self.personal_use_only, self.max_additional_attendees)
+
 
 @dataclass(frozen=True)
 class Offer:
@@ -76,6 +95,11 @@ class Offer:
     @property
     def latest(self) -> OfferTerms:
         return self.versions[-1]
+
+    @property
+    def current(self) -> OfferTerms:
+        """The terms new members get."""
+        return self.latest
 
     def terms_for(self, joined_at: datetime) -> OfferTerms:
         """The version in force when the member joined; the first one if the offer came later."""
@@ -137,6 +161,16 @@ class UsageCounter:
     period: str
     used: int
     ends_at: datetime | None = None  # when the stored period ends (None: never resets)
+
+
+@dataclass(frozen=True)
+class MemberUsage:
+    """A member's stored counters as the scheduler reads them (offer_id -> period, used, ends_at, unit, tz)."""
+
+    group_id: str
+    email: str
+    anchor: date
+    usage: dict[str, dict[str, Any]]
 
 
 # --- terms from requests -------------------------------------------------------------------
@@ -325,18 +359,18 @@ def allowances(group: Group, member: GroupMember, counters: dict[str, UsageCount
 class Roll:
     """What the scheduler writes for one member: counters to restart, their old periods, next due time."""
 
-    restarted: dict[str, dict]
+    restarted: dict[str, dict[str, Any]]
     old_periods: dict[str, str]
     next_reset_at: datetime | None
 
 
-def roll_forward(anchor: date, stored: dict[str, dict], now: datetime) -> Roll:
+def roll_forward(anchor: date, stored: dict[str, dict[str, Any]], now: datetime) -> Roll:
     """Restart every resetting counter whose stored period is not the one containing ``now``.
 
     Computed from the anchor, so a run that is late (or skipped for months) lands on the right
     period at once, and running twice changes nothing the second time.
     """
-    restarted: dict[str, dict] = {}
+    restarted: dict[str, dict[str, Any]] = {}
     old: dict[str, str] = {}
     ends: list[datetime] = []
     for offer_id, counter in stored.items():

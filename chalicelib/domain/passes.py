@@ -102,6 +102,11 @@ class PassProduct:
     def on_sale(self) -> bool:
         return self.published and not self.archived
 
+    @property
+    def eligible(self) -> Eligibility:
+        """The name the API uses."""
+        return self.eligibility
+
 
 @dataclass(frozen=True)
 class HistoryEntry:
@@ -139,6 +144,15 @@ class Pass:
     @property
     def uses_left(self) -> int:
         return max(self.uses_total - self.uses_taken, 0)
+
+    @property
+    def eligible(self) -> Eligibility:
+        """The name the API uses."""
+        return self.eligibility
+
+    @property
+    def issued_by(self) -> str:
+        return "purchase" if self.purchase_ref else "staff"
 
 
 def pass_id_for(purchased_at: datetime, suffix: str) -> str:
@@ -294,6 +308,12 @@ class PassView:
     state: PassState
     last_valid_day: date | None
     expires_at: datetime | None
+
+    def __getattr__(self, name: str) -> Any:
+        """Otherwise it reads as the pass itself (so a response model reads one flat object)."""
+        if name == "pass_":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.pass_, name)
 
 
 def view(p: Pass, now: datetime, tz: ZoneInfo) -> PassView:

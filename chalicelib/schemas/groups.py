@@ -40,8 +40,8 @@ class OfferIn(Request):
     title: Title = "Exclusive tickets"
     kind: Literal["exclusive_tickets"] = "exclusive_tickets"
     enabled: bool = True
-    attendees: AttendeesIn = Field(default_factory=AttendeesIn)
-    usage: UsageIn = Field(default_factory=UsageIn)
+    attendees: AttendeesIn = Field(default_factory=lambda: AttendeesIn.model_validate({}))
+    usage: UsageIn = Field(default_factory=lambda: UsageIn.model_validate({}))
     scope: ScopeIn
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 
 from .common import Currency, Id, MinorAmount, Request, ResponseModel, Text, Title
 
@@ -57,7 +57,7 @@ class EligibleOut(ResponseModel):
 
 class ExpiryOut(ResponseModel):
     kind: str
-    date: dt.date | None
+    date: dt.date | None = Field(validation_alias=AliasChoices("date", "fixed_date"))  # ExpiryRule.fixed_date
     days: int | None
 
 

@@ -5,14 +5,13 @@ membership's group, join/leave through a subscription); every one of those is id
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from ..adapters.dynamodb.catalogue import CatalogueRepository
-from ..adapters.dynamodb.groups import GroupMemberRepository, GroupRepository
-from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.bookings import OfferUseRef, Settlement, SettlementKind
 from ..domain.catalogue import Entry, Ticket
+from ..domain.context import BookerContext, StaffContext
 from ..domain.emails import normalise_email
 from ..domain.errors import NotFoundError, RuleRefusedError
 from ..domain.groups import (
@@ -29,26 +28,101 @@ from ..domain.groups import (
     parse_emails,
 )
 from ..domain.periods import anchor_for
-from ..domain.tenancy import Business, Caller, Feature
+from ..domain.tenancy import Business, Feature
+from ..ports.catalogue import CatalogueStore
 from ..ports.clock import Clock, new_id, utc_now
-from ..schemas.groups import GroupIn, GroupPatch, MembersIn, OfferIn, OfferPatch
+from ..ports.groups import GroupMemberStore, GroupStore
+from ..ports.tenancy import BusinessStore
 
 
 @dataclass(frozen=True)
-class AddResult:
-    given: str
+class NewGroup:
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class GroupChanges:
+    name: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class NewMembers:
+    emails: str | tuple[str, ...]  # pasted text or a list
+
+
+@dataclass(frozen=True)
+class AttendeesTerms:
+    personal_use_only: bool = True
+    max_additional: int | None = None
+
+
+@dataclass(frozen=True)
+class UsageTerms:
+    mode: str = "unlimited"
+    uses: int | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopeTerms:
+    page_id: str | None = None
+    ticket_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    scope: ScopeTerms
+    title: str = "Exclusive tickets"
+    kind: str = "exclusive_tickets"
+    enabled: bool = True
+    attendees: AttendeesTerms = field(default_factory=AttendeesTerms)
+    usage: UsageTerms = field(default_factory=UsageTerms)
+
+
+@dataclass(frozen=True)
+class OfferChanges:
+    title: str | None = None
+    attendees: AttendeesTerms | None = None
+    usage: UsageTerms | None = None
+    scope: ScopeTerms | None = None
+
+
+@dataclass(frozen=True)
+class MemberAddition:
+    """The outcome for one pasted address."""
+
+    input: str
     email: str | None
     status: str  # added | already_member | invalid | duplicate
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class MembersAdded:
+    results: Sequence[MemberAddition]
+
+    @property
+    def added(self) -> int:
+        return sum(r.status == "added" for r in self.results)
+
+    @property
+    def already_members(self) -> int:
+        return sum(r.status == "already_member" for r in self.results)
+
+    @property
+    def invalid(self) -> int:
+        return sum(r.status == "invalid" for r in self.results)
+
+
 class GroupService:
     def __init__(
         self,
-        businesses: BusinessRepository,
-        groups: GroupRepository,
-        members: GroupMemberRepository,
-        catalogue: CatalogueRepository,
+        businesses: BusinessStore,
+        groups: GroupStore,
+        members: GroupMemberStore,
+        catalogue: CatalogueStore,
         clock: Clock = utc_now,
     ) -> None:
         self.businesses = businesses
@@ -58,24 +132,23 @@ class GroupService:
         self.clock = clock
 
     # --- groups (G1) ---
-    def create(self, caller: Caller, body: GroupIn) -> Group:
-        business = self._business(caller)
-        group = Group(business.business_id, new_id(), body.name, body.description, created_at=self.clock())
+    def create(self, ctx: StaffContext, body: NewGroup) -> Group:
+        group = Group(ctx.business_id, new_id(), body.name, body.description, created_at=self.clock())
         self.groups.create(group)
         return group
 
-    def list(self, caller: Caller) -> list[Group]:
-        return self.groups.list(self._business(caller).business_id)
+    def list_groups(self, ctx: StaffContext) -> list[Group]:
+        return self.groups.list(ctx.business_id)
 
-    def get(self, caller: Caller, group_id: str) -> Group:
-        return self.groups.get(self._business(caller).business_id, group_id)
+    def get(self, ctx: StaffContext, group_id: str) -> Group:
+        return self.groups.get(ctx.business_id, group_id)
 
-    def update(self, caller: Caller, group_id: str, patch: GroupPatch) -> Group:
-        group = self.get(caller, group_id)
-        return self.groups.save(replace(group, **patch.model_dump(exclude_none=True)))
+    def update(self, ctx: StaffContext, group_id: str, patch: GroupChanges) -> Group:
+        group = self.get(ctx, group_id)
+        return self.groups.save(replace(group, **{k: v for k, v in vars(patch).items() if v is not None}))
 
-    def delete(self, caller: Caller, group_id: str) -> None:
-        group = self.get(caller, group_id)
+    def delete(self, ctx: StaffContext, group_id: str) -> None:
+        group = self.get(ctx, group_id)
         group.check_deletable()
         self.groups.delete(group.business_id, group_id)
         self.members.delete_all(group_id)
@@ -85,74 +158,70 @@ class GroupService:
         return self.groups.exists(business_id, group_id)
 
     # --- members (G2, G4, G5) ---
-    def add_members(self, caller: Caller, group_id: str, body: MembersIn) -> list[AddResult]:
+    def add_members(self, ctx: StaffContext, group_id: str, body: NewMembers) -> MembersAdded:
         """Valid addresses are added even when others are invalid; each gets its own result.
 
         Members are keyed by normalised email, so an address without an account yet gets the access
         on its first sign-in with that verified email (G4).
         """
-        business = self._business(caller)
+        business = ctx.business
         self.groups.get(business.business_id, group_id)
         now = self.clock()
         results = []
-        for c in parse_emails(body.emails):
+        emails = body.emails if isinstance(body.emails, str) else list(body.emails)
+        for c in parse_emails(emails):
             if c.email is None:
-                results.append(AddResult(c.given, None, "invalid", f"'{c.given}' is not an email address."))
+                results.append(MemberAddition(c.given, None, "invalid", f"'{c.given}' is not an email address."))
             elif c.duplicate:
-                results.append(AddResult(c.given, c.email, "duplicate", "Given more than once in this request."))
+                results.append(MemberAddition(c.given, c.email, "duplicate", "Given more than once in this request."))
             elif self.members.add_manual(business.business_id, group_id, c.email, now, anchor_for(now, business.tz)):
-                results.append(AddResult(c.given, c.email, "added"))
+                results.append(MemberAddition(c.given, c.email, "added"))
             else:
-                results.append(AddResult(c.given, c.email, "already_member"))
-        return results
+                results.append(MemberAddition(c.given, c.email, "already_member"))
+        return MembersAdded(tuple(results))
 
-    def list_members(self, caller: Caller, group_id: str) -> list[GroupMember]:
-        self.get(caller, group_id)
+    def list_members(self, ctx: StaffContext, group_id: str) -> list[GroupMember]:
+        self.get(ctx, group_id)
         return self.members.list(group_id)
 
-    def remove_member(self, caller: Caller, group_id: str, email: str) -> None:
-        self.get(caller, group_id)
+    def remove_member(self, ctx: StaffContext, group_id: str, email: str) -> None:
+        self.get(ctx, group_id)
         self.members.remove_manual(group_id, self._email(email))
 
     # --- offers (O1–O5) ---
-    def create_offer(self, caller: Caller, group_id: str, body: OfferIn) -> tuple[Group, Offer]:
-        group = self.get(caller, group_id)
+    def create_offer(self, ctx: StaffContext, group_id: str, body: NewOffer) -> Offer:
+        group = self.get(ctx, group_id)
         now = self.clock()
         offer = Offer(new_id(), body.enabled, now, (self._terms(group.business_id, 1, now, body),))
-        group = self.groups.save(group.with_offer(offer))
-        return group, offer
+        self.groups.save(group.with_offer(offer))
+        return offer
 
-    def update_offer(self, caller: Caller, group_id: str, offer_id: str, patch: OfferPatch) -> tuple[Group, Offer]:
+    def update_offer(self, ctx: StaffContext, group_id: str, offer_id: str, patch: OfferChanges) -> Offer:
         """Append a version: members who joined before keep theirs (O5)."""
-        group = self.get(caller, group_id)
+        group = self.get(ctx, group_id)
         offer = group.offer(offer_id)
         latest = offer.latest
-        merged = OfferIn(
+        merged = NewOffer(
             title=patch.title or latest.title,
-            attendees=patch.attendees
-            or {"personal_use_only": latest.personal_use_only, "max_additional": latest.max_additional_attendees or None},
-            usage=patch.usage
-            or {
-                "mode": latest.usage.mode.value,
-                "uses": latest.usage.uses,
-                "period": latest.usage.unit.value if latest.usage.unit else None,
-            },
-            scope=patch.scope or {"page_id": latest.scope.page_id, "ticket_ids": list(latest.scope.ticket_ids) or None},
+            attendees=patch.attendees or AttendeesTerms(latest.personal_use_only, latest.max_additional_attendees or None),
+            usage=patch.usage or UsageTerms(latest.usage.mode.value, latest.usage.uses, latest.usage.period),
+            scope=patch.scope or ScopeTerms(latest.scope.page_id, latest.scope.ticket_ids or None),
         )
         now = max(self.clock(), latest.created_at)
         offer = replace(offer, versions=offer.versions + (self._terms(group.business_id, latest.version + 1, now, merged),))
-        return self.groups.save(group.with_offer(offer)), offer
+        self.groups.save(group.with_offer(offer))
+        return offer
 
-    def set_offer_enabled(self, caller: Caller, group_id: str, offer_id: str, enabled: bool) -> tuple[Group, Offer]:
-        group = self.get(caller, group_id)
+    def set_offer_enabled(self, ctx: StaffContext, group_id: str, offer_id: str, enabled: bool) -> Offer:
+        group = self.get(ctx, group_id)
         offer = replace(group.offer(offer_id), enabled=enabled)
-        return self.groups.save(group.with_offer(offer)), offer
+        self.groups.save(group.with_offer(offer))
+        return offer
 
     # --- allowances (O7) ---
-    def my_allowances(self, caller: Caller, business_id: str) -> list[Allowance]:
-        business = self.businesses.get(business_id)
-        business.require(Feature.CUSTOMER_GROUPS)
-        found = self.members.for_email(business_id, caller.booker_email())
+    def my_allowances(self, ctx: BookerContext) -> list[Allowance]:
+        business, business_id = ctx.business, ctx.business_id
+        found = self.members.for_email(business_id, ctx.email)
         groups = self.groups.get_many(business_id, [m.group_id for m, _ in found])
         now = self.clock()
         out: list[Allowance] = []
@@ -161,8 +230,8 @@ class GroupService:
                 out += allowances(groups[member.group_id], member, counters, business.tz, now)
         return out
 
-    def member_allowances(self, caller: Caller, group_id: str, email: str) -> list[Allowance]:
-        business = self._business(caller)
+    def member_allowances(self, ctx: StaffContext, group_id: str, email: str) -> list[Allowance]:
+        business = ctx.business
         group = self.groups.get(business.business_id, group_id)
         found = self.members.get(group_id, self._email(email))
         if found is None:
@@ -205,19 +274,14 @@ class GroupService:
             return
 
     # --- helpers ---
-    def _business(self, caller: Caller) -> Business:
-        business = self.businesses.get(caller.staff_business())
-        business.require(Feature.CUSTOMER_GROUPS)
-        return business
-
-    def _terms(self, business_id: str, version: int, now: datetime, body: OfferIn) -> OfferTerms:
+    def _terms(self, business_id: str, version: int, now: datetime, body: NewOffer) -> OfferTerms:
         terms = OfferTerms(
             version=version,
             created_at=now,
             title=body.title,
             max_additional_attendees=make_attendees(body.attendees.personal_use_only, body.attendees.max_additional),
             usage=make_usage(body.usage.mode, body.usage.uses, body.usage.period),
-            scope=make_scope(body.scope.page_id, body.scope.ticket_ids),
+            scope=make_scope(body.scope.page_id, list(body.scope.ticket_ids) if body.scope.ticket_ids else None),
         )
         if terms.scope.page_id is not None:  # the body is valid; now the page must be this business's
             self.catalogue.get_page(business_id, terms.scope.page_id)
@@ -239,7 +303,7 @@ class OfferUse:
     The period is computed from the member's anchor each time: no dependency on the scheduler.
     """
 
-    def __init__(self, members: GroupMemberRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, members: GroupMemberStore, clock: Clock = utc_now) -> None:
         self.members = members
         self.clock = clock
 

@@ -5,58 +5,108 @@ written by ``PassSettlementWriter`` in the booking's own transaction.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
 
-from ..adapters.dynamodb.customers import CustomerRepository
-from ..adapters.dynamodb.passes import PassProductRepository, PassRepository
-from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain import passes as rules
 from ..domain.bookings import PassUseRef, Settlement, SettlementKind
 from ..domain.catalogue import Entry, Ticket
+from ..domain.context import BookerContext, PublicContext, StaffContext
 from ..domain.customers import Customer
 from ..domain.emails import normalise_email
 from ..domain.errors import NotFoundError, PassChangedError, PaymentsUnavailableError
 from ..domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, PassProduct, PassView
-from ..domain.tenancy import Business, Caller, Feature
+from ..domain.tenancy import Business, Feature
 from ..logs import logger
 from ..ports.clock import Clock, new_id, utc_now
+from ..ports.passes import PassProductStore, PassStore
 from ..ports.payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort
-from ..schemas.passes import (
-    EligibleIn,
-    ExpiryIn,
-    ExpiryOverrideIn,
-    IssuePassIn,
-    PassCheckoutIn,
-    PassProductIn,
-    PassProductPatch,
-    UsesOverrideIn,
-)
+from ..ports.tenancy import CustomerStore
 
 OVERRIDE_ATTEMPTS = 3
 
 
-def eligibility_from(body: EligibleIn) -> Eligibility:
-    return Eligibility(tuple(body.ticket_ids), tuple(body.entry_ids), tuple(body.page_ids))
+@dataclass(frozen=True)
+class EligibleTerms:
+    ticket_ids: tuple[str, ...] = ()
+    entry_ids: tuple[str, ...] = ()
+    page_ids: tuple[str, ...] = ()
+
+    def rule(self) -> Eligibility:
+        return Eligibility(self.ticket_ids, self.entry_ids, self.page_ids)
 
 
-def expiry_from(body: ExpiryIn) -> ExpiryRule:
-    return ExpiryRule(ExpiryKind(body.kind), fixed_date=body.date, days=body.days)
+@dataclass(frozen=True)
+class ExpiryTerms:
+    kind: str
+    date: dt.date | None = None
+    days: int | None = None
+
+    def rule(self) -> ExpiryRule:
+        return ExpiryRule(ExpiryKind(self.kind), fixed_date=self.date, days=self.days)
+
+
+@dataclass(frozen=True)
+class NewPassProduct:
+    title: str
+    price_minor: int
+    uses: int
+    eligible: EligibleTerms
+    expiry: ExpiryTerms
+    description: str = ""
+    currency: str = "EUR"
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class PassProductChanges:
+    title: str | None = None
+    description: str | None = None
+    price_minor: int | None = None
+    currency: str | None = None
+    uses: int | None = None
+    eligible: EligibleTerms | None = None
+    expiry: ExpiryTerms | None = None
+    published: bool | None = None
+
+
+@dataclass(frozen=True)
+class IssuePass:
+    product_id: str
+
+
+@dataclass(frozen=True)
+class ExpiryOverride:
+    """Exactly one of ``date`` or ``days`` (the request schema checks it)."""
+
+    date: dt.date | None = None
+    days: int | None = None
+    counted_from: str | None = None  # "first_use" | "purchase"
+
+
+@dataclass(frozen=True)
+class UsesOverride:
+    uses_total: int
+
+
+@dataclass(frozen=True)
+class BuyPass:
+    product_id: str
+    success_url: str | None = None
+    cancel_url: str | None = None
 
 
 class PassService:
     def __init__(
         self,
-        businesses: BusinessRepository,
-        products: PassProductRepository,
-        passes: PassRepository,
-        customers: CustomerRepository,
+        products: PassProductStore,
+        passes: PassStore,
+        customers: CustomerStore,
         payments: Callable[[], PaymentPort | None],
         clock: Clock = utc_now,
     ) -> None:
         """``payments`` is looked up per checkout: the provider adapter is built lazily elsewhere."""
-        self.businesses = businesses
         self.products = products
         self.passes = passes
         self.customers = customers
@@ -65,8 +115,8 @@ class PassService:
 
     # P1 — products (staff)
 
-    def create_product(self, caller: Caller, body: PassProductIn) -> PassProduct:
-        business = self._staff_business(caller)
+    def create_product(self, ctx: StaffContext, body: NewPassProduct) -> PassProduct:
+        business = ctx.business
         rules.validate_product_terms(body.uses, body.price_minor)
         product = PassProduct(
             business_id=business.business_id,
@@ -76,66 +126,59 @@ class PassService:
             price_minor=body.price_minor,
             currency=body.currency,
             uses=body.uses,
-            eligibility=eligibility_from(body.eligible),
-            expiry=expiry_from(body.expiry),
+            eligibility=body.eligible.rule(),
+            expiry=body.expiry.rule(),
             published=body.published,
             created_at=self.clock(),
         )
         self.products.save(product)
         return product
 
-    def update_product(self, caller: Caller, product_id: str, patch: PassProductPatch) -> PassProduct:
+    def update_product(self, ctx: StaffContext, product_id: str, patch: PassProductChanges) -> PassProduct:
         """Only products change; passes already sold keep the terms they were bought with."""
-        before = self._live_product(self._staff_business(caller).business_id, product_id)
-        changes = patch.model_dump(exclude_none=True, exclude={"eligible", "expiry"})
+        before = self._live_product(ctx.business_id, product_id)
+        changes = {k: v for k, v in vars(patch).items() if v is not None and k not in ("eligible", "expiry")}
         if patch.eligible is not None:
-            changes["eligibility"] = eligibility_from(patch.eligible)
+            changes["eligibility"] = patch.eligible.rule()
         if patch.expiry is not None:
-            changes["expiry"] = expiry_from(patch.expiry)
+            changes["expiry"] = patch.expiry.rule()
         after = replace(before, **changes)
         rules.validate_product_terms(after.uses, after.price_minor)
         self.products.save(after)
         return after
 
-    def archive_product(self, caller: Caller, product_id: str) -> None:
+    def archive_product(self, ctx: StaffContext, product_id: str) -> None:
         """Archived, not deleted: checkouts in flight still need the product to issue their pass."""
-        product = self._live_product(self._staff_business(caller).business_id, product_id)
+        product = self._live_product(ctx.business_id, product_id)
         self.products.save(replace(product, archived=True, published=False))
 
-    def products_for_staff(self, caller: Caller) -> list[PassProduct]:
-        business = self._staff_business(caller)
-        return [p for p in self.products.list(business.business_id) if not p.archived]
+    def products_for_staff(self, ctx: StaffContext) -> list[PassProduct]:
+        return [p for p in self.products.list(ctx.business_id) if not p.archived]
 
-    def product_for_staff(self, caller: Caller, product_id: str) -> PassProduct:
-        return self._live_product(self._staff_business(caller).business_id, product_id)
+    def product_for_staff(self, ctx: StaffContext, product_id: str) -> PassProduct:
+        return self._live_product(ctx.business_id, product_id)
 
-    def on_sale(self, business_id: str) -> list[PassProduct]:
-        business = self.businesses.get(business_id)
-        business.require(Feature.PASSES)
-        return [p for p in self.products.list(business_id) if p.on_sale]
+    def on_sale(self, ctx: PublicContext) -> list[PassProduct]:
+        return [p for p in self.products.list(ctx.business_id) if p.on_sale]
 
     # P3 — finding passes
 
-    def for_customer(self, caller: Caller, email: str) -> list[PassView]:
+    def for_customer(self, ctx: StaffContext, email: str) -> list[PassView]:
         """One Query; the customer record is read only to tell "no passes" from "no such customer"."""
-        business = self._staff_business(caller)
+        business = ctx.business
         address = self._email(email)
         passes = self.passes.for_customer(business.business_id, address)
         if not passes:
             self.customers.get(business.business_id, address)
         return self._views(business, passes)
 
-    def mine(self, caller: Caller, business_id: str) -> list[PassView]:
-        business = self.businesses.get(business_id)
-        business.require(Feature.PASSES)
-        return self._views(business, self.passes.for_customer(business_id, caller.booker_email()))
+    def mine(self, ctx: BookerContext) -> list[PassView]:
+        return self._views(ctx.business, self.passes.for_customer(ctx.business_id, ctx.email))
 
     # P2 — purchase, and issuing by hand
 
-    def checkout(self, caller: Caller, business_id: str, body: PassCheckoutIn) -> CheckoutSession:
-        email = caller.booker_email()
-        business = self.businesses.get(business_id)
-        business.require(Feature.PASSES)
+    def checkout(self, ctx: BookerContext, body: BuyPass) -> CheckoutSession:
+        email, business_id = ctx.email, ctx.business_id
         product = self.products.get(business_id, body.product_id)
         if not product.on_sale:
             raise NotFoundError(f"Pass product '{body.product_id}' is not on sale.")
@@ -173,8 +216,8 @@ class PassService:
         )
         logger.info("pass checkout completed", extra={"session_id": done.session_id, "issued": issued})
 
-    def issue_by_staff(self, caller: Caller, email: str, body: IssuePassIn) -> PassView:
-        business = self._staff_business(caller)
+    def issue_by_staff(self, ctx: StaffContext, email: str, body: IssuePass) -> PassView:
+        business = ctx.business
         customer = self._customer(business.business_id, email)
         product = self._live_product(business.business_id, body.product_id)
         p = self._new_pass(product, customer.email, purchase_ref=None, price_minor=0, currency=product.currency)
@@ -183,30 +226,30 @@ class PassService:
 
     # P5–P7 — overrides, each recorded in the pass's history
 
-    def override_expiry(self, caller: Caller, email: str, pass_id: str, body: ExpiryOverrideIn) -> PassView:
+    def override_expiry(self, ctx: StaffContext, email: str, pass_id: str, body: ExpiryOverride) -> PassView:
         anchor = {"first_use": ExpiryKind.DAYS_FROM_FIRST_USE, "purchase": ExpiryKind.DAYS_FROM_PURCHASE}
         if body.date is not None:
             day = body.date
-            return self._override(caller, email, pass_id, lambda p, who, at: rules.set_fixed_expiry(p, day, who, at))
+            return self._override(ctx, email, pass_id, lambda p, who, at: rules.set_fixed_expiry(p, day, who, at))
         days, counted_from = body.days, anchor.get(body.counted_from or "")
         assert days is not None  # the schema allows exactly one of date/days
-        return self._override(caller, email, pass_id, lambda p, who, at: rules.set_relative_expiry(p, days, who, at, counted_from))
+        return self._override(ctx, email, pass_id, lambda p, who, at: rules.set_relative_expiry(p, days, who, at, counted_from))
 
-    def override_uses(self, caller: Caller, email: str, pass_id: str, body: UsesOverrideIn) -> PassView:
-        return self._override(caller, email, pass_id, lambda p, who, at: rules.set_uses_total(p, body.uses_total, who, at))
+    def override_uses(self, ctx: StaffContext, email: str, pass_id: str, body: UsesOverride) -> PassView:
+        return self._override(ctx, email, pass_id, lambda p, who, at: rules.set_uses_total(p, body.uses_total, who, at))
 
-    def revoke(self, caller: Caller, email: str, pass_id: str) -> PassView:
-        return self._override(caller, email, pass_id, rules.revoke)
+    def revoke(self, ctx: StaffContext, email: str, pass_id: str) -> PassView:
+        return self._override(ctx, email, pass_id, rules.revoke)
 
     # helpers
 
-    def _override(self, caller: Caller, email: str, pass_id: str, change: Callable[[Pass, str, datetime], Pass]) -> PassView:
-        business = self._staff_business(caller)
+    def _override(self, ctx: StaffContext, email: str, pass_id: str, change: Callable[[Pass, str, dt.datetime], Pass]) -> PassView:
+        business = ctx.business
         address = self._email(email)
         for attempt in range(OVERRIDE_ATTEMPTS):
             before = self.passes.get(business.business_id, address, pass_id)
             now = self.clock()
-            after = change(before, caller.subject, now)
+            after = change(before, ctx.subject, now)
             try:
                 self.passes.save_override(before, after)
                 return rules.view(after, now, business.tz)
@@ -240,11 +283,6 @@ class PassService:
         now = self.clock()
         return [rules.view(p, now, business.tz) for p in passes]
 
-    def _staff_business(self, caller: Caller) -> Business:
-        business = self.businesses.get(caller.staff_business())
-        business.require(Feature.PASSES)
-        return business
-
     def _live_product(self, business_id: str, product_id: str) -> PassProduct:
         product = self.products.get(business_id, product_id)
         if product.archived:
@@ -265,7 +303,7 @@ class PassService:
 class PassPayment:
     """Booking ``PaymentMethod``: the customer's oldest eligible pass pays, one use per seat (P4)."""
 
-    def __init__(self, passes: PassRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, passes: PassStore, clock: Clock = utc_now) -> None:
         self.passes = passes
         self.clock = clock
 

@@ -8,13 +8,13 @@ reaches the same state: each roll is computed from the anchor and conditioned on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from ..adapters.dynamodb.groups import GroupMemberModel, GroupMemberRepository, raw_usage
-from ..adapters.dynamodb.schedule_state import ScheduleState
-from ..domain.groups import roll_forward
+from ..domain.groups import MemberUsage, roll_forward
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+from ..ports.groups import GroupMemberStore
+from ..ports.schedules import ScheduleStateStore
 
 NAME = "usage_periods"
 MAX_LOOKBACK_DAYS = 400  # first run ever: a yearly period is the longest a counter can wait
@@ -30,7 +30,7 @@ class RunReport:
 
 
 class UsagePeriodService:
-    def __init__(self, members: GroupMemberRepository, state: ScheduleState, clock: Clock = utc_now) -> None:
+    def __init__(self, members: GroupMemberStore, state: ScheduleStateStore, clock: Clock = utc_now) -> None:
         self.members = members
         self.state = state
         self.clock = clock
@@ -52,12 +52,11 @@ class UsagePeriodService:
         logger.info("usage periods moved forward", extra=report.__dict__)
         return report
 
-    def _roll(self, member: GroupMemberModel | None, now: datetime) -> str:
+    def _roll(self, member: MemberUsage | None, now: datetime) -> str:
         for _ in range(ATTEMPTS):
             if member is None:
                 return "left"
-            roll = roll_forward(date.fromisoformat(member.anchor), raw_usage(member), now)
-            if self.members.roll(member, roll.restarted, roll.old_periods, roll.next_reset_at):
+            if self.members.roll(member, roll_forward(member.anchor, member.usage, now)):
                 return "rolled"
             member = self.members.reload(member)  # a booking moved a counter meanwhile: decide again
         return "contended"

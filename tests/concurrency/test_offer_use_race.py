@@ -16,9 +16,9 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.periods import PeriodUnit, period_at
-from chalicelib.domain.tenancy import Caller, Role
-from chalicelib.schemas.bookings import BookingIn
-from chalicelib.schemas.groups import GroupIn, MembersIn, OfferIn
+from chalicelib.domain.tenancy import Caller, Feature, Role
+from chalicelib.services.bookings import BookTickets
+from chalicelib.services.groups import NewGroup, NewMembers, NewOffer, ScopeTerms, UsageTerms
 from tests.conftest import make_business
 
 pytestmark = pytest.mark.xdist_group("dynamodb_local")
@@ -27,14 +27,13 @@ MEMBER = "m@x.org"
 
 def setup(uses_per_month: int, stored: dict | None):
     make_business("biz-race")
-    staff = Caller("s", Role.STAFF, business_id="biz-race")
+    staff = container().access.staff(Caller("s", Role.STAFF, business_id="biz-race"), Feature.CUSTOMER_GROUPS)
     groups = container().groups
     catalogue = container().catalogue.catalogue
     catalogue.save_page(SchedulePage("biz-race", "p1", "Members"))
-    group = groups.create(staff, GroupIn(name="Gold"))
-    groups.create_offer(staff, group.group_id, OfferIn.model_validate(
-        {"scope": {"page_id": "p1"}, "usage": {"mode": "per_period", "uses": uses_per_month, "period": "month"}}))
-    groups.add_members(staff, group.group_id, MembersIn(emails=MEMBER))
+    group = groups.create(staff, NewGroup(name="Gold"))
+    groups.create_offer(staff, group.group_id, NewOffer(ScopeTerms(page_id="p1"), usage=UsageTerms("per_period", uses_per_month, "month")))
+    groups.add_members(staff, group.group_id, NewMembers(emails=MEMBER))
     starts = datetime.now(UTC) + timedelta(days=3)
     catalogue.save_entry(Entry("biz-race", "e1", "p1", "Class", starts, starts + timedelta(hours=1), capacity=100,
                                tickets=(Ticket("t1", "Members", 0, "EUR", exclusive_group_id=group.group_id),)))
@@ -46,11 +45,11 @@ def setup(uses_per_month: int, stored: dict | None):
 
 def race(n: int = 50) -> list[str]:
     services = container().bookings
-    caller = Caller("m", Role.BOOKER, email=MEMBER)
+    booker = container().access.booker(Caller("m", Role.BOOKER, email=MEMBER), "biz-race", None)
 
     def attempt(_: int) -> str:
         try:
-            services.book(caller, "biz-race", BookingIn(entry_id="e1", ticket_id="t1"))
+            services.book(booker, BookTickets(entry_id="e1", ticket_id="t1"))
             return "ok"
         except ConflictError as exc:
             return exc.details.get("reason") or exc.code

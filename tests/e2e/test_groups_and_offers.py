@@ -222,8 +222,7 @@ def test_allowance_view_for_booker_and_staff(api):
 
 def test_keep_use_on_cancel_setting(api):
     staff, gid, _, entry = setup_group(api, usage={"mode": "one_time_total", "uses": 1})
-    api.call("PATCH", "/v1/manage/business", staff, {"return_use_on_cancel": False})
-    container().businesses.forget()
+    api.call("PATCH", "/v1/manage/business", staff, {"return_use_on_cancel": False})  # saved: the cache is dropped
     api.call("POST", f"/v1/manage/groups/{gid}/members", staff, {"emails": "m@x.org"})
     first = book(api, "m@x.org", entry)
     api.call("POST", f"{MINE}/bookings/{first.json['booking_id']}/cancel", booker_token("m@x.org"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 import time_machine
 
 from chalicelib.bootstrap import container
-from tests.integration.test_usage_period_schedule import BOOKER, at, book, setup_member, stored
+from tests.integration.test_usage_period_schedule import at, book, booker, setup_member, stored
 
 
 def cancel(booking_id: str, when: str):
     with time_machine.travel(at(when), tick=False):
-        return container().bookings.cancel(BOOKER, "biz-a", booking_id)
+        return container().bookings.cancel_mine(booker(), booking_id)
 
 
 def test_use_returned_only_when_the_period_still_counts_it(aws):

@@ -5,10 +5,12 @@ points PynamoDB at DynamoDB Local or moto; unset means the real service in ``AWS
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from pynamodb.attributes import AttributeContainer
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -16,6 +18,8 @@ from pynamodb.transactions import TransactWrite
 from ...domain.errors import NotFoundError
 
 M = TypeVar("M", bound=Model)
+A = TypeVar("A", bound=AttributeContainer)
+D = TypeVar("D")
 
 ALL_MODELS: list[type[Model]] = []
 
@@ -106,6 +110,28 @@ def load(model: type[M], hash_key: Any, range_key: Any = None, *, missing: str, 
     return item
 
 
+def to_model(model: type[A], obj: Any, **values: Any) -> A:
+    """An item (or map) from a domain dataclass: every field the model also has, copied by name.
+
+    ``values`` gives what differs: keys that are not fields, nested values in their map shape.
+    """
+    names = model.get_attributes()
+    copied = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name in names}
+    item: A = model(**{**copied, **values})
+    return item
+
+
+def from_model(cls: type[D], item: AttributeContainer, **values: Any) -> D:
+    """A domain dataclass from an item (or map): each field read by name, ``values`` for what differs.
+
+    A field the item lacks or holds as None keeps the dataclass's default.
+    """
+    names = item.get_attributes()
+    read = {f.name: getattr(item, f.name) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            if f.name in names and f.name not in values and getattr(item, f.name) is not None}
+    return cls(**read, **values)
+
+
 def connection_of(model: type[Model]) -> Connection:
     return model._get_connection().connection
 
@@ -146,9 +172,9 @@ def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | 
 
 
 def _serialise_key(model: type[Model], hash_key: Any, range_key: Any) -> dict[str, Any]:
-    h = model._hash_key_attribute()
+    h = model._hash_key_attribute()  # type: ignore[no-untyped-call]
     key = {h.attr_name: {h.attr_type: h.serialize(hash_key)}}
-    r = model._range_key_attribute()
+    r = model._range_key_attribute()  # type: ignore[no-untyped-call]
     if r is not None:
         key[r.attr_name] = {r.attr_type: r.serialize(range_key)}
     return key

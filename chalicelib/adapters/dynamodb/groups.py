@@ -7,11 +7,13 @@
   BatchGet and spends a use with ONE conditional update inside the booking transaction.
   ``next_reset_at`` (earliest end of a stored period) and ``due_day`` (its UTC day) feed a sparse
   GSI the scheduler queries, so its cost follows the members due now, not all members.
-- ``schedule-state``: the scheduler's watermark (how far it has caught up).
+
+The member repository is ``group_members.py``; the booking transaction's offer-use write is
+``offer_uses.py``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -27,16 +29,14 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from ...domain.bookings import Booking, OfferUseRef
-from ...domain.errors import ConflictError, NotFoundError, TransactionContendedError
-from ...domain.groups import Group, GroupMember, Offer, OfferTerms, Scope, UsageCounter, UsageMode, UsageRule
+from ...domain.errors import ConflictError, NotFoundError
+from ...domain.groups import Group, GroupMember, MemberUsage, Offer, OfferTerms, Scope, UsageCounter, UsageMode, UsageRule
 from ...domain.periods import PeriodUnit
-from .base import batch_get, find, is_condition_failure, load, register, table_meta
+from .base import batch_get, from_model, is_condition_failure, load, register, table_meta, to_model
 
 
-class TermsMap(MapAttribute):
+class TermsMap(MapAttribute[str, Any]):
     version = NumberAttribute()
     created_at = UTCDateTimeAttribute()
     title = UnicodeAttribute()
@@ -48,7 +48,7 @@ class TermsMap(MapAttribute):
     scope_ticket_ids = ListAttribute(of=UnicodeAttribute, default=list)
 
 
-class OfferMap(MapAttribute):
+class OfferMap(MapAttribute[str, Any]):
     offer_id = UnicodeAttribute()
     kind = UnicodeAttribute(default="exclusive_tickets")
     enabled = BooleanAttribute(default=True)
@@ -69,7 +69,7 @@ class GroupModel(Model):
     offers = ListAttribute(of=OfferMap, default=list)
 
 
-class MembersByEmail(GlobalSecondaryIndex):
+class MembersByEmail(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "by_email"
         projection = AllProjection()
@@ -78,7 +78,7 @@ class MembersByEmail(GlobalSecondaryIndex):
     group_id = UnicodeAttribute(range_key=True)
 
 
-class MembersByDueDay(GlobalSecondaryIndex):
+class MembersByDueDay(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[no-untyped-call]
     """Sparse: only members with a resetting counter. Range-queried up to "now" within a UTC day."""
 
     class Meta:
@@ -100,7 +100,7 @@ class GroupMemberModel(Model):
     subscription_ids = UnicodeSetAttribute(null=True)
     joined_at = UTCDateTimeAttribute()
     anchor = UnicodeAttribute()  # ISO date, the member's start date in the business's zone
-    usage = MapAttribute(default=dict)
+    usage: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
     next_reset_at = UTCDateTimeAttribute(null=True)
     due_day = UnicodeAttribute(null=True)
     by_email = MembersByEmail()
@@ -111,84 +111,52 @@ class GroupMemberModel(Model):
 
 
 def terms_from(t: TermsMap) -> OfferTerms:
-    mode = UsageMode(t.usage_mode)
-    return OfferTerms(
-        version=int(t.version),
-        created_at=t.created_at,
-        title=t.title,
-        max_additional_attendees=int(t.max_additional_attendees or 0),
-        usage=UsageRule(mode, int(t.uses) if t.uses is not None else None, PeriodUnit(t.period_unit) if t.period_unit else None),
-        scope=Scope(page_id=t.scope_page_id, ticket_ids=tuple(t.scope_ticket_ids or ())),
-    )
+    unit = PeriodUnit(t.period_unit) if t.period_unit else None
+    usage = UsageRule(UsageMode(t.usage_mode), int(t.uses) if t.uses is not None else None, unit)
+    scope = Scope(page_id=t.scope_page_id, ticket_ids=tuple(str(i) for i in t.scope_ticket_ids or ()))
+    return from_model(OfferTerms, t, version=int(t.version), max_additional_attendees=int(t.max_additional_attendees or 0),
+                      usage=usage, scope=scope)
 
 
 def terms_map(t: OfferTerms) -> TermsMap:
-    return TermsMap(
-        version=t.version,
-        created_at=t.created_at,
-        title=t.title,
-        max_additional_attendees=t.max_additional_attendees,
-        usage_mode=t.usage.mode.value,
-        uses=t.usage.uses,
-        period_unit=t.usage.unit.value if t.usage.unit else None,
-        scope_page_id=t.scope.page_id,
-        scope_ticket_ids=list(t.scope.ticket_ids),
-    )
+    return to_model(TermsMap, t, usage_mode=t.usage.mode.value, uses=t.usage.uses, period_unit=t.usage.period,
+                    scope_page_id=t.scope.page_id, scope_ticket_ids=list(t.scope.ticket_ids))
+
+
+def offer_from(o: OfferMap) -> Offer:
+    return from_model(Offer, o, enabled=bool(o.enabled), versions=tuple(terms_from(v) for v in o.versions))
+
+
+def offer_map(o: Offer) -> OfferMap:
+    return to_model(OfferMap, o, versions=[terms_map(v) for v in o.versions])
 
 
 def group_from(m: GroupModel) -> Group:
-    return Group(
-        business_id=m.business_id,
-        group_id=m.group_id,
-        name=m.name,
-        description=m.description or "",
-        created_at=m.created_at,
-        membership_id=m.membership_id,
-        revision=int(m.revision or 0),
-        offers=tuple(
-            Offer(o.offer_id, bool(o.enabled), o.created_at, tuple(terms_from(v) for v in o.versions))
-            for o in (m.offers or [])
-        ),
-    )
+    return from_model(Group, m, revision=int(m.revision or 0), offers=tuple(offer_from(o) for o in m.offers or ()))
 
 
 def group_model(g: Group, revision: int) -> GroupModel:
-    return GroupModel(
-        g.business_id,
-        g.group_id,
-        name=g.name,
-        description=g.description,
-        membership_id=g.membership_id,
-        created_at=g.created_at,
-        revision=revision,
-        offers=[
-            OfferMap(offer_id=o.offer_id, enabled=o.enabled, created_at=o.created_at, versions=[terms_map(v) for v in o.versions])
-            for o in g.offers
-        ],
-    )
+    return to_model(GroupModel, g, revision=revision, offers=[offer_map(o) for o in g.offers])
 
 
 def raw_usage(m: GroupMemberModel) -> dict[str, dict[str, Any]]:
     usage = m.usage
-    data = usage.as_dict() if isinstance(usage, MapAttribute) else dict(usage or {})
+    data = usage.as_dict() if isinstance(usage, MapAttribute) else dict(usage or {})  # type: ignore[no-untyped-call]
     return {k: dict(v) for k, v in data.items()}
 
 
 def member_from(m: GroupMemberModel) -> tuple[GroupMember, dict[str, UsageCounter]]:
-    member = GroupMember(
-        group_id=m.group_id,
-        email=m.email,
-        business_id=m.business_id,
-        joined_at=m.joined_at,
-        anchor=date.fromisoformat(m.anchor),
-        manual=bool(m.manual),
-        subscription_ids=frozenset(m.subscription_ids or ()),
-    )
+    member = from_model(GroupMember, m, anchor=date.fromisoformat(m.anchor), manual=bool(m.manual),
+                        subscription_ids=frozenset(m.subscription_ids or ()))
     counters = {
         k: UsageCounter(k, str(v["period"]), int(v["used"]), datetime.fromisoformat(v["ends_at"]) if v.get("ends_at") else None)
         for k, v in raw_usage(m).items()
     }
     return member, counters
+
+
+def member_usage_from(m: GroupMemberModel) -> MemberUsage:
+    return MemberUsage(m.group_id, m.email, date.fromisoformat(m.anchor), raw_usage(m))
 
 
 def due_day(at: datetime) -> str:
@@ -236,8 +204,6 @@ class GroupRepository:
             if is_condition_failure(exc):
                 raise ConflictError("The group was changed at the same time; reload and retry.", code="concurrent_change")
             raise
-        from dataclasses import replace
-
         return replace(group, revision=group.revision + 1)
 
     def set_owner(self, business_id: str, group_id: str, membership_id: str | None) -> None:
@@ -259,185 +225,3 @@ class GroupRepository:
                     "This group belongs to a membership; delete the membership first.", code="group_owned_by_membership"
                 )
             raise
-
-
-class GroupMemberRepository:
-    def get(self, group_id: str, email: str) -> tuple[GroupMember, dict[str, UsageCounter]] | None:
-        item = find(GroupMemberModel, group_id, email, consistent_read=True)
-        return member_from(item) if item else None
-
-    def group_and_member(
-        self, business_id: str, group_id: str, email: str
-    ) -> tuple[Group | None, tuple[GroupMember, dict[str, UsageCounter]] | None]:
-        """Both in ONE BatchGetItem: all a booking needs besides the entry."""
-        group_m, member_m = batch_get([(GroupModel, business_id, group_id), (GroupMemberModel, group_id, email)])
-        group = group_from(group_m) if isinstance(group_m, GroupModel) else None
-        member = member_from(member_m) if isinstance(member_m, GroupMemberModel) and group is not None else None
-        return group, member
-
-    def list(self, group_id: str) -> list[GroupMember]:
-        return [member_from(m)[0] for m in GroupMemberModel.query(group_id)]
-
-    def for_email(self, business_id: str, email: str) -> list[tuple[GroupMember, dict[str, UsageCounter]]]:
-        return [member_from(m) for m in GroupMemberModel.by_email.query(f"{business_id}#{email}")]
-
-    def add_manual(self, business_id: str, group_id: str, email: str, joined_at: datetime, anchor: date) -> bool:
-        """Mark as a manual member, creating the member if new; False if already a manual member.
-
-        Terms and anchor are set only on first join (``if_not_exists``): re-adding is harmless.
-        """
-        M = GroupMemberModel
-        try:
-            M(group_id, email).update(
-                actions=self._joining(business_id, email, joined_at) + [M.anchor.set(M.anchor | anchor.isoformat()), M.manual.set(True)],
-                condition=M.email.does_not_exist() | (M.manual == False),  # noqa: E712 (a DynamoDB condition)
-            )
-            return True
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-
-    def join_via(self, business_id: str, group_id: str, email: str, subscription_id: str, joined_at: datetime,
-                 anchor: date, replace_anchor: bool) -> None:
-        """Add a membership as a source. Terms stay those of the first join; a billing anchor may move (M7)."""
-        M = GroupMemberModel
-        anchor_action = M.anchor.set(anchor.isoformat()) if replace_anchor else M.anchor.set(M.anchor | anchor.isoformat())
-        M(group_id, email).update(
-            actions=self._joining(business_id, email, joined_at)
-            + [anchor_action, M.subscription_ids.add({subscription_id}), M.manual.set(M.manual | False)]
-        )
-
-    def leave_via(self, group_id: str, email: str, subscription_id: str) -> None:
-        """Drop one membership source; the member leaves when no source (and no manual add) is left."""
-        M = GroupMemberModel
-        try:
-            M(group_id, email).update(actions=[M.subscription_ids.delete({subscription_id})], condition=M.email.exists())
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return
-            raise
-        try:
-            M(group_id, email).delete(condition=M.subscription_ids.does_not_exist() & (M.manual == False))  # noqa: E712
-        except DeleteError as exc:
-            if not is_condition_failure(exc):
-                raise
-
-    def remove_manual(self, group_id: str, email: str) -> None:
-        M = GroupMemberModel
-        try:
-            M(group_id, email).delete(condition=M.email.exists() & M.subscription_ids.does_not_exist())
-        except DeleteError as exc:
-            if not is_condition_failure(exc):
-                raise
-            if self.get(group_id, email) is None:
-                raise NotFoundError(f"'{email}' is not a member of this group.")
-            raise ConflictError(
-                f"'{email}' is in this group through a membership: cancel the membership to remove them.",
-                code="member_via_membership",
-            )
-
-    def delete_all(self, group_id: str) -> None:
-        with GroupMemberModel.batch_write() as batch:
-            for m in GroupMemberModel.query(group_id, attributes_to_get=["group_id", "email"]):
-                batch.delete(m)
-
-    def due(self, day: str, until: datetime) -> Iterator[GroupMemberModel]:
-        return GroupMemberModel.by_due_day.query(day, GroupMemberModel.next_reset_at <= until)
-
-    def roll(self, m: GroupMemberModel, usage: dict[str, dict[str, Any]], old_periods: dict[str, str],
-             next_reset_at: datetime | None) -> bool:
-        """Write rolled counters if none of them moved since read; False if a booking got there first."""
-        M = GroupMemberModel
-        actions: list[Any] = [M.usage[offer_id].set(counter) for offer_id, counter in usage.items()]
-        if next_reset_at is None:
-            actions += [M.next_reset_at.remove(), M.due_day.remove()]
-        else:
-            actions += [M.next_reset_at.set(next_reset_at), M.due_day.set(due_day(next_reset_at))]
-        condition: Any = M.email.exists()
-        for offer_id, period in old_periods.items():
-            condition = condition & (M.usage[offer_id]["period"] == period)
-        try:
-            M(m.group_id, m.email).update(actions=actions, condition=condition)
-            return True
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-
-    def reload(self, m: GroupMemberModel) -> GroupMemberModel | None:
-        return find(GroupMemberModel, m.group_id, m.email, consistent_read=True)
-
-    @staticmethod
-    def _joining(business_id: str, email: str, joined_at: datetime) -> list[Any]:
-        M = GroupMemberModel
-        return [
-            M.business_id.set(business_id),
-            M.member_key.set(f"{business_id}#{email}"),
-            M.joined_at.set(M.joined_at | joined_at),
-            M.usage.set(M.usage | {}),
-        ]
-
-
-class OfferUseWriter:
-    """Spends (and gives back) an offer use inside the booking transaction.
-
-    ``take`` adds ONE conditional update of the member item: the counter either continues the
-    current period (``used + seats`` only if it stays within the limit) or starts it (only if the
-    stored counter is for another period or absent). Either way the member must still exist.
-    """
-
-    def take(self, txn: TransactWrite, booking: Booking) -> None:
-        ref = booking.settlement.ref
-        assert isinstance(ref, OfferUseRef)
-        M = GroupMemberModel
-        key = M(ref.group_id, booking.booker_email)
-        if ref.period is None or ref.uses_limit is None:  # unlimited: nothing counted, but the member must be in
-            txn.condition_check(M, ref.group_id, booking.booker_email, condition=M.email.exists())
-            return
-        offer_id, period, limit, seats = ref.offer_id, ref.period, ref.uses_limit, booking.seats
-        counter = M.usage[offer_id]
-        if not ref.starts_period:
-            txn.update(
-                key,
-                actions=[counter["used"].add(seats)],
-                condition=M.email.exists() & (counter["period"] == period) & (counter["used"] <= limit - seats),
-            )
-            return
-        value: dict[str, Any] = {"period": period, "used": seats, "tz": ref.tz}
-        actions: list[Any] = []
-        if ref.period_ends_at and ref.next_reset_at:
-            value.update(ends_at=ref.period_ends_at, unit=ref.unit)
-            nxt = datetime.fromisoformat(ref.next_reset_at)
-            actions += [M.next_reset_at.set(nxt), M.due_day.set(due_day(nxt))]
-        actions.append(counter.set(value))
-        txn.update(
-            key,
-            actions=actions,
-            condition=M.email.exists() & (counter["period"].does_not_exist() | (counter["period"] != period)),
-        )
-
-    def give_back(self, txn: TransactWrite, booking: Booking) -> bool:
-        """Return the use only while its period's counter is still stored; a past period's use is moot."""
-        ref = booking.settlement.ref
-        if not isinstance(ref, OfferUseRef) or ref.period is None:
-            return False
-        M = GroupMemberModel
-        try:
-            m = M.get(ref.group_id, booking.booker_email, consistent_read=True)
-        except M.DoesNotExist:
-            return False
-        stored = raw_usage(m).get(ref.offer_id)
-        if not stored or stored.get("period") != ref.period or int(stored.get("used", 0)) < booking.seats:
-            return False
-        counter = M.usage[ref.offer_id]
-        txn.update(
-            M(ref.group_id, booking.booker_email),
-            actions=[counter["used"].add(-booking.seats)],
-            condition=(counter["period"] == ref.period) & (counter["used"] >= booking.seats),
-        )
-        return True
-
-    def refusal(self, booking: Booking, failed_tables: set[str]) -> Exception:
-        """The counter moved under us (another booking, the scheduler, a removal): re-read and decide again."""
-        return TransactionContendedError("Another booking used this allowance at the same time; try again.")

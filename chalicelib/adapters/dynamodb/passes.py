@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -24,22 +25,22 @@ from pynamodb.transactions import TransactWrite
 from ...domain.bookings import Booking, PassUseRef
 from ...domain.errors import PassChangedError
 from ...domain.passes import Eligibility, ExpiryKind, ExpiryRule, HistoryEntry, Pass, PassProduct
-from .base import failed_conditions, is_condition_failure, load, register, table_meta, transaction
+from .base import failed_conditions, from_model, is_condition_failure, load, register, table_meta, to_model, transaction
 
 
-class EligibilityMap(MapAttribute):
+class EligibilityMap(MapAttribute[str, Any]):
     ticket_ids = ListAttribute(of=UnicodeAttribute, default=list)
     entry_ids = ListAttribute(of=UnicodeAttribute, default=list)
     page_ids = ListAttribute(of=UnicodeAttribute, default=list)
 
 
-class ExpiryMap(MapAttribute):
+class ExpiryMap(MapAttribute[str, Any]):
     kind = UnicodeAttribute()
     fixed_date = UnicodeAttribute(null=True)  # ISO date
     days = NumberAttribute(null=True)
 
 
-class HistoryMap(MapAttribute):
+class HistoryMap(MapAttribute[str, Any]):
     who = UnicodeAttribute()
     at = UTCDateTimeAttribute()
     field = UnicodeAttribute()
@@ -57,8 +58,8 @@ class PassProductModel(Model):
     price_minor = NumberAttribute()
     currency = UnicodeAttribute()
     uses = NumberAttribute()
-    eligibility = EligibilityMap()
-    expiry = ExpiryMap()
+    eligibility = EligibilityMap()  # type: ignore[no-untyped-call]  # (pynamodb maps are untyped)
+    expiry = ExpiryMap()  # type: ignore[no-untyped-call]  # (pynamodb maps are untyped)
     published = BooleanAttribute(default=True)
     archived = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute(null=True)
@@ -75,8 +76,8 @@ class PassModel(Model):
     title = UnicodeAttribute()
     uses_total = NumberAttribute()
     uses_taken = NumberAttribute(default=0)
-    eligibility = EligibilityMap()
-    expiry = ExpiryMap()
+    eligibility = EligibilityMap()  # type: ignore[no-untyped-call]
+    expiry = ExpiryMap()  # type: ignore[no-untyped-call]
     purchased_at = UTCDateTimeAttribute()
     first_used_at = UTCDateTimeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
@@ -103,92 +104,48 @@ def owner_key(business_id: str, email: str) -> str:
 
 
 def _eligibility_map(e: Eligibility) -> EligibilityMap:
-    return EligibilityMap(ticket_ids=list(e.ticket_ids), entry_ids=list(e.entry_ids), page_ids=list(e.page_ids))
+    return to_model(EligibilityMap, e, ticket_ids=list(e.ticket_ids), entry_ids=list(e.entry_ids), page_ids=list(e.page_ids))
 
 
 def _eligibility(m: EligibilityMap) -> Eligibility:
-    return Eligibility(tuple(m.ticket_ids or ()), tuple(m.entry_ids or ()), tuple(m.page_ids or ()))
+    return Eligibility(*(tuple(str(i) for i in ids or ()) for ids in (m.ticket_ids, m.entry_ids, m.page_ids)))
 
 
 def _expiry_map(r: ExpiryRule) -> ExpiryMap:
-    return ExpiryMap(kind=r.kind.value, fixed_date=r.fixed_date.isoformat() if r.fixed_date else None, days=r.days)
+    return to_model(ExpiryMap, r, kind=r.kind.value, fixed_date=r.fixed_date.isoformat() if r.fixed_date else None)
 
 
 def _expiry(m: ExpiryMap) -> ExpiryRule:
-    return ExpiryRule(
-        ExpiryKind(m.kind),
-        fixed_date=date.fromisoformat(m.fixed_date) if m.fixed_date else None,
-        days=int(m.days) if m.days is not None else None,
-    )
+    day = date.fromisoformat(m.fixed_date) if m.fixed_date else None
+    return from_model(ExpiryRule, m, kind=ExpiryKind(m.kind), fixed_date=day, days=int(m.days) if m.days is not None else None)
 
 
 def _history_map(h: HistoryEntry) -> HistoryMap:
-    return HistoryMap(who=h.who, at=h.at, field=h.field, old=json.dumps(h.old), new=json.dumps(h.new))
+    return to_model(HistoryMap, h, old=json.dumps(h.old), new=json.dumps(h.new))
+
+
+def _history(m: HistoryMap) -> HistoryEntry:
+    return from_model(HistoryEntry, m, old=json.loads(m.old), new=json.loads(m.new))
 
 
 def product_from(m: PassProductModel) -> PassProduct:
-    return PassProduct(
-        business_id=m.business_id,
-        product_id=m.product_id,
-        title=m.title,
-        description=m.description or "",
-        price_minor=int(m.price_minor),
-        currency=m.currency,
-        uses=int(m.uses),
-        eligibility=_eligibility(m.eligibility),
-        expiry=_expiry(m.expiry),
-        published=bool(m.published),
-        archived=bool(m.archived),
-        created_at=m.created_at,
-    )
+    return from_model(PassProduct, m, eligibility=_eligibility(m.eligibility), expiry=_expiry(m.expiry),
+                      price_minor=int(m.price_minor), uses=int(m.uses), description=m.description or "")
+
+
+def product_model(p: PassProduct) -> PassProductModel:
+    return to_model(PassProductModel, p, eligibility=_eligibility_map(p.eligibility), expiry=_expiry_map(p.expiry))
 
 
 def pass_from(m: PassModel) -> Pass:
-    return Pass(
-        business_id=m.business_id,
-        email=m.email,
-        pass_id=m.pass_id,
-        product_id=m.product_id,
-        title=m.title,
-        uses_total=int(m.uses_total),
-        uses_taken=int(m.uses_taken or 0),
-        eligibility=_eligibility(m.eligibility),
-        expiry=_expiry(m.expiry),
-        purchased_at=m.purchased_at,
-        first_used_at=m.first_used_at,
-        revoked=bool(m.revoked),
-        revision=int(m.revision or 0),
-        history=tuple(
-            HistoryEntry(who=h.who, at=h.at, field=h.field, old=json.loads(h.old), new=json.loads(h.new))
-            for h in (m.history or [])
-        ),
-        purchase_ref=m.purchase_ref,
-        price_minor=int(m.price_minor or 0),
-        currency=m.currency or "EUR",
-    )
+    return from_model(Pass, m, eligibility=_eligibility(m.eligibility), expiry=_expiry(m.expiry),
+                      uses_total=int(m.uses_total), uses_taken=int(m.uses_taken or 0), revision=int(m.revision or 0),
+                      price_minor=int(m.price_minor or 0), history=tuple(_history(h) for h in m.history or ()))
 
 
 def pass_model(p: Pass) -> PassModel:
-    return PassModel(
-        owner_key(p.business_id, p.email),
-        p.pass_id,
-        business_id=p.business_id,
-        email=p.email,
-        product_id=p.product_id,
-        title=p.title,
-        uses_total=p.uses_total,
-        uses_taken=p.uses_taken,
-        eligibility=_eligibility_map(p.eligibility),
-        expiry=_expiry_map(p.expiry),
-        purchased_at=p.purchased_at,
-        first_used_at=p.first_used_at,
-        revoked=p.revoked,
-        revision=p.revision,
-        history=[_history_map(h) for h in p.history],
-        purchase_ref=p.purchase_ref,
-        price_minor=p.price_minor,
-        currency=p.currency,
-    )
+    return to_model(PassModel, p, owner_key=owner_key(p.business_id, p.email), eligibility=_eligibility_map(p.eligibility),
+                    expiry=_expiry_map(p.expiry), history=[_history_map(h) for h in p.history])
 
 
 class PassProductRepository:
@@ -199,21 +156,7 @@ class PassProductRepository:
         return [product_from(m) for m in PassProductModel.query(business_id)]
 
     def save(self, p: PassProduct) -> None:
-        PassProductModel(
-            p.business_id,
-            p.product_id,
-            title=p.title,
-            description=p.description,
-            price_minor=p.price_minor,
-            currency=p.currency,
-            uses=p.uses,
-            eligibility=_eligibility_map(p.eligibility),
-            expiry=_expiry_map(p.expiry),
-            published=p.published,
-            archived=p.archived,
-            created_at=p.created_at,
-        ).save()
-
+        product_model(p).save()
 
 
 class PassRepository:

@@ -1,0 +1,34 @@
+"""Pass products and sold passes."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..domain.passes import Pass, PassProduct
+
+
+class PassProductStore(Protocol):
+    def get(self, business_id: str, product_id: str) -> PassProduct:
+        """The product, or ``NotFoundError``."""
+        ...
+
+    def list(self, business_id: str) -> list[PassProduct]: ...
+
+    def save(self, product: PassProduct) -> None: ...
+
+
+class PassStore(Protocol):
+    def for_customer(self, business_id: str, email: str) -> list[Pass]:
+        """Newest first."""
+        ...
+
+    def get(self, business_id: str, email: str, pass_id: str) -> Pass:
+        """The pass, or ``NotFoundError``."""
+        ...
+
+    def issue(self, p: Pass) -> bool:
+        """Write a new pass; with a ``purchase_ref``, at most once per ref. False if already issued."""
+        ...
+
+    def save_override(self, before: Pass, after: Pass) -> None:
+        """Write one override unless the pass changed since ``before`` (``PassChangedError``)."""
+        ...
