@@ -69,7 +69,7 @@ def create_queues(sqs: Any, names: list[str], visibility_seconds: int) -> dict[s
 
 
 def wait_for_api(url: str, api: "subprocess.Popen[bytes]", timeout: float = 60) -> None:
-    """Until the API answers 200 (it answers 503 while it has not seen the ready file)."""
+    """Until the API serves (any answer but the 503 it gives before it has seen the ready file)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if api.poll() is not None:
@@ -77,7 +77,11 @@ def wait_for_api(url: str, api: "subprocess.Popen[bytes]", timeout: float = 60) 
         try:
             with urllib.request.urlopen(f"{url}/openapi.json", timeout=2):
                 return
-        except (urllib.error.URLError, OSError):
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return
+            time.sleep(0.2)
+        except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"the API did not answer on {url} within {timeout:.0f} s")
 

@@ -176,7 +176,10 @@ def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cle
         # 50 bookers at once for the open studio's free places: exactly those places are booked, no resets.
         studio = next(e for e in entries if e["title"] == "Open studio")
         studio_free = next(t for t in studio["tickets"] if t["price_minor"] == 0)
+        started = time.monotonic()
         outcomes = book_concurrently(stack.api, studio["entry_id"], studio_free["ticket_id"], 50)
+        print(f"first answer at port open: {early.status_code}; 50 bookings in {time.monotonic() - started:.1f} s: "
+              f"{outcomes.count(201)} x 201, {outcomes.count(409)} x 409")
         assert sorted(set(outcomes), key=str) == [201, 409], outcomes
         assert outcomes.count(201) == studio["places_left"] < 50
         listed = requests.get(f"{stack.api}/v1/manage/entries/{studio['entry_id']}/bookings", headers=staff, timeout=10)
