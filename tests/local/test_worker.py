@@ -10,7 +10,8 @@ import pytest
 from chalice import Chalice, Cron, Rate
 
 from app import app
-from chalicelib.bootstrap import container
+from chalicelib import bootstrap
+from chalicelib.config import settings
 from local.run import MAX_RECEIVE_COUNT, create_queues
 from local.worker import Worker, consumers, failed_ids, queue_names, rate_period, schedules
 
@@ -21,7 +22,7 @@ def envelope(kind: str, **body) -> str:
 
 def test_only_records_the_handler_did_not_fail_are_deleted_and_a_poison_one_reaches_the_dlq(aws):
     seen = []
-    container().queue_handlers["test_kind"] = lambda body: seen.append(body["n"])
+    bootstrap.install(bootstrap.build(settings(), queue_handlers={"test_kind": lambda body: seen.append(body["n"])}))
     sqs = boto3.client("sqs", region_name="eu-west-1")
     # Visibility 0: a failed record is visible again at once, so each poll is one more receive.
     urls = create_queues(sqs, queue_names(app), visibility_seconds=0)
