@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .ports.groups import GroupMemberStore, GroupStore
     from .ports.passes import PassStore
     from .ports.payments import CheckoutHandler, PaymentPort
+    from .ports.queue import BlobStore
     from .services.access import AccessService
     from .services.bookings import BookingService
     from .services.business import BusinessService
@@ -211,7 +212,8 @@ class Container:
     def webhooks(self) -> StripeWebhookReceiver:
         from .services.webhooks import StripeWebhookReceiver
 
-        return StripeWebhookReceiver(self.settings.stripe_webhook_secret, lambda: self.event_queue)
+        return StripeWebhookReceiver(self.settings.stripe_webhook_secret, lambda: self.event_queue,
+                                     lambda: self.blob_store)
 
     @cached_property
     def queue_handlers(self) -> dict[str, Callable[[dict[str, Any]], None]]:
@@ -236,6 +238,13 @@ class Container:
         from .adapters.event_queue import EventQueue
 
         return EventQueue(self.settings.events_queue_url, self.settings.region)
+
+    @cached_property
+    def blob_store(self) -> BlobStore:
+        """Message bodies too large for SQS (S3: moto locally and in tests)."""
+        from .adapters.s3_blobs import S3BlobStore
+
+        return S3BlobStore(self.settings.blob_bucket, self.settings.region)
 
     @cached_property
     def payments(self) -> PaymentPort | None:

@@ -8,11 +8,9 @@ from functools import lru_cache
 
 @dataclass(frozen=True)
 class Settings:
-    stage: str
     region: str
-    table_prefix: str
-    dynamodb_endpoint: str | None
     events_queue_url: str
+    blob_bucket: str  # bodies too large for an SQS message (infra: BlobBucket)
     email_sender: str
     jwt_jwks_url: str | None
     jwt_issuer: str | None
@@ -28,11 +26,9 @@ class Settings:
     def from_env(cls) -> "Settings":
         env = os.environ
         return cls(
-            stage=env.get("STAGE", "local"),
             region=env.get("AWS_DEFAULT_REGION", env.get("AWS_REGION", "eu-west-1")),
-            table_prefix=env.get("TABLE_PREFIX", "local-"),
-            dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
             events_queue_url=env.get("EVENTS_QUEUE_URL", ""),
+            blob_bucket=env.get("BLOB_BUCKET", "local-blobs"),
             email_sender=env.get("EMAIL_SENDER", "no-reply@example.com"),
             jwt_jwks_url=env.get("JWT_JWKS_URL") or None,
             jwt_issuer=env.get("JWT_ISSUER") or None,

@@ -6,8 +6,9 @@
    the SQS event sources, the REST API. No logical id or queue name is written down here.
 2. Write ``infra/merge-template.<stage>.json``: one DynamoDB table per registered PynamoDB model,
    each queue the app listens to with its dead-letter queue, SES configuration, an SNS topic with
-   alarms, and patches onto Chalice's own resources (``ReportBatchItemFailures``, function names,
-   log groups, deploy-time environment).
+   alarms, the bucket for large message bodies, and patches onto Chalice's own resources
+   (``ReportBatchItemFailures``, function names, log groups, deploy-time environment, and the
+   throttling, concurrency and throttle alarms of ``infra/limits.py``).
 3. ``chalice package --merge-template`` into ``--out``: ``sam.json`` + ``deployment.zip``.
 
 Needs only ``AWS_DEFAULT_REGION`` (no account, no network but PyPI for the first package).
@@ -27,6 +28,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .limits import LIMITS, api_patch, blob_bucket, consumer_event_patch, consumer_patch
 
 ROOT = Path(__file__).resolve().parent.parent
 SQS_ARN = re.compile(r"^arn:\$\{AWS::Partition\}:sqs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(?P<name>[\w-]+)$")
@@ -193,12 +196,12 @@ def _of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: dict[str, Any]) -> dict[str, Any]:
-    settings = STAGES[stage]
+    settings, limits = STAGES[stage], LIMITS[stage]
     prefix = f"{app_name}-{stage}"
     functions = functions_in(packaged, app_name, stage)
     sources = sqs_sources_in(packaged)
     timeouts = {f.logical_id: f.timeout for f in functions}
-    resources: dict[str, Any] = dict(tables)
+    resources: dict[str, Any] = {**tables, **blob_bucket(prefix, settings.protect_data)}
     outputs: dict[str, Any] = {}
     queue_env: dict[str, Any] = {}
 
@@ -244,14 +247,17 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
         outputs[dlq + "Url"] = {"Value": {"Ref": dlq}}
         for source in consumers:
             # Chalice cannot set this; without it SQS ignores the handler's batchItemFailures.
-            resources.setdefault(source.function, {"Properties": {"Events": {}}})["Properties"]["Events"][source.event] = {
-                "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            patch = resources.setdefault(source.function, {"Properties": {"Events": {}}})["Properties"]
+            patch["Events"][source.event] = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"],
+                                                            **consumer_event_patch(limits)}}
+            patch.update(consumer_patch(limits))
 
     secret = f"{app_name}/{stage}/stripe"
     for fn in functions:
         env: dict[str, Any] = {var: {"Ref": param} for param, (var, _) in DEPLOY_PARAMETERS.items()}
         env.update(queue_env)
         if not fn.is_authorizer:
+            env["BLOB_BUCKET"] = {"Ref": "BlobBucket"}
             env.update({var: f"{{{{resolve:secretsmanager:{secret}:SecretString:{key}}}}}"
                         for var, key in STRIPE_SECRET_KEYS.items()})
         log_group = fn.logical_id + "LogGroup"
@@ -265,10 +271,20 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
             f"{fn.name}-errors", f"{fn.name} raised (or timed out) at least once in 5 minutes.",
             "AWS/Lambda", "Errors", {"FunctionName": {"Ref": fn.logical_id}}, "Sum",
         )
+        resources[fn.logical_id + "ThrottlesAlarm"] = _alarm(
+            f"{fn.name}-throttles", f"{fn.name} was throttled (concurrency limit reached) at least once in 5 minutes.",
+            "AWS/Lambda", "Throttles", {"FunctionName": {"Ref": fn.logical_id}}, "Sum",
+        )
 
     for logical_id, api in _of_type(packaged["Resources"], "AWS::Serverless::Api").items():
         # The API's name is the OpenAPI title: make it per stage, so the 5xx alarm sees one stage only.
-        resources[logical_id] = {"Properties": {"DefinitionBody": {"info": {"title": prefix}}}}
+        throttling, access_log = api_patch(prefix, limits, settings.log_retention_days, namespace=prefix)
+        resources[logical_id] = {"Properties": {"DefinitionBody": {"info": {"title": prefix}}, **throttling}}
+        resources.update(access_log)
+        resources[logical_id + "ThrottledAlarm"] = _alarm(
+            f"{prefix}-api-throttled", f"The API stage answered 429 (over {limits.api_rate:g}/s, burst {limits.api_burst}).",
+            prefix, "ApiThrottled", {}, "Sum",
+        )
         resources[logical_id + "ServerErrorsAlarm"] = _alarm(
             f"{prefix}-api-5xx", "The API answered 5xx: every bad request must be a 4xx, so this is a bug or an outage.",
             "AWS/ApiGateway", "5XXError", {"ApiName": prefix, "Stage": api["Properties"]["StageName"]}, "Sum",
@@ -286,6 +302,7 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
         "ConfigurationSetAttributes": {"ConfigurationSetName": {"Ref": "EmailConfigurationSet"}},
     }}
     outputs["AlarmTopicArn"] = {"Value": {"Ref": "AlarmTopic"}}
+    outputs["BlobBucketName"] = {"Value": {"Ref": "BlobBucket"}}
     outputs["EmailConfigurationSetName"] = {"Value": {"Ref": "EmailConfigurationSet"}}
 
     parameters: dict[str, Any] = {
@@ -297,7 +314,7 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
                                   "empty if the sender identity is already verified."}
     parameters["AlarmEmail"] = {"Type": "String", "Default": "", "Description": "Address subscribed to the alarm topic; empty for none."}
     return {
-        "Description": f"{prefix}: API, workers, tables, queues, email and alarms (generated by infra/build.py).",
+        "Description": f"{prefix}: API, workers, tables, queues, bucket, email and alarms (generated by infra/build.py).",
         "Parameters": parameters,
         "Conditions": {
             "HasSenderDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "SenderDomain"}, ""]}]},

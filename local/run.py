@@ -2,7 +2,8 @@
 
 Starts, in order: DynamoDB Local (data kept in ``.local/dynamodb``), a moto server for SQS, SES
 and SNS (in memory: queues and the SES sender are recreated at every start), the tables and queues
-that are missing, the demo data (``local.seed``), ``chalice local`` on ``PORT`` (8000) and the
+that are missing, the demo data (``local.seed``), the API on ``PORT`` (8000: ``local.api_server``,
+Chalice's local gateway on a threaded server that answers 503 until the tables and seed are ready) and the
 worker (``local.worker``: SQS consumers and schedules), and the local payment provider
 (``local.payment_provider``, its objects kept in ``.local/payments``). Prints a staff and a booker token, then
 copies sent emails into the outbox file until it is stopped; stopping ends every child process.
@@ -25,12 +26,11 @@ import urllib.error
 import urllib.request
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from email.utils import parseaddr
-from pathlib import Path
 from typing import Any
 
 from . import dynamodb_local, payment_provider
 from .outbox import Outbox
-from .settings import DEMO_BOOKER, DEMO_BUSINESS, ROOT, STAGE, Layout, environment
+from .settings import DEMO_BOOKER, DEMO_BUSINESS, ROOT, Layout, environment
 
 MAX_RECEIVE_COUNT = 5  # as deployed: the sixth failure moves a message to the DLQ
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
@@ -68,15 +68,20 @@ def create_queues(sqs: Any, names: list[str], visibility_seconds: int) -> dict[s
     return urls
 
 
-def wait_for_api(url: str, api: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for_api(url: str, api: "subprocess.Popen[bytes]", timeout: float = 60) -> None:
+    """Until the API serves (any answer but the 503 it gives before it has seen the ready file)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if api.poll() is not None:
-            raise RuntimeError(f"chalice local exited with code {api.returncode}")
+            raise RuntimeError(f"the API server exited with code {api.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/openapi.json", timeout=2):
                 return
-        except (urllib.error.URLError, OSError):
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return
+            time.sleep(0.2)
+        except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"the API did not answer on {url} within {timeout:.0f} s")
 
@@ -84,7 +89,7 @@ def wait_for_api(url: str, api: subprocess.Popen, timeout: float = 60) -> None:
 class Stack:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.children: dict[str, subprocess.Popen] = {}
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
         self.dynamodb: Future[None] | None = None
         self.moto: Any = None
 
@@ -104,7 +109,7 @@ class Stack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request (the outbox polls it)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=layout.moto_port, verbose=False)
         self.moto.start()
-        say(f"moto (SQS, SES, SNS) on {layout.moto_url}")
+        say(f"moto (SQS, SES, SNS, S3) on {layout.moto_url}")
 
         # Before importing the app: the PynamoDB models and the consumer's queue name read the environment.
         os.environ.pop("AWS_PROFILE", None)
@@ -132,13 +137,21 @@ class Stack:
             layout.payments_port, f"{layout.api_url}/webhooks/stripe", os.environ["STRIPE_WEBHOOK_SECRET"],
             layout.payments_state_file)
         say(f"local payment provider on {os.environ['STRIPE_API_BASE']} (make stripe-trigger EVENT=... EMAIL=...)")
+        blobs = os.environ["BLOB_BUCKET"]
+        region = sqs.meta.region_name
+        boto3.client("s3").create_bucket(Bucket=blobs, **({} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}))
+        say(f"bucket: {blobs} (webhook bodies too large for SQS)")
+        # The API listens now, answering 503 + Retry-After until the ready file says tables and seed are there.
+        ready_file = layout.data_dir / "api-ready"
+        ready_file.unlink(missing_ok=True)
         env = {k: v for k, v in os.environ.items() if k != "CHALICE_WORKER"}
-        chalice = str(Path(sys.executable).parent / "chalice")
         api = subprocess.Popen(
-            [chalice, "local", "--host", "127.0.0.1", "--port", str(layout.api_port), "--stage", STAGE, "--no-autoreload"],
+            [sys.executable, "-m", "local.api_server", "--host", "127.0.0.1", "--port", str(layout.api_port),
+             "--ready-file", str(ready_file)],
             cwd=ROOT, env=env,
         )
-        self._started("api", api, f"chalice local on {layout.api_url}")
+        self._started("api", api, f"API (Chalice local gateway, threaded) on {layout.api_url}, 503 until ready")
         worker = subprocess.Popen([sys.executable, "-m", "local.worker"], cwd=ROOT, env=env)
         self._started("worker", worker, "SQS consumers and schedules")
 
@@ -151,6 +164,8 @@ class Stack:
             f"{seeded.entries_created} new entries; membership {MEMBERSHIP_ID} (option {OPTION_ID}) "
             f"{'created' if seeded.membership_created else 'already there'}, "
             f"{seeded.member_entries_created} new members-only entries")
+        ready_file.parent.mkdir(parents=True, exist_ok=True)
+        ready_file.touch()
         wait_for_api(layout.api_url, api)
 
         staff, booker = mint("staff", business=DEMO_BUSINESS), mint("booker", email=DEMO_BOOKER, name="Demo Booker")
@@ -168,7 +183,7 @@ Ready: {layout.api_url}/openapi.json   (docs: {layout.api_url}/docs)
         proc, _ = dynamodb_local.start(self.layout.dynamodb_port, self.layout.dynamodb_dir)
         self._started("dynamodb-local", proc, f"{self.layout.dynamodb_url}, data in {self.layout.dynamodb_dir}")
 
-    def _started(self, name: str, proc: subprocess.Popen, what: str) -> None:
+    def _started(self, name: str, proc: "subprocess.Popen[bytes]", what: str) -> None:
         self.children[name] = proc
         say(f"started {name} (pid {proc.pid}): {what}")
 

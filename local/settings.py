@@ -89,6 +89,7 @@ def environment(layout: Layout, events_queue_url: str = "") -> dict[str, str]:
         "AWS_ENDPOINT_URL_SES": layout.moto_url,
         "AWS_ENDPOINT_URL_SESV2": layout.moto_url,
         "AWS_ENDPOINT_URL_SNS": layout.moto_url,
+        "AWS_ENDPOINT_URL_S3": layout.moto_url,
         "AWS_ENDPOINT_URL_DYNAMODB": layout.dynamodb_url,
         "DYNAMODB_ENDPOINT": layout.dynamodb_url,
         "EVENTS_QUEUE_URL": events_queue_url,

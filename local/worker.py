@@ -4,7 +4,7 @@
 handler names and hands the messages to that handler as a Lambda SQS event. It deletes only the
 records not listed in ``batchItemFailures``; the others come back after the queue's visibility
 timeout and, after its maxReceiveCount, move to the dead-letter queue, as on AWS. It also fires
-every ``@app.schedule`` function on its rate or cron (UTC). Both are read from the app's registered
+every ``@app.schedule`` function on its ``rate()`` (the app has no cron schedules). Both are read from the app's registered
 event sources, so consumers and schedules added later need no edit here.
 
 Run by ``local.run`` with the stack's environment; ``python -m local.worker``.
@@ -24,8 +24,6 @@ from chalice.local import LambdaContext
 
 WAIT_SECONDS = 20  # SQS long poll, as Lambda's pollers do
 RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # AWS numbers them 1-7 from Sunday
 
 
 def log(message: str) -> None:
@@ -67,16 +65,23 @@ class Schedule:
     name: str
     expression: str
     handler: Callable[[dict[str, Any], Any], Any]
+    period: timedelta
     next_at: datetime | None = field(default=None)
 
-    def __post_init__(self) -> None:
-        self._next = next_time_function(self.expression)
-
     def plan(self, after: datetime) -> None:
-        self.next_at = self._next(after)
+        self.next_at = after + self.period  # like EventBridge: the first run is one period after start
 
     def due(self, now: datetime) -> bool:
         return self.next_at is not None and now >= self.next_at
+
+
+def rate_period(expression: str) -> timedelta:
+    """``rate(5 minutes)``: every schedule of the app is a rate (a cron would need a parser here)."""
+    kind, _, rest = expression.strip().partition("(")
+    args = rest.rstrip(")").split()
+    if kind != "rate" or len(args) != 2 or args[1] not in RATE_UNITS or not args[0].isdigit():
+        raise ValueError(f"only rate() schedules are fired locally, not {expression!r}")
+    return timedelta(seconds=int(args[0]) * RATE_UNITS[args[1]])
 
 
 def schedules(app: Chalice, now: datetime) -> list[Schedule]:
@@ -86,81 +91,13 @@ def schedules(app: Chalice, now: datetime) -> list[Schedule]:
             expr = source.schedule_expression
             text = expr.to_string() if isinstance(expr, ScheduleExpression) else str(expr)
             try:
-                schedule = Schedule(source.name, text, app.handler_map[source.name])
+                schedule = Schedule(source.name, text, app.handler_map[source.name], rate_period(text))
             except ValueError as exc:
                 log(f"schedule {source.name} is not fired locally: {exc}")
                 continue
             schedule.plan(now)
             found.append(schedule)
     return found
-
-
-# ---- schedule expressions ---------------------------------------------------------------------
-
-def next_time_function(expression: str) -> Callable[[datetime], datetime | None]:
-    """``rate(5 minutes)`` or AWS ``cron(min hour day-of-month month day-of-week year)``, in UTC."""
-    kind, _, rest = expression.strip().partition("(")
-    args = rest.rstrip(")").split()
-    if kind == "rate" and len(args) == 2 and args[1] in RATE_UNITS:
-        step = timedelta(seconds=int(args[0]) * RATE_UNITS[args[1]])
-        return lambda after: after + step  # like EventBridge: the first run is one period after start
-    if kind == "cron" and len(args) == 6:
-        return cron_function(args)
-    raise ValueError(f"unsupported schedule expression {expression!r}")
-
-
-def cron_function(args: list[str]) -> Callable[[datetime], datetime | None]:
-    minutes = cron_field(args[0], 0, 59)
-    hours = cron_field(args[1], 0, 23)
-    days = cron_field(args[2], 1, 31)
-    months = cron_field(args[3], 1, 12, MONTHS)
-    weekdays = cron_field(args[4], 1, 7, WEEKDAYS)
-    years = cron_field(args[5], 1970, 2199)
-
-    def day_ok(t: datetime) -> bool:
-        aws_weekday = (t.weekday() + 1) % 7 + 1
-        return t.year in years and t.month in months and t.day in days and aws_weekday in weekdays
-
-    def next_after(after: datetime) -> datetime | None:
-        t = (after + timedelta(minutes=1)).replace(second=0, microsecond=0)
-        limit = after + timedelta(days=5 * 366)
-        while t < limit:
-            if not day_ok(t):
-                t = (t + timedelta(days=1)).replace(hour=0, minute=0)
-            elif t.hour not in hours:
-                t = (t + timedelta(hours=1)).replace(minute=0)
-            elif t.minute not in minutes:
-                t += timedelta(minutes=1)
-            else:
-                return t
-        return None
-
-    return next_after
-
-
-def cron_field(text: str, low: int, high: int, names: list[str] | None = None) -> set[int]:
-    """One cron field: ``*``, ``?``, ``5``, ``1-5``, ``MON-FRI``, ``*/15``, ``10/5``, lists of these."""
-
-    def number(token: str) -> int:
-        if names and token in names:
-            return names.index(token) + low
-        if not token.isdigit() or not low <= int(token) <= high:
-            raise ValueError(f"cron value {token!r} is not supported locally (only numbers, names, * ? - / ,)")
-        return int(token)
-
-    values: set[int] = set()
-    for part in text.upper().split(","):
-        span, _, step = part.partition("/")
-        if span in ("*", "?"):
-            first, last = low, high
-        elif "-" in span:
-            a, b = span.split("-", 1)
-            first, last = number(a), number(b)
-        else:
-            first = number(span)
-            last = high if step else first
-        values |= set(range(first, last + 1, int(step or 1)))
-    return values
 
 
 # ---- invoking the handlers --------------------------------------------------------------------

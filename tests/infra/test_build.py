@@ -8,6 +8,7 @@ from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb.base import table_meta
 from infra.build import merge_template, table_resource
+from infra.limits import LIMITS
 
 
 class ByOwner(GlobalSecondaryIndex):
@@ -81,10 +82,51 @@ def test_queue_visibility_is_six_consumer_timeouts_plus_the_batching_window():
     assert queue["VisibilityTimeout"] == 6 * 100 + 5
     patch = template["Resources"]["ProcessEvents"]
     assert patch["Properties"]["Events"]["ProcessEventsSqsEventSource"]["Properties"] == {
-        "FunctionResponseTypes": ["ReportBatchItemFailures"]}
+        "FunctionResponseTypes": ["ReportBatchItemFailures"], "ScalingConfig": {"MaximumConcurrency": 5}}
     assert patch["Properties"]["FunctionName"] == "memberships-prod-process_events"
 
 
 def test_a_stage_listening_to_another_stages_queue_is_refused():
     with pytest.raises(RuntimeError, match="EVENTS_QUEUE_NAME"):
         merge_template("prod", "memberships", chalice_output("memberships-dev-events", 60, 0), {})
+
+
+def chalice_output_with_api(queue: str) -> dict:
+    out = chalice_output(queue, 60, 0)
+    out["Resources"]["RestAPI"] = {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "api", "DefinitionBody": {}}}
+    return out
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_api_is_throttled_consumers_have_reserved_concurrency_and_throttles_alarm(stage):
+    limits = LIMITS[stage]
+    resources = merge_template(stage, "memberships", chalice_output_with_api(f"memberships-{stage}-events"), {})["Resources"]
+    [settings] = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (limits.api_rate, limits.api_burst)
+    assert 0 < limits.api_rate <= limits.api_burst
+    consumer = resources["ProcessEvents"]["Properties"]
+    assert consumer["ReservedConcurrentExecutions"] == limits.consumer_concurrency >= 2
+    source = consumer["Events"]["ProcessEventsSqsEventSource"]["Properties"]
+    assert source["ScalingConfig"]["MaximumConcurrency"] == limits.consumer_concurrency  # never more pollers than may run
+    alarms = {k: v["Properties"] for k, v in resources.items() if v.get("Type") == "AWS::CloudWatch::Alarm"}
+    assert alarms["ProcessEventsThrottlesAlarm"]["MetricName"] == "Throttles"
+    assert alarms["ProcessEventsThrottlesAlarm"]["Namespace"] == "AWS/Lambda"
+    throttled = alarms["RestAPIThrottledAlarm"]
+    metric = resources["ApiThrottledMetricFilter"]["Properties"]
+    assert metric["MetricTransformations"][0]["MetricName"] == throttled["MetricName"]
+    assert metric["MetricTransformations"][0]["MetricNamespace"] == throttled["Namespace"]
+    assert metric["LogGroupName"] == {"Ref": "ApiAccessLogGroup"} and '"429"' in metric["FilterPattern"]
+    assert resources["RestAPI"]["Properties"]["AccessLogSetting"]["DestinationArn"] == {
+        "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert '"status":"$context.status"' in resources["RestAPI"]["Properties"]["AccessLogSetting"]["Format"]
+
+
+def test_large_message_bodies_have_a_private_expiring_bucket_the_functions_are_told_about():
+    resources = merge_template("prod", "memberships", chalice_output("memberships-prod-events", 60, 0), {})["Resources"]
+    bucket = resources["BlobBucket"]
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    [rule] = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] > 14  # outlives the dead-letter queue's retention
+    assert resources["ProcessEvents"]["Properties"]["Environment"]["Variables"]["BLOB_BUCKET"] == {"Ref": "BlobBucket"}

@@ -159,3 +159,28 @@ def test_roles_carry_the_hand_written_policies_and_ses_is_configured(packaged):
     assert config_set["Properties"]["Name"] == f"memberships-{stage}"
     [identity] = of_type(template, "AWS::SES::EmailIdentity").values()
     assert identity["Properties"]["ConfigurationSetAttributes"]["ConfigurationSetName"] == {"Ref": "EmailConfigurationSet"}
+
+
+def test_api_throttling_consumer_concurrency_throttle_alarms_and_blob_bucket_survive_packaging(packaged):
+    from infra.limits import LIMITS
+
+    stage, _, template = packaged
+    limits = LIMITS[stage]
+    api = next(iter(of_type(template, "AWS::Serverless::Api").values()))["Properties"]
+    assert api["MethodSettings"] == [{"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": limits.api_rate,
+                                      "ThrottlingBurstLimit": limits.api_burst}]
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    alarms = [a["Properties"] for a in of_type(template, "AWS::CloudWatch::Alarm").values()]
+    assert any(a["MetricName"] == "ApiThrottled" for a in alarms)
+    for logical_id, fn in of_type(template, "AWS::Serverless::Function").items():
+        props = fn["Properties"]
+        assert any(a["MetricName"] == "Throttles" and a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
+                   for a in alarms), logical_id
+        sqs = [e["Properties"] for e in props.get("Events", {}).values() if e["Type"] == "SQS"]
+        if sqs:
+            assert props["ReservedConcurrentExecutions"] == limits.consumer_concurrency
+            assert all(e["ScalingConfig"] == {"MaximumConcurrency": limits.consumer_concurrency} for e in sqs)
+        if not is_authorizer(template, logical_id):
+            assert props["Environment"]["Variables"]["BLOB_BUCKET"] == {"Ref": "BlobBucket"}
+    [bucket] = of_type(template, "AWS::S3::Bucket").values()
+    assert bucket["Properties"]["BucketName"] == {"Fn::Sub": f"memberships-{stage}-blobs-${{AWS::AccountId}}-${{AWS::Region}}"}

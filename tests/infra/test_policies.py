@@ -74,6 +74,11 @@ def test_stage_policy_reaches_its_own_tables_queue_and_email_only(stage):
     for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
         assert allows(document, action, ACCOUNT_ARN.format(service="sqs", resource=f"memberships-{stage}-events"))
         assert not allows(document, action, ACCOUNT_ARN.format(service="sqs", resource=f"memberships-{other}-events"))
+    for action in ("s3:PutObject", "s3:GetObject"):
+        blob = f"arn:aws:s3:::memberships-{stage}-blobs-123456789012-eu-west-1/webhooks/stripe/evt_1/x.json"
+        assert allows(document, action, blob)
+        assert not allows(document, action, blob.replace(f"-{stage}-", f"-{other}-"))
+    assert not allows(document, "s3:DeleteObject", f"arn:aws:s3:::memberships-{stage}-blobs-1-eu-west-1/x")
     assert allows(document, "ses:SendEmail", ACCOUNT_ARN.format(service="ses", resource="identity/studio.example"))
     assert allows(document, "ses:SendRawEmail", ACCOUNT_ARN.format(service="ses", resource=f"configuration-set/memberships-{stage}"))
     for function in (f"memberships-{stage}", f"memberships-{stage}-process_events"):

@@ -13,10 +13,12 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -25,6 +27,7 @@ import requests
 
 from local import dynamodb_local
 from local.settings import ROOT
+from local.tokens import mint
 
 pytestmark = pytest.mark.xdist_group("local_stack")
 
@@ -115,10 +118,46 @@ def eventually(check, timeout: float = 10) -> bool:
     return True
 
 
+def first_answer_on_open(port: int, path: str, token: str, timeout: float = 120) -> requests.Response:
+    """Connect the moment the port opens (before tables and seed exist) and ask for ``path``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            time.sleep(0.02)
+            continue
+        return requests.get(f"http://127.0.0.1:{port}{path}", headers=bearer(token), timeout=30)
+    pytest.fail(f"port {port} did not open within {timeout:.0f} s")
+
+
+def book_concurrently(api: str, entry_id: str, ticket_id: str, bookers: int) -> list[int | str]:
+    """``bookers`` different bookers at once, one connection each; a connection error is returned as its text."""
+    tokens = [mint("booker", email=f"racer{i}@example.com") for i in range(bookers)]
+    start = threading.Barrier(bookers)
+
+    def book(token: str) -> int | str:
+        start.wait()
+        try:
+            return requests.post(f"{api}/v1/businesses/demo-studio/me/bookings", headers=bearer(token),
+                                 json={"entry_id": entry_id, "ticket_id": ticket_id}, timeout=120).status_code
+        except requests.RequestException as exc:
+            return repr(exc)
+
+    with ThreadPoolExecutor(max_workers=bookers) as pool:
+        return list(pool.map(book, tokens))
+
+
 def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cleanly(tmp_path):
     stack = RunningStack(tmp_path)
     try:
+        # The API listens early but answers 503 + Retry-After until tables and seed are there: never a 500.
+        early = first_answer_on_open(stack.api_port, "/v1/manage/pages", mint("staff", business="demo-studio"))
+        assert early.status_code in (200, 503), (early.status_code, early.text)
+        if early.status_code == 503:
+            assert early.headers["Retry-After"] == "1" and early.json()["error"]["code"] == "starting"
         stack.wait_for("Ready:")
+        assert requests.get(f"{stack.api}/v1/manage/pages", headers=bearer(stack.token("staff")), timeout=5).status_code == 200
         assert requests.get(f"{stack.api}/openapi.json", timeout=5).json()["openapi"].startswith("3.")
         pages = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages", timeout=5).json()
         entries = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages/{pages[0]['page_id']}/entries", timeout=5).json()
@@ -133,6 +172,18 @@ def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cle
         listed = requests.get(f"{stack.api}/v1/manage/entries/{entry['entry_id']}/bookings", headers=staff, timeout=5)
         assert [b["booking_id"] for b in listed.json()] == [booked.json()["booking_id"]]
         assert requests.get(f"{stack.api}/v1/manage/pages", timeout=5).status_code == 401
+
+        # 50 bookers at once for the open studio's free places: exactly those places are booked, no resets.
+        studio = next(e for e in entries if e["title"] == "Open studio")
+        studio_free = next(t for t in studio["tickets"] if t["price_minor"] == 0)
+        started = time.monotonic()
+        outcomes = book_concurrently(stack.api, studio["entry_id"], studio_free["ticket_id"], 50)
+        print(f"first answer at port open: {early.status_code}; 50 bookings in {time.monotonic() - started:.1f} s: "
+              f"{outcomes.count(201)} x 201, {outcomes.count(409)} x 409")
+        assert sorted(set(outcomes), key=str) == [201, 409], outcomes
+        assert outcomes.count(201) == studio["places_left"] < 50
+        listed = requests.get(f"{stack.api}/v1/manage/entries/{studio['entry_id']}/bookings", headers=staff, timeout=10)
+        assert len(listed.json()) == studio["places_left"]
 
         # The worker hands queue messages to the real consumer, which acknowledges this one.
         sqs = boto3.client("sqs", endpoint_url=stack.moto, region_name="eu-west-1")

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 from chalice import Chalice, Cron, Rate
 
 from app import app
-from chalicelib.bootstrap import container
+from chalicelib import bootstrap
+from chalicelib.config import settings
 from local.run import MAX_RECEIVE_COUNT, create_queues
-from local.worker import Worker, consumers, failed_ids, next_time_function, queue_names, schedules
+from local.worker import Worker, consumers, failed_ids, queue_names, rate_period, schedules
 
 
 def envelope(kind: str, **body) -> str:
@@ -20,7 +22,7 @@ def envelope(kind: str, **body) -> str:
 
 def test_only_records_the_handler_did_not_fail_are_deleted_and_a_poison_one_reaches_the_dlq(aws):
     seen = []
-    container().queue_handlers["test_kind"] = lambda body: seen.append(body["n"])
+    bootstrap.install(bootstrap.build(settings(), queue_handlers={"test_kind": lambda body: seen.append(body["n"])}))
     sqs = boto3.client("sqs", region_name="eu-west-1")
     # Visibility 0: a failed record is visible again at once, so each poll is one more receive.
     urls = create_queues(sqs, queue_names(app), visibility_seconds=0)
@@ -62,7 +64,7 @@ def demo_app(calls: list) -> Chalice:
     def every_five(event):  # type: ignore[no-untyped-def]
         calls.append(("every_five", event.to_dict()["detail-type"], event.to_dict()["time"]))
 
-    @demo.schedule("cron(30 2 * * ? *)")
+    @demo.schedule("rate(1 day)")
     def nightly(event):  # type: ignore[no-untyped-def]
         calls.append(("nightly",))
 
@@ -70,30 +72,31 @@ def demo_app(calls: list) -> Chalice:
     def weekday_mornings(event):  # type: ignore[no-untyped-def]
         calls.append(("weekday_mornings",))
 
-    @demo.schedule("cron(0 12 L * ? *)")
-    def last_day_of_month(event):  # type: ignore[no-untyped-def]
-        calls.append(("last_day_of_month",))
-
     return demo
 
 
-def test_schedules_are_discovered_from_the_app_with_their_next_run():
+def test_rate_schedules_are_discovered_from_the_app_with_their_next_run_and_a_cron_is_skipped(capsys):
     friday_10am = datetime(2030, 3, 1, 10, 0, tzinfo=UTC)
     planned = {s.name: s.next_at for s in schedules(demo_app([]), friday_10am)}
     assert planned == {
         "every_five": datetime(2030, 3, 1, 10, 5, tzinfo=UTC),
-        "nightly": datetime(2030, 3, 2, 2, 30, tzinfo=UTC),
-        "weekday_mornings": datetime(2030, 3, 4, 9, 0, tzinfo=UTC),  # Monday: 9:00 today has passed
-    }  # "L" is not supported locally: that schedule is reported and skipped, the others still run
+        "nightly": datetime(2030, 3, 2, 10, 0, tzinfo=UTC),
+    }
+    assert "schedule weekday_mornings is not fired locally" in capsys.readouterr().out
 
 
-def test_cron_fields_lists_ranges_steps_and_names():
-    nxt = next_time_function("cron(*/20 8-9 1,15 JAN,MAR ? 2030)")
-    assert nxt(datetime(2030, 1, 1, 9, 41, tzinfo=UTC)) == datetime(2030, 1, 15, 8, 0, tzinfo=UTC)
-    assert nxt(datetime(2030, 1, 15, 8, 0, tzinfo=UTC)) == datetime(2030, 1, 15, 8, 20, tzinfo=UTC)
-    assert nxt(datetime(2030, 1, 15, 9, 40, tzinfo=UTC)) == datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
-    assert nxt(datetime(2030, 3, 15, 9, 40, tzinfo=UTC)) is None  # no later date in 2030
-    assert next_time_function("rate(1 day)")(datetime(2030, 1, 1, tzinfo=UTC)) == datetime(2030, 1, 2, tzinfo=UTC)
+def test_rate_periods():
+    assert rate_period("rate(1 day)") == timedelta(days=1)
+    assert rate_period("rate(15 minutes)") == timedelta(minutes=15)
+    assert rate_period(Rate(2, unit=Rate.HOURS).to_string()) == timedelta(hours=2)
+    for bad in ("cron(0 9 ? * MON-FRI *)", "rate(five minutes)", "rate(1 fortnight)"):
+        with pytest.raises(ValueError):
+            rate_period(bad)
+
+
+def test_every_schedule_of_the_app_is_a_rate():
+    assert {s.name for s in schedules(app, datetime(2030, 1, 1, tzinfo=UTC))} == {
+        s.name for s in app.event_sources if type(s).__name__ == "ScheduledEventConfig"}
 
 
 def test_run_fires_a_due_schedule_with_a_scheduled_event_and_plans_the_next():
