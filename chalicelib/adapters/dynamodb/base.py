@@ -172,9 +172,9 @@ def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | 
 
 
 def _serialise_key(model: type[Model], hash_key: Any, range_key: Any) -> dict[str, Any]:
-    h = model._hash_key_attribute()  # type: ignore[no-untyped-call]
+    h = model._hash_key_attribute()
     key = {h.attr_name: {h.attr_type: h.serialize(hash_key)}}
-    r = model._range_key_attribute()  # type: ignore[no-untyped-call]
+    r = model._range_key_attribute()
     if r is not None:
         key[r.attr_name] = {r.attr_type: r.serialize(range_key)}
     return key

@@ -69,7 +69,7 @@ class GroupModel(Model):
     offers = ListAttribute(of=OfferMap, default=list)
 
 
-class MembersByEmail(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[no-untyped-call]
+class MembersByEmail(GlobalSecondaryIndex["GroupMemberModel"]):
     class Meta:
         index_name = "by_email"
         projection = AllProjection()
@@ -78,7 +78,7 @@ class MembersByEmail(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[
     group_id = UnicodeAttribute(range_key=True)
 
 
-class MembersByDueDay(GlobalSecondaryIndex["GroupMemberModel"]):  # type: ignore[no-untyped-call]
+class MembersByDueDay(GlobalSecondaryIndex["GroupMemberModel"]):
     """Sparse: only members with a resetting counter. Range-queried up to "now" within a UTC day."""
 
     class Meta:
@@ -100,7 +100,7 @@ class GroupMemberModel(Model):
     subscription_ids = UnicodeSetAttribute(null=True)
     joined_at = UTCDateTimeAttribute()
     anchor = UnicodeAttribute()  # ISO date, the member's start date in the business's zone
-    usage: MapAttribute[str, Any] = MapAttribute(default=dict)  # type: ignore[no-untyped-call]
+    usage: MapAttribute[str, Any] = MapAttribute(default=dict)
     next_reset_at = UTCDateTimeAttribute(null=True)
     due_day = UnicodeAttribute(null=True)
     by_email = MembersByEmail()
@@ -141,7 +141,7 @@ def group_model(g: Group, revision: int) -> GroupModel:
 
 def raw_usage(m: GroupMemberModel) -> dict[str, dict[str, Any]]:
     usage = m.usage
-    data = usage.as_dict() if isinstance(usage, MapAttribute) else dict(usage or {})  # type: ignore[no-untyped-call]
+    data = usage.as_dict() if isinstance(usage, MapAttribute) else dict(usage or {})
     return {k: dict(v) for k, v in data.items()}
 
 

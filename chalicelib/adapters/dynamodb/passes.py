@@ -58,8 +58,8 @@ class PassProductModel(Model):
     price_minor = NumberAttribute()
     currency = UnicodeAttribute()
     uses = NumberAttribute()
-    eligibility = EligibilityMap()  # type: ignore[no-untyped-call]  # (pynamodb maps are untyped)
-    expiry = ExpiryMap()  # type: ignore[no-untyped-call]  # (pynamodb maps are untyped)
+    eligibility = EligibilityMap()
+    expiry = ExpiryMap()
     published = BooleanAttribute(default=True)
     archived = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute(null=True)
@@ -76,8 +76,8 @@ class PassModel(Model):
     title = UnicodeAttribute()
     uses_total = NumberAttribute()
     uses_taken = NumberAttribute(default=0)
-    eligibility = EligibilityMap()  # type: ignore[no-untyped-call]
-    expiry = ExpiryMap()  # type: ignore[no-untyped-call]
+    eligibility = EligibilityMap()
+    expiry = ExpiryMap()
     purchased_at = UTCDateTimeAttribute()
     first_used_at = UTCDateTimeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
