@@ -101,22 +101,40 @@ class Container:
 
     @cached_property
     def booking_store(self) -> BookingRepository:
-        from .adapters.dynamodb.bookings import BookingRepository
-        from .adapters.dynamodb.offer_uses import OfferUseWriter
-        from .adapters.dynamodb.passes import PassSettlementWriter
+        from .adapters.dynamodb.bookings import BookingRepository, SettlementWriter
         from .domain.bookings import SettlementKind
 
-        # Each settlement kind adds its own conditional writes to the booking transaction.
-        return BookingRepository(writers={SettlementKind.OFFER: OfferUseWriter(), SettlementKind.PASS: PassSettlementWriter()})
+        def offer_uses() -> SettlementWriter:
+            from .adapters.dynamodb.offer_uses import OfferUseWriter
+
+            return OfferUseWriter()
+
+        def pass_uses() -> SettlementWriter:
+            from .adapters.dynamodb.passes import PassSettlementWriter
+
+            return PassSettlementWriter()
+
+        # Each settlement kind adds its own conditional writes to the booking transaction; a writer's
+        # module is imported on the first booking of its kind.
+        return BookingRepository(writers={SettlementKind.OFFER: offer_uses, SettlementKind.PASS: pass_uses})
 
     @cached_property
     def bookings(self) -> BookingService:
-        from .services.bookings import BookingService, FreeTickets, PaymentMethod
-        from .services.groups import OfferUse
-        from .services.passes import PassPayment
+        from .services.bookings import BookingService, FreeTickets, LazyPaymentMethod, PaymentMethod
 
-        # How a booking is paid: asked in order, the first that applies settles.
-        methods: list[PaymentMethod] = [FreeTickets(), PassPayment(self.pass_store), OfferUse(self.group_members)]
+        def pass_payment() -> PaymentMethod:
+            from .services.passes import PassPayment
+
+            return PassPayment(self.pass_store)
+
+        def offer_use() -> PaymentMethod:
+            from .services.groups import OfferUse
+
+            return OfferUse(self.group_members)
+
+        # How a booking is paid: asked in order, the first that applies settles. A method (and its
+        # feature's modules) is made only when a booking gets as far as asking it.
+        methods: list[PaymentMethod] = [FreeTickets(), LazyPaymentMethod(pass_payment), LazyPaymentMethod(offer_use)]
         return BookingService(self.catalogue_store, self.booking_store, methods)
 
     # -- customer groups and offers -------------------------------------------------------------------

@@ -6,7 +6,7 @@ register theirs in the composition root (``bootstrap``), so this module knows no
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -36,6 +36,25 @@ class PaymentMethod(Protocol):
     def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
         """Decide what pays (reading what it needs); raise ``RuleRefusedError`` naming the rule."""
         ...
+
+
+class LazyPaymentMethod:
+    """A payment method made on first use: a free booking never imports the pass or offer modules."""
+
+    def __init__(self, make: Callable[[], PaymentMethod]) -> None:
+        self._make = make
+        self._method: PaymentMethod | None = None
+
+    def _get(self) -> PaymentMethod:
+        if self._method is None:
+            self._method = self._make()
+        return self._method
+
+    def applies(self, ticket: Ticket, pay_with: str) -> bool:
+        return self._get().applies(ticket, pay_with)
+
+    def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
+        return self._get().settle(business, entry, ticket, email, seats)
 
 
 class FreeTickets:

@@ -5,6 +5,7 @@ conditional writes to that transaction, so spending a use and taking a place suc
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -122,8 +123,15 @@ class SettlementWriter(Protocol):
 
 
 class BookingRepository:
-    def __init__(self, writers: dict[SettlementKind, SettlementWriter] | None = None) -> None:
-        self.writers = dict(writers or {})
+    def __init__(self, writers: dict[SettlementKind, Callable[[], SettlementWriter]] | None = None) -> None:
+        # kind -> how to make its writer: made on the first booking of that kind (cold start).
+        self._make_writer = dict(writers or {})
+        self._writers: dict[SettlementKind, SettlementWriter] = {}
+
+    def _writer(self, kind: SettlementKind) -> SettlementWriter | None:
+        if kind not in self._writers and kind in self._make_writer:
+            self._writers[kind] = self._make_writer[kind]()
+        return self._writers.get(kind)
 
     def get(self, business_id: str, booking_id: str) -> Booking:
         return booking_from(load(BookingModel, business_id, booking_id, missing=f"Booking '{booking_id}' does not exist."))
@@ -144,7 +152,7 @@ class BookingRepository:
         failed, ``TransactionContendedError`` if another transaction touched the same items.
         """
         entry_key = EntryModel(booking.business_id, booking.entry_id)
-        writer = self.writers.get(booking.settlement.kind)
+        writer = self._writer(booking.settlement.kind)
         txn = transaction(BookingModel)
         try:
             with txn:
@@ -174,7 +182,7 @@ class BookingRepository:
         ``use_returned`` records what the writer actually gave back, in the same transaction, and
         is returned.
         """
-        writer = self.writers.get(booking.settlement.kind)
+        writer = self._writer(booking.settlement.kind)
         txn = transaction(BookingModel)
         try:
             with txn:
