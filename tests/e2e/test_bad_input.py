@@ -76,3 +76,38 @@ def test_disabled_customer_cannot_use_the_booker_api(api, staff):
     bootstrap.install(bootstrap.build(settings()))  # another Lambda container, which has not linked this booker yet
     refused = api.call("GET", "/v1/businesses/biz-a/me/bookings", booker)
     assert refused.status_code == 403 and refused.json["error"]["code"] == "customer_disabled"
+
+
+def test_ids_longer_than_any_key_are_a_400_naming_the_parameter_on_public_and_staff_routes(api, staff):
+    """DynamoDB refuses keys over 1,024/2,048 bytes with an error that used to surface as a 500."""
+    public = api.call("GET", f"/v1/businesses/biz-a/entries/{'x' * 1025}")
+    assert public.status_code == 400 and public.json["error"]["fields"][0]["field"] == "entry_id"
+    business = api.call("GET", f"/v1/businesses/{'b' * 2049}/pages")
+    assert business.status_code == 400 and business.json["error"]["fields"][0]["field"] == "business_id"
+    as_staff = api.call("GET", f"/v1/manage/entries/{'e' * 300}", staff)
+    assert as_staff.status_code == 400
+
+
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(api, staff):
+    deep = b'{"title": "P", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    resp = api.call("POST", "/v1/manage/pages", staff, raw=deep)
+    assert resp.status_code == 400 and resp.json["error"]["code"] == "too_deep"
+    moderately = b'{"title": "P", "x": ' + b"[" * 40 + b"]" * 40 + b"}"
+    resp = api.call("POST", "/v1/manage/pages", staff, raw=moderately)
+    assert resp.status_code == 400 and resp.json["error"]["code"] == "too_deep"
+
+
+def test_an_unexpected_error_is_a_500_with_a_correlation_id_and_no_internals(api, staff, monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.config import settings
+
+    class Broken:
+        def list_pages(self, business_id: str) -> list[object]:
+            raise RuntimeError("secret internal detail")
+
+    bootstrap.install(bootstrap.build(settings(), catalogue_store=Broken()))
+    resp = api.call("GET", "/v1/manage/pages", staff)
+    assert resp.status_code == 500
+    assert resp.json["error"]["code"] == "internal_error"
+    assert resp.json["error"]["correlation_id"] == resp.headers["X-Correlation-Id"]
+    assert "secret" not in resp.body.decode()
