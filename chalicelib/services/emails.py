@@ -5,44 +5,18 @@ what the failed attempt did not, and a redelivered one sends nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from ..adapters.dynamodb.emails import EmailLedger
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+from ..ports.messaging import Attachment, EmailLedgerStore, EmailMessage, EmailSender, TemplateRenderer
 
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class EmailMessage:
-    to: str
-    subject: str
-    html: str
-    text: str
-    attachments: tuple[Attachment, ...] = ()
-
-
-class EmailSender(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Send; returns the provider's message id."""
-        ...
-
-
-class TemplateRenderer(Protocol):
-    def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-        """(subject, html, text) of a template."""
-        ...
+__all__ = ["Attachment", "EmailMessage", "Mailer"]
 
 
 class Mailer:
-    def __init__(self, sender: EmailSender, renderer: TemplateRenderer, ledger: EmailLedger, clock: Clock = utc_now):
+    def __init__(self, sender: EmailSender, renderer: TemplateRenderer, ledger: EmailLedgerStore,
+                 clock: Clock = utc_now) -> None:
         self.sender = sender
         self.renderer = renderer
         self.ledger = ledger

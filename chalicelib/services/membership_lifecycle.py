@@ -8,36 +8,29 @@ attempt dies half-way — with the email ledger making each email go out once.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any
 
-from ..adapters.dynamodb.memberships import MemberRepository, MembershipRepository, StaleSnapshotError
-from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.errors import NotFoundError
-from ..domain.memberships import ONE_OFF_STATUS, MemberRecord, Membership, Snapshot, from_unix, has_access, transition
+from ..domain.memberships import (
+    ONE_OFF_STATUS,
+    MemberRecord,
+    Membership,
+    Snapshot,
+    StaleSnapshotError,
+    from_unix,
+    has_access,
+    transition,
+)
+from ..domain.money import format_money
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+from ..ports.memberships import MembershipGroups, MembershipStore, MemberStore
+from ..ports.messaging import MailerPort
 from ..ports.payments import PaymentPort, SubscriptionSnapshot
-from .emails import Mailer
+from ..ports.tenancy import BusinessStore
 
 ATTEMPTS = 5
-
-
-class GroupsPort(Protocol):
-    """What memberships need from customer groups (``GroupService``, exposed as ``container().groups``)."""
-
-    def create_membership_group(self, business_id: str, membership_id: str, name: str, description: str) -> Any: ...
-
-    def join_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str,
-                            joined_at: datetime, anchor: Any) -> Any: ...
-
-    def leave_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str) -> Any: ...
-
-    def release_membership_group(self, business_id: str, group_id: str) -> Any: ...
-
-
-def money(amount_minor: int, currency: str) -> str:
-    return f"{amount_minor / 100:.2f} {currency.upper()}"
 
 
 def snapshot_of(s: SubscriptionSnapshot) -> Snapshot:
@@ -57,12 +50,12 @@ def snapshot_of(s: SubscriptionSnapshot) -> Snapshot:
 class MembershipLifecycle:
     def __init__(
         self,
-        businesses: BusinessRepository,
-        memberships: MembershipRepository,
-        members: MemberRepository,
-        groups: Callable[[], GroupsPort],
+        businesses: BusinessStore,
+        memberships: MembershipStore,
+        members: MemberStore,
+        groups: Callable[[], MembershipGroups],
         payments: Callable[[], PaymentPort],
-        mailer: Callable[[], Mailer],
+        mailer: Callable[[], MailerPort],
         clock: Clock = utc_now,
     ) -> None:
         self.businesses = businesses
@@ -78,8 +71,13 @@ class MembershipLifecycle:
 
     def sync(self, subscription_id: str) -> MemberRecord | None:
         """Re-read the subscription from the provider and apply it (None: not one of our memberships)."""
+        return self.sync_snapshot(subscription_id)[0]
+
+    def sync_snapshot(self, subscription_id: str) -> tuple[MemberRecord | None, SubscriptionSnapshot]:
+        """``sync``, also giving the snapshot read (its latest invoice saves the caller a second read)."""
         read_ms = self.now_ms()
-        return self.apply(self.payments().retrieve_subscription(subscription_id), read_ms)
+        sub = self.payments().retrieve_subscription(subscription_id)
+        return self.apply(sub, read_ms), sub
 
     def apply(self, sub: SubscriptionSnapshot, read_ms: int) -> MemberRecord | None:
         md = sub.metadata
@@ -171,7 +169,7 @@ class MembershipLifecycle:
             "business_name": business_name,
             "membership_title": membership.title,
             "option_title": option.title if option else membership.title,
-            "amount": money(option.amount_minor, option.currency) if option else "",
+            "amount": format_money(option.amount_minor, option.currency) if option else "",
             "renews": record.current_period_end.date().isoformat() if record.current_period_end else None,
             "email": record.email,
         }

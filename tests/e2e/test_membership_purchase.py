@@ -114,7 +114,9 @@ def test_purchase_with_basket_to_booking_and_emails_exactly_once(shop):
     mails = sent_emails()
     assert sorted(m["subject"] for m in mails) == ["Welcome to Gold", "Your booking at Studio biz-m is confirmed"]
     welcome = next(m for m in mails if m["subject"] == "Welcome to Gold")
-    assert welcome["to"] == BOOKER and welcome["attachments"][0].endswith(".pdf") and "/portal/" in welcome["text"]
+    assert welcome["to"] == BOOKER and welcome["attachments"][0].endswith(".pdf")
+    # The email links to the booker's portal route (a fresh session when followed), never a session of its own.
+    assert f"/me/memberships/{sub['subscription_id']}/portal" in welcome["text"] and "/portal/bps_" not in welcome["text"]
 
     # Stripe delivers everything again: nothing changes, nothing is sent twice.
     deliver_new_events(api, provider, shop["queue"], shop["first"])

@@ -20,13 +20,21 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ...domain.errors import NotFoundError
-from ...domain.memberships import HistoryItem, MemberRecord, Membership, PendingEmail, PriceOption
-from .base import find, is_condition_failure, load, register, table_meta
+from ...domain.memberships import (
+    Checkout,
+    HistoryItem,
+    MemberRecord,
+    Membership,
+    PendingEmail,
+    PriceOption,
+    StaleSnapshotError,
+)
+from .base import batch_get, find, is_condition_failure, load, register, table_meta
 
 PROCESSED_EVENT_DAYS = 35  # well past Stripe's 3-day retry window
 
@@ -159,8 +167,6 @@ class ProcessedEventModel(Model):
     expires = TTLAttribute()
 
 
-class StaleSnapshotError(Exception):
-    """The stored record was written from a newer (or concurrent) snapshot: re-read and decide again."""
 
 
 def membership_from(m: MembershipModel) -> Membership:
@@ -324,6 +330,10 @@ class MemberRepository:
         keys = [(m.business_id, m.subscription_id) for m in result]
         return keys, result.last_evaluated_key
 
+    def find_many(self, keys: list[tuple[str, str]]) -> list[MemberRecord]:
+        items = batch_get((MemberModel, b, s) for b, s in keys)
+        return [record_from(i) for i in items if isinstance(i, MemberModel)]
+
     def ending_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         return [
             (m.business_id, m.subscription_id)
@@ -332,16 +342,20 @@ class MemberRepository:
 
 
 class CheckoutRepository:
-    def create(self, business_id: str, checkout_id: str, membership_id: str, option_id: str, email: str,
-               booking_ids: list[str], at: datetime) -> None:
-        CheckoutModel(business_id, checkout_id, membership_id=membership_id, option_id=option_id, email=email,
-                      booking_ids=booking_ids, created_at=at).save(condition=CheckoutModel.checkout_id.does_not_exist())
+    def create(self, checkout: Checkout, at: datetime) -> None:
+        c = checkout
+        CheckoutModel(c.business_id, c.checkout_id, membership_id=c.membership_id, option_id=c.option_id, email=c.email,
+                      booking_ids=list(c.booking_ids), created_at=at).save(condition=CheckoutModel.checkout_id.does_not_exist())
 
     def set_session(self, business_id: str, checkout_id: str, session_id: str) -> None:
         CheckoutModel(business_id, checkout_id).update(actions=[CheckoutModel.session_id.set(session_id)])
 
-    def find(self, business_id: str, checkout_id: str) -> CheckoutModel | None:
-        return find(CheckoutModel, business_id, checkout_id, consistent_read=True)
+    def find(self, business_id: str, checkout_id: str) -> Checkout | None:
+        m = find(CheckoutModel, business_id, checkout_id, consistent_read=True)
+        if m is None:
+            return None
+        return Checkout(m.business_id, m.checkout_id, m.membership_id, m.option_id, m.email,
+                        tuple(str(b) for b in m.booking_ids or ()), m.state, m.session_id)
 
     def close(self, business_id: str, checkout_id: str, state: str) -> bool:
         """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""
@@ -356,12 +370,45 @@ class CheckoutRepository:
             raise
 
 
+class HeldPlaceConfirmer:
+    """Held basket places become bookings: one conditional update (held -> confirmed, out of the hold index)."""
+
+    def confirm(self, business_id: str, booking_id: str) -> bool:
+        from .bookings import BookingModel
+        from ...domain.bookings import BookingStatus
+
+        try:
+            BookingModel(business_id, booking_id).update(
+                actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value), *BookingModel.leave_hold_index()],
+                condition=BookingModel.status == BookingStatus.HELD.value,
+            )
+            return True
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+
+
 class ProcessedEvents:
     """Event ids already applied, kept ``PROCESSED_EVENT_DAYS`` (TTL) — well past Stripe's retries."""
 
+    def claim(self, event_id: str, event_type: str, at: datetime) -> bool:
+        try:
+            ProcessedEventModel(event_id, event_type=event_type, processed_at=at,
+                                expires=at + timedelta(days=PROCESSED_EVENT_DAYS)).save(
+                condition=ProcessedEventModel.event_id.does_not_exist())
+            return True
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+
+    def release(self, event_id: str) -> None:
+        try:
+            ProcessedEventModel(event_id).delete()
+        except DeleteError as exc:
+            if not is_condition_failure(exc):
+                raise
+
     def seen(self, event_id: str) -> bool:
         return find(ProcessedEventModel, event_id) is not None
-
-    def mark(self, event_id: str, event_type: str, at: datetime) -> None:
-        ProcessedEventModel(event_id, event_type=event_type, processed_at=at,
-                            expires=at + timedelta(days=PROCESSED_EVENT_DAYS)).save()
