@@ -39,12 +39,12 @@ class TemplateRenderer(Protocol):
 
 class EmailLedgerStore(Protocol):
     def claim(self, key: str, now: datetime) -> bool:
-        """True if this caller may send: nobody sent it, and nobody is sending it right now."""
+        """Take the key as sent (one conditional put); False when it was already taken."""
         ...
 
-    def sent(self, key: str, message_id: str, now: datetime) -> None: ...
-
-    def release(self, key: str) -> None: ...
+    def release(self, key: str) -> None:
+        """Sending failed: free the key so a retry sends it."""
+        ...
 
 
 class MailerPort(Protocol):

@@ -1,7 +1,7 @@
 """Transactional emails, each sent once per occurrence key whatever the number of deliveries.
 
-The ledger is claimed before sending and released if sending fails, so a retried message sends
-what the failed attempt did not, and a redelivered one sends nothing.
+The ledger key is taken before sending and freed if sending fails, so a retried message sends what
+the failed attempt did not, and a redelivered one sends nothing.
 """
 from __future__ import annotations
 
@@ -35,5 +35,5 @@ class Mailer:
         except Exception:
             self.ledger.release(key)
             raise
-        self.ledger.sent(key, message_id, self.clock())
+        logger.info("email sent", extra={"dedupe_key": key, "message_id": message_id})
         return True

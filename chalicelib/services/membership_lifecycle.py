@@ -69,23 +69,27 @@ class MembershipLifecycle:
     def now_ms(self) -> int:
         return int(self.clock().timestamp() * 1000)
 
-    def sync(self, subscription_id: str) -> MemberRecord | None:
-        """Re-read the subscription from the provider and apply it (None: not one of our memberships)."""
-        return self.sync_snapshot(subscription_id)[0]
+    def sync(self, subscription_id: str, likely_new: bool = False) -> MemberRecord | None:
+        """Re-read the subscription from the provider and apply it (None: not one of our memberships).
 
-    def sync_snapshot(self, subscription_id: str) -> tuple[MemberRecord | None, SubscriptionSnapshot]:
+        ``likely_new`` (a "created" event): first try writing the record as new, unread; only when
+        one exists already is it read, so the usual case saves a read."""
+        return self.sync_snapshot(subscription_id, likely_new)[0]
+
+    def sync_snapshot(self, subscription_id: str,
+                      likely_new: bool = False) -> tuple[MemberRecord | None, SubscriptionSnapshot]:
         """``sync``, also giving the snapshot read (its latest invoice saves the caller a second read)."""
         read_ms = self.now_ms()
         sub = self.payments().retrieve_subscription(subscription_id)
-        return self.apply(sub, read_ms), sub
+        return self.apply(sub, read_ms, likely_new), sub
 
-    def apply(self, sub: SubscriptionSnapshot, read_ms: int) -> MemberRecord | None:
+    def apply(self, sub: SubscriptionSnapshot, read_ms: int, likely_new: bool = False) -> MemberRecord | None:
         md = sub.metadata
         business_id, membership_id, email = md.get("business_id"), md.get("membership_id"), md.get("customer_email")
         if not (business_id and membership_id and email):
             logger.info("subscription is not a membership of ours; ignored", extra={"subscription_id": sub.subscription_id})
             return None
-        return self._apply(business_id, membership_id, email, snapshot_of(sub), read_ms)
+        return self._apply(business_id, membership_id, email, snapshot_of(sub), read_ms, likely_new=likely_new)
 
     def apply_one_off(self, business_id: str, membership_id: str, email: str, purchase_id: str,
                       customer_id: str | None) -> MemberRecord:
@@ -112,10 +116,10 @@ class MembershipLifecycle:
         return self._apply(record.business_id, record.membership_id, record.email, snap, self.now_ms())
 
     def _apply(self, business_id: str, membership_id: str, email: str, snap: Snapshot, read_ms: int,
-               same_read: bool = False) -> MemberRecord:
+               same_read: bool = False, likely_new: bool = False) -> MemberRecord:
         record: MemberRecord | None = None
-        for _ in range(ATTEMPTS):
-            old = self.members.find(business_id, snap.subscription_id)
+        for attempt in range(ATTEMPTS):
+            old = None if likely_new and attempt == 0 else self.members.find(business_id, snap.subscription_id)
             base = old or MemberRecord(business_id, snap.subscription_id, membership_id, email, status="new")
             if old is not None and (old.synced_ms > read_ms or (old.synced_ms == read_ms and not same_read)):
                 record = old  # a newer read is already applied: this one is history
@@ -136,7 +140,7 @@ class MembershipLifecycle:
         for _ in range(ATTEMPTS):
             if record.group_synced and not record.outbox:
                 return record
-            membership = self.memberships.get(record.business_id, record.membership_id)
+            membership = self.memberships.get_recent(record.business_id, record.membership_id)
             if not record.group_synced:
                 self._sync_group(membership, record)
             for email in record.outbox:

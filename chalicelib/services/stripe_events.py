@@ -109,7 +109,7 @@ class StripeEventConsumer:
             self.queue().send("price_changed_member_batch", {"event_id": event_id, "price_id": price_id, "cursor": after})
         records = [r for r in self.members.find_many(keys) if self.lifecycle.access(r)]
         memberships = {(r.business_id, r.membership_id) for r in records}
-        by_id = {key: self.membership_repo.get(*key) for key in memberships}
+        by_id = {key: self.membership_repo.get_recent(*key) for key in memberships}
         for record in records:
             membership = by_id[(record.business_id, record.membership_id)]
             option = membership.option_by_price(price_id)
@@ -146,7 +146,7 @@ class StripeEventConsumer:
 
     def subscription_changed(self, event: ProviderEvent) -> None:
         if event.subscription_id:
-            self.lifecycle.sync(event.subscription_id)
+            self.lifecycle.sync(event.subscription_id, likely_new=event.type == "customer.subscription.created")
 
     def _invoice_member(self, event: ProviderEvent) -> MemberRecord | None:
         return self.lifecycle.sync(event.subscription_id) if event.subscription_id else None
@@ -155,7 +155,7 @@ class StripeEventConsumer:
         invoice, record = event.invoice, self._invoice_member(event)
         if invoice is None or record is None or invoice.billing_reason != "subscription_cycle":
             return  # the first invoice is confirmed by the checkout's own email
-        membership = self.membership_repo.get(record.business_id, record.membership_id)
+        membership = self.membership_repo.get_recent(record.business_id, record.membership_id)
         context = self.lifecycle.context(membership, record)
         context.update(amount=format_money(invoice.amount_paid, invoice.currency), invoice_url=invoice.hosted_invoice_url)
         self.mailer().send_once(invoice.invoice_id, "membership_renewed", record.email, context)
@@ -167,7 +167,7 @@ class StripeEventConsumer:
         current = self.payments().retrieve_invoice(event.invoice.invoice_id)
         if current.status in ("paid", "void"):
             return  # a late event: the invoice was paid (or voided) meanwhile
-        membership = self.membership_repo.get(record.business_id, record.membership_id)
+        membership = self.membership_repo.get_recent(record.business_id, record.membership_id)
         context = self.lifecycle.context(membership, record)
         context.update(amount=format_money(current.amount_due, current.currency), invoice_url=current.hosted_invoice_url,
                        action_required=event.type == "invoice.payment_action_required")

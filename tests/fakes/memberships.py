@@ -22,6 +22,9 @@ class InMemoryMemberships:
         except KeyError:
             raise NotFoundError(f"Membership '{membership_id}' does not exist.") from None
 
+    def get_recent(self, business_id: str, membership_id: str) -> Membership:
+        return self.get(business_id, membership_id)
+
     def list(self, business_id: str) -> list[Membership]:
         return [m for (b, _), m in self.rows.items() if b == business_id]
 

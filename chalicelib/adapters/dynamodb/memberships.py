@@ -7,6 +7,7 @@ events cannot move a member back in time.
 from __future__ import annotations
 
 from dataclasses import replace
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,10 @@ from ...domain.memberships import (
 from .base import batch_get, find, is_condition_failure, load, register, table_meta
 
 PROCESSED_EVENT_DAYS = 35  # well past Stripe's 3-day retry window
+# A claim left by an invocation that died is taken over after this (the consumer times out at 100 s;
+# SQS shows the message again after 605 s).
+EVENT_CLAIM_LEASE = timedelta(minutes=5)
+RECENT_SECONDS = 30  # memberships read for events and emails (titles, prices) may be this old
 
 
 class OptionMap(MapAttribute):
@@ -196,8 +201,20 @@ def membership_from(m: MembershipModel) -> Membership:
 
 
 class MembershipRepository:
+    def __init__(self) -> None:
+        self._recent: dict[tuple[str, str], tuple[float, Membership]] = {}
+
     def get(self, business_id: str, membership_id: str) -> Membership:
-        return membership_from(load(MembershipModel, business_id, membership_id, missing=f"Membership '{membership_id}' does not exist."))
+        found = membership_from(load(MembershipModel, business_id, membership_id,
+                                     missing=f"Membership '{membership_id}' does not exist."))
+        self._recent[(business_id, membership_id)] = (time.monotonic() + RECENT_SECONDS, found)
+        return found
+
+    def get_recent(self, business_id: str, membership_id: str) -> Membership:
+        hit = self._recent.get((business_id, membership_id))
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        return self.get(business_id, membership_id)
 
     def list(self, business_id: str) -> list[Membership]:
         return [membership_from(m) for m in MembershipModel.query(business_id)]
@@ -208,6 +225,7 @@ class MembershipRepository:
         return None
 
     def save(self, m: Membership) -> None:
+        self._recent[(m.business_id, m.membership_id)] = (time.monotonic() + RECENT_SECONDS, m)
         MembershipModel(
             m.business_id,
             m.membership_id,
@@ -390,13 +408,19 @@ class HeldPlaceConfirmer:
 
 
 class ProcessedEvents:
-    """Event ids already applied, kept ``PROCESSED_EVENT_DAYS`` (TTL) — well past Stripe's retries."""
+    """Event ids claimed for handling, kept ``PROCESSED_EVENT_DAYS`` (TTL) — well past Stripe's retries.
+
+    One conditional put per event. A claim older than the lease can be taken again: that is how the
+    retry of an invocation that died mid-way gets through, and why every handler must stay idempotent
+    (a redelivery later than the lease is handled again, to the same effect).
+    """
 
     def claim(self, event_id: str, event_type: str, at: datetime) -> bool:
         try:
             ProcessedEventModel(event_id, event_type=event_type, processed_at=at,
                                 expires=at + timedelta(days=PROCESSED_EVENT_DAYS)).save(
-                condition=ProcessedEventModel.event_id.does_not_exist())
+                condition=ProcessedEventModel.event_id.does_not_exist()
+                | (ProcessedEventModel.processed_at < at - EVENT_CLAIM_LEASE))
             return True
         except PutError as exc:
             if is_condition_failure(exc):

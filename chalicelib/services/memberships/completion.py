@@ -75,7 +75,7 @@ class CheckoutCompletion:
         self._send_confirmation(record, invoice_id, context)
 
     def _context(self, checkout: Checkout, record: MemberRecord) -> dict[str, Any]:
-        membership = self.memberships.get(checkout.business_id, checkout.membership_id)
+        membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
         context = self.lifecycle.context(membership, record)
         option = membership.option(checkout.option_id)
         portal = f"{self.public_base_url}/v1/businesses/{checkout.business_id}/me/memberships/{record.subscription_id}/portal"
