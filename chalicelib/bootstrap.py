@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .adapters.event_queue import EventQueue
     from .adapters.tokens import TokenVerifier
     from .ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
-    from .ports.messaging import EventQueuePort, MailerPort
+    from .ports.messaging import MailerPort
     from .ports.payments import CheckoutHandler, PaymentPort
     from .services.access import AccessService
     from .services.bookings import BookingService

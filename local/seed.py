@@ -104,8 +104,8 @@ def _seed_membership() -> tuple[bool, str]:
     membership's, the provider replays product and price creation by idempotency key, the offer is
     added only to a group without one, and the membership is saved last."""
     from chalicelib.bootstrap import container
-    from chalicelib.schemas.groups import OfferIn
     from chalicelib.ports.payments import RecurringPrice
+    from chalicelib.schemas.groups import OfferIn
 
     memberships = MembershipRepository()
     try:

@@ -9,7 +9,14 @@ from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, command, container
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, PublicContext, StaffContext
     from ..domain.memberships import Membership
-    from ..schemas.memberships import CancelNowIn, MembershipCheckoutIn, MembershipIn, MembershipPatch, PriceOptionIn, PriceOptionPatch
+    from ..schemas.memberships import (
+        CancelNowIn,
+        MembershipCheckoutIn,
+        MembershipIn,
+        MembershipPatch,
+        PriceOptionIn,
+        PriceOptionPatch,
+    )
     from ..services.memberships.checkout import CheckoutStarted
     from ..services.memberships.members import MemberView
 

@@ -7,8 +7,8 @@ registered for its ``purpose`` ("membership", "pass"), so each feature owns what
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 

@@ -6,8 +6,8 @@ events cannot move a member back in time.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -392,8 +392,8 @@ class HeldPlaceConfirmer:
     """Held basket places become bookings: one conditional update (held -> confirmed, out of the hold index)."""
 
     def confirm(self, business_id: str, booking_id: str) -> bool:
-        from .bookings import BookingModel
         from ...domain.bookings import BookingStatus
+        from .bookings import BookingModel
 
         try:
             BookingModel(business_id, booking_id).update(
