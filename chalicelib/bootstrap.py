@@ -183,19 +183,19 @@ class Container:
 
     @cached_property
     def checkout_store(self) -> CheckoutStore:
-        from .adapters.dynamodb.memberships import CheckoutRepository
+        from .adapters.dynamodb.checkouts import CheckoutRepository
 
         return CheckoutRepository()
 
     @cached_property
     def processed_events(self) -> ProcessedEventLedger:
-        from .adapters.dynamodb.memberships import ProcessedEvents
+        from .adapters.dynamodb.checkouts import ProcessedEvents
 
         return ProcessedEvents()
 
     @cached_property
     def held_places(self) -> HeldPlaces:
-        from .adapters.dynamodb.memberships import HeldPlaceConfirmer
+        from .adapters.dynamodb.checkouts import HeldPlaceConfirmer
 
         return HeldPlaceConfirmer()
 
