@@ -1,7 +1,7 @@
 """Memberships: staff catalogue and member actions, booker checkout and portal, public list (M1–M3, M7)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..domain.tenancy import Feature
 from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, command, container
@@ -29,8 +29,8 @@ GATE = Feature.MEMBERSHIPS
 
 def membership_view(m: Membership, staff: bool) -> dict[str, Any]:
     """The Stripe ids and 'Open on Stripe' links are for staff only (the one shape that differs)."""
-    def link(kind: str, object_id: str | None) -> str | None:
-        return container().payment_port().dashboard_url(kind, object_id) if staff and object_id else None  # type: ignore[arg-type]
+    def link(kind: Literal["products", "prices"], object_id: str | None) -> str | None:
+        return container().membership_catalogue.dashboard_url(kind, object_id) if staff else None
 
     return {
         **vars(m),

@@ -109,5 +109,9 @@ class MembershipCatalogue:
     def list_for(self, ctx: StaffContext) -> list[Membership]:
         return self.memberships.list(ctx.business_id)
 
+    def dashboard_url(self, kind: Literal["products", "prices"], object_id: str | None) -> str | None:
+        """'Open on Stripe' for staff views."""
+        return self.payments().dashboard_url(kind, object_id) if object_id else None
+
     def published(self, ctx: PublicContext) -> list[Membership]:
         return [m for m in self.memberships.list(ctx.business_id) if m.published]
