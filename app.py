@@ -41,7 +41,7 @@ def release_expired_holds(event):  # type: ignore[no-untyped-def]
     """Safety net: places held for a checkout whose "expired" event never came are given back."""
     from chalicelib.bootstrap import container
 
-    return {"released": container().memberships.release_expired_holds()}
+    return {"released": container().hold_release.run()}
 
 
 @app.schedule("rate(1 hour)", name="reset_usage_periods")

@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from .adapters.dynamodb.bookings import BookingRepository
     from .adapters.dynamodb.catalogue import CatalogueRepository
     from .adapters.dynamodb.customers import CustomerRepository
-    from .adapters.dynamodb.memberships import MemberRepository, MembershipRepository
     from .adapters.dynamodb.schedule_state import ScheduleState
     from .adapters.dynamodb.tenancy import BusinessRepository
     from .adapters.event_queue import EventQueue
     from .adapters.tokens import TokenVerifier
     from .ports.groups import GroupMemberStore, GroupStore
+    from .ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
+    from .ports.messaging import MailerPort
     from .ports.passes import PassStore
     from .ports.payments import CheckoutHandler, PaymentPort
     from .ports.queue import BlobStore
@@ -34,10 +35,13 @@ if TYPE_CHECKING:
     from .services.business import BusinessService
     from .services.catalogue import CatalogueService
     from .services.customers import CustomerService
-    from .services.emails import Mailer
     from .services.groups import GroupService
     from .services.membership_lifecycle import MembershipLifecycle
-    from .services.memberships import MembershipService
+    from .services.memberships.catalogue import MembershipCatalogue
+    from .services.memberships.checkout import BasketCheckout
+    from .services.memberships.completion import CheckoutCompletion
+    from .services.memberships.holds import HoldReleaseSchedule
+    from .services.memberships.members import MemberActions
     from .services.passes import PassService
     from .services.stripe_events import StripeEventConsumer
     from .services.usage_periods import UsagePeriodService
@@ -184,16 +188,34 @@ class Container:
 
     # -- memberships and Stripe events -----------------------------------------------------------------
     @cached_property
-    def membership_store(self) -> MembershipRepository:
+    def membership_store(self) -> MembershipStore:
         from .adapters.dynamodb.memberships import MembershipRepository
 
         return MembershipRepository()
 
     @cached_property
-    def member_store(self) -> MemberRepository:
+    def member_store(self) -> MemberStore:
         from .adapters.dynamodb.memberships import MemberRepository
 
         return MemberRepository()
+
+    @cached_property
+    def checkout_store(self) -> CheckoutStore:
+        from .adapters.dynamodb.checkouts import CheckoutRepository
+
+        return CheckoutRepository()
+
+    @cached_property
+    def processed_events(self) -> ProcessedEventLedger:
+        from .adapters.dynamodb.checkouts import ProcessedEvents
+
+        return ProcessedEvents()
+
+    @cached_property
+    def held_places(self) -> HeldPlaces:
+        from .adapters.dynamodb.checkouts import HeldPlaceConfirmer
+
+        return HeldPlaceConfirmer()
 
     @cached_property
     def lifecycle(self) -> MembershipLifecycle:
@@ -203,28 +225,52 @@ class Container:
                                    self.payment_port, lambda: self.mailer)
 
     @cached_property
-    def memberships(self) -> MembershipService:
-        from .adapters.dynamodb.memberships import CheckoutRepository
-        from .services.memberships import MembershipService
+    def membership_catalogue(self) -> MembershipCatalogue:
+        from .services.memberships.catalogue import MembershipCatalogue
 
-        return MembershipService(self.businesses, self.membership_store, self.member_store, CheckoutRepository(),
-                                 self.catalogue_store, self.booking_store, self.lifecycle, self.customer_store,
-                                 lambda: self.groups, self.payment_port, lambda: self.mailer,
-                                 self.settings.public_base_url, self.schedule_state)
+        return MembershipCatalogue(self.membership_store, self.catalogue_store, lambda: self.groups, self.payment_port)
+
+    @cached_property
+    def membership_checkout(self) -> BasketCheckout:
+        from .services.memberships.checkout import BasketCheckout
+
+        return BasketCheckout(self.membership_store, self.member_store, self.checkout_store, self.catalogue_store,
+                              self.booking_store, self.payment_port, self.settings.public_base_url)
+
+    @cached_property
+    def checkout_completion(self) -> CheckoutCompletion:
+        from .services.memberships.completion import CheckoutCompletion
+
+        return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
+                                  self.lifecycle, self.customer_store, self.payment_port, lambda: self.mailer,
+                                  self.settings.public_base_url)
+
+    @cached_property
+    def member_actions(self) -> MemberActions:
+        from .services.memberships.members import MemberActions
+
+        return MemberActions(self.membership_store, self.member_store, self.lifecycle, self.payment_port,
+                             self.settings.public_base_url)
+
+    @cached_property
+    def hold_release(self) -> HoldReleaseSchedule:
+        from .services.memberships.holds import HoldReleaseSchedule
+
+        return HoldReleaseSchedule(self.booking_store, self.checkout_store, self.schedule_state)
 
     @cached_property
     def checkout_handlers(self) -> dict[str, CheckoutHandler]:
         """Paid checkouts: purpose -> what completing one means (each feature owns its own)."""
-        return {"pass": self.passes.complete_checkout, "membership": self.memberships.complete_checkout}
+        return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete}
 
     @cached_property
     def stripe_events(self) -> StripeEventConsumer:
-        from .adapters.dynamodb.memberships import ProcessedEvents
+        from .adapters.stripe_payments import parse_event
         from .services.stripe_events import StripeEventConsumer
 
-        return StripeEventConsumer(ProcessedEvents(), self.lifecycle, self.memberships, self.membership_store,
-                                   self.member_store, self.checkout_handlers, self.payment_port, lambda: self.mailer,
-                                   lambda: self.event_queue)
+        return StripeEventConsumer(self.processed_events, self.lifecycle, self.membership_checkout.release,
+                                   self.membership_store, self.member_store, self.checkout_handlers, self.payment_port,
+                                   lambda: self.mailer, lambda: self.event_queue, parse=parse_event)
 
     @cached_property
     def webhooks(self) -> StripeWebhookReceiver:
@@ -244,7 +290,7 @@ class Container:
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------
     @cached_property
-    def mailer(self) -> Mailer:
+    def mailer(self) -> MailerPort:
         from .adapters.dynamodb.emails import EmailLedger
         from .adapters.ses_email import JinjaRenderer, SesEmailSender
         from .services.emails import Mailer
@@ -253,6 +299,7 @@ class Container:
 
     @cached_property
     def event_queue(self) -> EventQueue:
+        """Typed as the adapter while the webhook receiver (not in this area) asks for it; ``EventQueuePort`` otherwise."""
         from .adapters.event_queue import EventQueue
 
         return EventQueue(self.settings.events_queue_url, self.settings.region)

@@ -52,10 +52,26 @@ def setup_queue_and_mail() -> str:
     """A moto SQS queue wired as the events queue, and a verified SES sender. Returns the queue URL."""
     url = boto3.client("sqs", region_name="eu-west-1").create_queue(QueueName="test-events")["QueueUrl"]
     boto3.client("ses", region_name="eu-west-1").verify_email_identity(EmailAddress="no-reply@example.com")
-    c = container()
-    assert c.event_queue is not None
-    c.event_queue.queue_url = url
+    from chalicelib.adapters.event_queue import EventQueue
+
+    rewire(event_queue=EventQueue(url, "eu-west-1"))
     return url
+
+
+_overrides: dict[str, Any] = {}
+_installed: Any = None
+
+
+def rewire(**overrides: Any) -> None:
+    """Install a container built with these pieces (and those set earlier in this test) replaced."""
+    global _installed
+    from chalicelib import bootstrap
+    from chalicelib.config import settings
+
+    if bootstrap.container() is not _installed:  # a new test (the fixtures reset the container)
+        _overrides.clear()
+    _overrides.update(overrides)
+    _installed = bootstrap.install(bootstrap.build(settings(), **_overrides))
 
 
 def drain(url: str, max_rounds: int = 50) -> int:
@@ -98,7 +114,7 @@ def local_stripe() -> LocalStripe:
     if _provider is None:
         _provider = LocalStripe(SECRET, sink=None)
         serve(_provider, 0)
-    container().payments = StripePayments("sk_test_local", api_base=_provider.base_url)
+    rewire(payments=StripePayments("sk_test_local", api_base=_provider.base_url))
     return _provider
 
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..services.emails import EmailMessage
+from ..ports.messaging import EmailMessage
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 

@@ -13,10 +13,15 @@ import urllib.request
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..domain.errors import InvalidInputError
 from ..ports.payments import (
     CheckoutRequest,
     CheckoutSession,
+    CompletedCheckout,
     InvoiceSnapshot,
+    PriceChange,
+    ProductChange,
+    ProviderEvent,
     RecurringPrice,
     SubscriptionSnapshot,
 )
@@ -76,11 +81,10 @@ def subscription_snapshot(obj: Any) -> SubscriptionSnapshot:
 
 def invoice_snapshot(obj: Any) -> InvoiceSnapshot:
     inv = plain(obj)
-    details = (inv.get("parent") or {}).get("subscription_details") or {}
     return InvoiceSnapshot(
         invoice_id=inv["id"],
         status=inv.get("status"),
-        subscription_id=_ref(details.get("subscription")),
+        subscription_id=_invoice_subscription(inv),
         amount_paid=int(inv.get("amount_paid") or 0),
         amount_due=int(inv.get("amount_due") or 0),
         currency=str(inv.get("currency") or ""),
@@ -90,6 +94,64 @@ def invoice_snapshot(obj: Any) -> InvoiceSnapshot:
         invoice_pdf=inv.get("invoice_pdf"),
         customer_email=inv.get("customer_email"),
     )
+
+
+PAID = ("paid", "no_payment_required")
+
+
+def _checkout(session: dict[str, Any]) -> CompletedCheckout | None:
+    md = {str(k): str(v) for k, v in (session.get("metadata") or {}).items()}
+    if not md.get("business_id") or not session.get("id"):
+        return None
+    details = session.get("customer_details") or {}
+    return CompletedCheckout(
+        session_id=str(session["id"]),
+        business_id=md["business_id"],
+        customer_email=md.get("customer_email") or details.get("email") or session.get("customer_email") or "",
+        purpose=md.get("purpose", ""),
+        reference=md.get("reference") or session.get("client_reference_id") or "",
+        metadata=md,
+        amount_total=int(session.get("amount_total") or 0),
+        currency=str(session.get("currency") or ""),
+        provider_customer_id=_ref(session.get("customer")),
+        subscription_id=_ref(session.get("subscription")),
+        payment_intent_id=_ref(session.get("payment_intent")),
+        invoice_id=_ref(session.get("invoice")),
+    )
+
+
+def _invoice_subscription(inv: dict[str, Any]) -> str | None:
+    details = ((inv.get("parent") or {}).get("subscription_details")) or {}
+    return _ref(details.get("subscription")) or _ref(inv.get("subscription"))
+
+
+def parse_event(body: dict[str, Any]) -> ProviderEvent:
+    """A verified Stripe event as one typed envelope (``InvalidInputError`` when it is not one)."""
+    data = body.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    event_id, kind, created = body.get("id"), body.get("type"), body.get("created")
+    if not (isinstance(event_id, str) and event_id and isinstance(kind, str) and kind
+            and isinstance(created, int) and isinstance(obj, dict)):
+        raise InvalidInputError("not a Stripe event: id, type, created and data.object are required")
+    family = kind.split(".")[0]
+    parts: dict[str, Any] = {}
+    if kind.startswith("checkout.session."):
+        parts.update(checkout=_checkout(obj), checkout_paid=obj.get("payment_status") in PAID)
+    elif kind.startswith("customer.subscription."):
+        parts.update(subscription_id=_ref(obj.get("id")))
+    elif family == "invoice" and obj.get("id"):
+        parts.update(invoice=invoice_snapshot(obj), subscription_id=_invoice_subscription(obj))
+    elif family == "price" and obj.get("id"):
+        recurring = obj.get("recurring") or {}
+        parts.update(price=PriceChange(
+            price_id=str(obj["id"]), product_id=_ref(obj.get("product")), title=obj.get("nickname"),
+            amount_minor=int(obj.get("unit_amount") or 0),
+            currency=str(obj["currency"]).upper() if obj.get("currency") else None,
+            interval=recurring.get("interval"), interval_count=int(recurring.get("interval_count") or 1),
+            active=bool(obj.get("active", True))))
+    elif family == "product" and obj.get("id"):
+        parts.update(product=ProductChange(str(obj["id"]), obj.get("name"), obj.get("description") or ""))
+    return ProviderEvent(event_id, kind, created, _ref(obj.get("id")), raw=obj, **parts)
 
 
 class StripePayments:

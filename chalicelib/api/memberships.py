@@ -1,140 +1,148 @@
 """Memberships: staff catalogue and member actions, booker checkout and portal, public list (M1–M3, M7)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..domain.memberships import MemberRecord, Membership
-from ..domain.tenancy import Caller
-from ..schemas.memberships import (
-    CancelNowIn,
-    CheckoutOut,
-    MembershipCheckoutIn,
-    MembershipIn,
-    MembershipOut,
-    MembershipPatch,
-    PortalOut,
-    PriceOptionIn,
-    PriceOptionPatch,
-    SubscriberOut,
-)
-from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, container
-from .presenters import membership_out, subscriber_out
+from ..domain.tenancy import Feature
+from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, command, container
 
 if TYPE_CHECKING:
-    from ..services.memberships import MembershipService
+    from ..domain.context import BookerContext, PublicContext, StaffContext
+    from ..domain.memberships import Membership
+    from ..schemas.memberships import (
+        CancelNowIn,
+        MembershipCheckoutIn,
+        MembershipIn,
+        MembershipPatch,
+        PriceOptionIn,
+        PriceOptionPatch,
+    )
+    from ..services.memberships.checkout import CheckoutStarted
+    from ..services.memberships.members import MemberView
 
-api = ApiBlueprint(__name__, tag="memberships")
+api = ApiBlueprint(__name__, tag="memberships", schemas="chalicelib.schemas.memberships")
 MANAGE = "/v1/manage/memberships"
 SUBS = "/v1/manage/subscriptions"
 MINE = "/v1/businesses/{business_id}/me"
+GATE = Feature.MEMBERSHIPS
 
 
-def svc() -> MembershipService:
-    service = container().memberships
-    assert service is not None
-    return service
+def membership_view(m: Membership, staff: bool) -> dict[str, Any]:
+    """The Stripe ids and 'Open on Stripe' links are for staff only (the one shape that differs)."""
+    def link(kind: Literal["products", "prices"], object_id: str | None) -> str | None:
+        return container().membership_catalogue.dashboard_url(kind, object_id) if staff else None
+
+    return {
+        **vars(m),
+        "stripe_product_id": m.provider_product_id if staff else None,
+        "stripe_dashboard_url": link("products", m.provider_product_id),
+        "price_options": [{**vars(o), "stripe_price_id": o.provider_price_id if staff else None,
+                           "stripe_dashboard_url": link("prices", o.provider_price_id)} for o in m.options],
+    }
 
 
-def staff_view(m: Membership) -> MembershipOut:
-    return membership_out(m, svc().dashboard_url)
+@api.op("POST", MANAGE, summary="Create a membership (its customer group and Stripe product)", role=STAFF, feature=GATE,
+        body="MembershipIn", response="MembershipOut", status=201)
+def create(ctx: StaffContext, body: MembershipIn) -> dict[str, Any]:
+    from ..services.memberships.catalogue import NewMembership
+
+    return membership_view(container().membership_catalogue.create(ctx, command(NewMembership, body)), staff=True)
 
 
-def member_view(r: MemberRecord) -> SubscriberOut:
-    return subscriber_out(r, svc().lifecycle.access(r), svc().dashboard_url)
-
-
-@api.op("POST", MANAGE, summary="Create a membership (its customer group and Stripe product)", role=STAFF,
-        body=MembershipIn, response=MembershipOut, status=201)
-def create(caller: Caller, body: MembershipIn) -> MembershipOut:
-    return staff_view(svc().create(caller, body))
-
-
-@api.op("GET", MANAGE, summary="List memberships", role=STAFF, response=list[MembershipOut])
-def list_all(caller: Caller) -> list[MembershipOut]:
-    return [staff_view(m) for m in svc().list(caller)]
+@api.op("GET", MANAGE, summary="List memberships", role=STAFF, feature=GATE, response="MembershipOut", many=True)
+def list_all(ctx: StaffContext) -> list[dict[str, Any]]:
+    return [membership_view(m, staff=True) for m in container().membership_catalogue.list_for(ctx)]
 
 
 @api.op("GET", f"{MANAGE}/{{membership_id}}", summary="A membership with its prices and Stripe links", role=STAFF,
-        response=MembershipOut)
-def get(caller: Caller, membership_id: str) -> MembershipOut:
-    return staff_view(svc().get(caller, membership_id))
+        feature=GATE, response="MembershipOut")
+def get(ctx: StaffContext, membership_id: str) -> dict[str, Any]:
+    return membership_view(container().membership_catalogue.get(ctx, membership_id), staff=True)
 
 
 @api.op("PATCH", f"{MANAGE}/{{membership_id}}", summary="Edit title, description, published, pages", role=STAFF,
-        body=MembershipPatch, response=MembershipOut)
-def update(caller: Caller, membership_id: str, body: MembershipPatch) -> MembershipOut:
-    return staff_view(svc().update(caller, membership_id, body))
+        feature=GATE, body="MembershipPatch", response="MembershipOut")
+def update(ctx: StaffContext, membership_id: str, body: MembershipPatch) -> dict[str, Any]:
+    from ..services.memberships.catalogue import MembershipChanges
+
+    changed = container().membership_catalogue.update(ctx, membership_id, command(MembershipChanges, body))
+    return membership_view(changed, staff=True)
 
 
 @api.op("POST", f"{MANAGE}/{{membership_id}}/prices", summary="Add a price option (a Stripe Price)", role=STAFF,
-        body=PriceOptionIn, response=MembershipOut, status=201)
-def add_price(caller: Caller, membership_id: str, body: PriceOptionIn) -> MembershipOut:
-    return staff_view(svc().add_option(caller, membership_id, body))
+        feature=GATE, body="PriceOptionIn", response="MembershipOut", status=201)
+def add_price(ctx: StaffContext, membership_id: str, body: PriceOptionIn) -> dict[str, Any]:
+    from ..services.memberships.catalogue import NewPriceOption
+
+    added = container().membership_catalogue.add_option(ctx, membership_id, command(NewPriceOption, body))
+    return membership_view(added, staff=True)
 
 
 @api.op("PATCH", f"{MANAGE}/{{membership_id}}/prices/{{option_id}}", summary="Rename a price option", role=STAFF,
-        body=PriceOptionPatch, response=MembershipOut)
-def rename_price(caller: Caller, membership_id: str, option_id: str, body: PriceOptionPatch) -> MembershipOut:
-    return staff_view(svc().rename_option(caller, membership_id, option_id, body.title))
+        feature=GATE, body="PriceOptionPatch", response="MembershipOut")
+def rename_price(ctx: StaffContext, membership_id: str, option_id: str, body: PriceOptionPatch) -> dict[str, Any]:
+    renamed = container().membership_catalogue.rename_option(ctx, membership_id, option_id, body.title)
+    return membership_view(renamed, staff=True)
 
 
 @api.op("GET", f"{MANAGE}/{{membership_id}}/members", summary="Members with status and renewal date", role=STAFF,
-        response=list[SubscriberOut])
-def members(caller: Caller, membership_id: str) -> list[SubscriberOut]:
-    return [member_view(r) for r in svc().members_of(caller, membership_id)]
+        feature=GATE, response="SubscriberOut", many=True)
+def members(ctx: StaffContext, membership_id: str) -> list[MemberView]:
+    return container().member_actions.of_membership(ctx, membership_id)
 
 
 @api.op("GET", f"{SUBS}/{{subscription_id}}", summary="A member's status, renewal date and history", role=STAFF,
-        response=SubscriberOut)
-def member(caller: Caller, subscription_id: str) -> SubscriberOut:
-    return member_view(svc().member(caller, subscription_id))
+        feature=GATE, response="SubscriberOut")
+def member(ctx: StaffContext, subscription_id: str) -> MemberView:
+    return container().member_actions.get(ctx, subscription_id)
 
 
 @api.op("POST", f"{SUBS}/{{subscription_id}}/cancel", summary="Cancel at the end of the paid period", role=STAFF,
-        response=SubscriberOut)
-def cancel(caller: Caller, subscription_id: str) -> SubscriberOut:
-    return member_view(svc().cancel_at_period_end(caller, subscription_id, cancel=True))
+        feature=GATE, response="SubscriberOut")
+def cancel(ctx: StaffContext, subscription_id: str) -> MemberView:
+    return container().member_actions.cancel_at_period_end(ctx, subscription_id, cancel=True)
 
 
 @api.op("POST", f"{SUBS}/{{subscription_id}}/restore", summary="Undo a cancellation at period end", role=STAFF,
-        response=SubscriberOut)
-def restore(caller: Caller, subscription_id: str) -> SubscriberOut:
-    return member_view(svc().cancel_at_period_end(caller, subscription_id, cancel=False))
+        feature=GATE, response="SubscriberOut")
+def restore(ctx: StaffContext, subscription_id: str) -> MemberView:
+    return container().member_actions.cancel_at_period_end(ctx, subscription_id, cancel=False)
 
 
 @api.op("POST", f"{SUBS}/{{subscription_id}}/cancel-now", summary="Cancel immediately, optionally refunding",
-        role=STAFF, body=CancelNowIn, response=SubscriberOut)
-def cancel_now(caller: Caller, subscription_id: str, body: CancelNowIn) -> SubscriberOut:
-    return member_view(svc().cancel_now(caller, subscription_id, body.refund))
+        role=STAFF, feature=GATE, body="CancelNowIn", response="SubscriberOut")
+def cancel_now(ctx: StaffContext, subscription_id: str, body: CancelNowIn) -> MemberView:
+    return container().member_actions.cancel_now(ctx, subscription_id, body.refund)
 
 
 @api.op("POST", f"{SUBS}/{{subscription_id}}/reset-billing-cycle", summary="Renew from today (billing cycle anchor reset)",
-        role=STAFF, response=SubscriberOut)
-def reset_billing_cycle(caller: Caller, subscription_id: str) -> SubscriberOut:
-    return member_view(svc().reset_billing_cycle(caller, subscription_id))
+        role=STAFF, feature=GATE, response="SubscriberOut")
+def reset_billing_cycle(ctx: StaffContext, subscription_id: str) -> MemberView:
+    return container().member_actions.reset_billing_cycle(ctx, subscription_id)
 
 
 @api.op("POST", f"{MINE}/membership-checkouts", summary="Buy a membership, optionally with member tickets (basket)",
-        role=BOOKER, body=MembershipCheckoutIn, response=CheckoutOut, status=201)
-def checkout(caller: Caller, business_id: str, body: MembershipCheckoutIn) -> CheckoutOut:
-    container().customers.link_booker(business_id, caller)
-    checkout_id, session, held = svc().checkout(caller, business_id, body)
-    return CheckoutOut(checkout_id=checkout_id, session_id=session.session_id, url=session.url,
-                       expires_at=session.expires_at, held_booking_ids=held)
+        role=BOOKER, feature=GATE, body="MembershipCheckoutIn", response="CheckoutOut", status=201)
+def checkout(ctx: BookerContext, body: MembershipCheckoutIn) -> CheckoutStarted:
+    from ..services.memberships.checkout import MembershipPurchase
+
+    return container().membership_checkout.start(ctx, command(MembershipPurchase, body))
 
 
-@api.op("GET", f"{MINE}/memberships", summary="My memberships", role=BOOKER, response=list[SubscriberOut])
-def mine(caller: Caller, business_id: str) -> list[SubscriberOut]:
-    return [subscriber_out(r, svc().lifecycle.access(r)) for r in svc().mine(caller, business_id)]
+@api.op("GET", f"{MINE}/memberships", summary="My memberships", role=BOOKER, feature=GATE, response="SubscriberOut",
+        many=True)
+def mine(ctx: BookerContext) -> list[MemberView]:
+    return container().member_actions.mine(ctx)
 
 
 @api.op("POST", f"{MINE}/memberships/{{subscription_id}}/portal",
-        summary="A Stripe customer portal link: view, cancel, update the card", role=BOOKER, response=PortalOut)
-def portal(caller: Caller, business_id: str, subscription_id: str) -> PortalOut:
-    return PortalOut(url=svc().portal(caller, business_id, subscription_id))
+        summary="A Stripe customer portal link: view, cancel, update the card", role=BOOKER, feature=GATE,
+        response="PortalOut")
+def portal(ctx: BookerContext, subscription_id: str) -> dict[str, str]:
+    return {"url": container().member_actions.portal(ctx, subscription_id)}
 
 
 @api.op("GET", "/v1/businesses/{business_id}/memberships", summary="Published memberships of a business", role=PUBLIC,
-        response=list[MembershipOut])
-def published(caller: Caller | None, business_id: str) -> list[MembershipOut]:
-    return [membership_out(m) for m in svc().published(business_id)]
+        feature=GATE, response="MembershipOut", many=True)
+def published(ctx: PublicContext) -> list[dict[str, Any]]:
+    return [membership_view(m, staff=False) for m in container().membership_catalogue.published(ctx)]

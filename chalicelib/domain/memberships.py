@@ -194,3 +194,24 @@ def transition(old: MemberRecord, snap: Snapshot, read_ms: int, now: datetime) -
         history=old.history + tuple(history),
     )
     return Transition(record, tuple(emails))
+
+
+CheckoutState = Literal["open", "completed", "expired", "failed"]
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A membership checkout (with its basket of held places) between the session and its outcome."""
+
+    business_id: str
+    checkout_id: str
+    membership_id: str
+    option_id: str
+    email: str
+    booking_ids: tuple[str, ...] = ()
+    state: str = "open"
+    session_id: str | None = None
+
+
+class StaleSnapshotError(Exception):
+    """The stored member record changed since it was read: re-read and apply again."""

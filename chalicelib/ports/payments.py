@@ -7,8 +7,9 @@ registered for its ``purpose`` ("membership", "pass"), so each feature owns what
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,46 @@ class PaymentPort(Protocol):
 
 
 CheckoutHandler = Callable[[CompletedCheckout], None]
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    price_id: str
+    product_id: str | None
+    title: str | None
+    amount_minor: int
+    currency: str | None
+    interval: Literal["day", "week", "month", "year"] | None
+    interval_count: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class ProductChange:
+    product_id: str
+    name: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A provider event, parsed once on arrival; each handler reads the typed part its type carries."""
+
+    event_id: str
+    type: str
+    created: int
+    object_id: str | None
+    checkout: CompletedCheckout | None = None  # checkout.session.*: its metadata and references
+    checkout_paid: bool = False
+    subscription_id: str | None = None  # customer.subscription.*, and the subscription of an invoice
+    invoice: InvoiceSnapshot | None = None
+    price: PriceChange | None = None
+    product: ProductChange | None = None
+    raw: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.event_id
+
+
+EventParser = Callable[[dict[str, Any]], ProviderEvent]

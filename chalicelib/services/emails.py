@@ -1,48 +1,22 @@
 """Transactional emails, each sent once per occurrence key whatever the number of deliveries.
 
-The ledger is claimed before sending and released if sending fails, so a retried message sends
-what the failed attempt did not, and a redelivered one sends nothing.
+The ledger key is taken before sending and freed if sending fails, so a retried message sends what
+the failed attempt did not, and a redelivered one sends nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from ..adapters.dynamodb.emails import EmailLedger
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+from ..ports.messaging import Attachment, EmailLedgerStore, EmailMessage, EmailSender, TemplateRenderer
 
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(frozen=True)
-class EmailMessage:
-    to: str
-    subject: str
-    html: str
-    text: str
-    attachments: tuple[Attachment, ...] = ()
-
-
-class EmailSender(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Send; returns the provider's message id."""
-        ...
-
-
-class TemplateRenderer(Protocol):
-    def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-        """(subject, html, text) of a template."""
-        ...
+__all__ = ["Attachment", "EmailMessage", "Mailer"]
 
 
 class Mailer:
-    def __init__(self, sender: EmailSender, renderer: TemplateRenderer, ledger: EmailLedger, clock: Clock = utc_now):
+    def __init__(self, sender: EmailSender, renderer: TemplateRenderer, ledger: EmailLedgerStore,
+                 clock: Clock = utc_now) -> None:
         self.sender = sender
         self.renderer = renderer
         self.ledger = ledger
@@ -61,5 +35,5 @@ class Mailer:
         except Exception:
             self.ledger.release(key)
             raise
-        self.ledger.sent(key, message_id, self.clock())
+        logger.info("email sent", extra={"dedupe_key": key, "message_id": message_id})
         return True

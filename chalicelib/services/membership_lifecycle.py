@@ -8,36 +8,29 @@ attempt dies half-way — with the email ledger making each email go out once.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any
 
-from ..adapters.dynamodb.memberships import MemberRepository, MembershipRepository, StaleSnapshotError
-from ..adapters.dynamodb.tenancy import BusinessRepository
 from ..domain.errors import NotFoundError
-from ..domain.memberships import ONE_OFF_STATUS, MemberRecord, Membership, Snapshot, from_unix, has_access, transition
+from ..domain.memberships import (
+    ONE_OFF_STATUS,
+    MemberRecord,
+    Membership,
+    Snapshot,
+    StaleSnapshotError,
+    from_unix,
+    has_access,
+    transition,
+)
+from ..domain.money import format_money
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+from ..ports.memberships import MembershipGroups, MembershipStore, MemberStore
+from ..ports.messaging import MailerPort
 from ..ports.payments import PaymentPort, SubscriptionSnapshot
-from .emails import Mailer
+from ..ports.tenancy import BusinessStore
 
 ATTEMPTS = 5
-
-
-class GroupsPort(Protocol):
-    """What memberships need from customer groups (``GroupService``, exposed as ``container().groups``)."""
-
-    def create_membership_group(self, business_id: str, membership_id: str, name: str, description: str) -> Any: ...
-
-    def join_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str,
-                            joined_at: datetime, anchor: Any) -> Any: ...
-
-    def leave_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str) -> Any: ...
-
-    def release_membership_group(self, business_id: str, group_id: str) -> Any: ...
-
-
-def money(amount_minor: int, currency: str) -> str:
-    return f"{amount_minor / 100:.2f} {currency.upper()}"
 
 
 def snapshot_of(s: SubscriptionSnapshot) -> Snapshot:
@@ -57,12 +50,12 @@ def snapshot_of(s: SubscriptionSnapshot) -> Snapshot:
 class MembershipLifecycle:
     def __init__(
         self,
-        businesses: BusinessRepository,
-        memberships: MembershipRepository,
-        members: MemberRepository,
-        groups: Callable[[], GroupsPort],
+        businesses: BusinessStore,
+        memberships: MembershipStore,
+        members: MemberStore,
+        groups: Callable[[], MembershipGroups],
         payments: Callable[[], PaymentPort],
-        mailer: Callable[[], Mailer],
+        mailer: Callable[[], MailerPort],
         clock: Clock = utc_now,
     ) -> None:
         self.businesses = businesses
@@ -76,18 +69,27 @@ class MembershipLifecycle:
     def now_ms(self) -> int:
         return int(self.clock().timestamp() * 1000)
 
-    def sync(self, subscription_id: str) -> MemberRecord | None:
-        """Re-read the subscription from the provider and apply it (None: not one of our memberships)."""
-        read_ms = self.now_ms()
-        return self.apply(self.payments().retrieve_subscription(subscription_id), read_ms)
+    def sync(self, subscription_id: str, likely_new: bool = False) -> MemberRecord | None:
+        """Re-read the subscription from the provider and apply it (None: not one of our memberships).
 
-    def apply(self, sub: SubscriptionSnapshot, read_ms: int) -> MemberRecord | None:
+        ``likely_new`` (a "created" event): first try writing the record as new, unread; only when
+        one exists already is it read, so the usual case saves a read."""
+        return self.sync_snapshot(subscription_id, likely_new)[0]
+
+    def sync_snapshot(self, subscription_id: str,
+                      likely_new: bool = False) -> tuple[MemberRecord | None, SubscriptionSnapshot]:
+        """``sync``, also giving the snapshot read (its latest invoice saves the caller a second read)."""
+        read_ms = self.now_ms()
+        sub = self.payments().retrieve_subscription(subscription_id)
+        return self.apply(sub, read_ms, likely_new), sub
+
+    def apply(self, sub: SubscriptionSnapshot, read_ms: int, likely_new: bool = False) -> MemberRecord | None:
         md = sub.metadata
         business_id, membership_id, email = md.get("business_id"), md.get("membership_id"), md.get("customer_email")
         if not (business_id and membership_id and email):
             logger.info("subscription is not a membership of ours; ignored", extra={"subscription_id": sub.subscription_id})
             return None
-        return self._apply(business_id, membership_id, email, snapshot_of(sub), read_ms)
+        return self._apply(business_id, membership_id, email, snapshot_of(sub), read_ms, likely_new=likely_new)
 
     def apply_one_off(self, business_id: str, membership_id: str, email: str, purchase_id: str,
                       customer_id: str | None) -> MemberRecord:
@@ -114,10 +116,10 @@ class MembershipLifecycle:
         return self._apply(record.business_id, record.membership_id, record.email, snap, self.now_ms())
 
     def _apply(self, business_id: str, membership_id: str, email: str, snap: Snapshot, read_ms: int,
-               same_read: bool = False) -> MemberRecord:
+               same_read: bool = False, likely_new: bool = False) -> MemberRecord:
         record: MemberRecord | None = None
-        for _ in range(ATTEMPTS):
-            old = self.members.find(business_id, snap.subscription_id)
+        for attempt in range(ATTEMPTS):
+            old = None if likely_new and attempt == 0 else self.members.find(business_id, snap.subscription_id)
             base = old or MemberRecord(business_id, snap.subscription_id, membership_id, email, status="new")
             if old is not None and (old.synced_ms > read_ms or (old.synced_ms == read_ms and not same_read)):
                 record = old  # a newer read is already applied: this one is history
@@ -138,7 +140,7 @@ class MembershipLifecycle:
         for _ in range(ATTEMPTS):
             if record.group_synced and not record.outbox:
                 return record
-            membership = self.memberships.get(record.business_id, record.membership_id)
+            membership = self.memberships.get_recent(record.business_id, record.membership_id)
             if not record.group_synced:
                 self._sync_group(membership, record)
             for email in record.outbox:
@@ -171,7 +173,7 @@ class MembershipLifecycle:
             "business_name": business_name,
             "membership_title": membership.title,
             "option_title": option.title if option else membership.title,
-            "amount": money(option.amount_minor, option.currency) if option else "",
+            "amount": format_money(option.amount_minor, option.currency) if option else "",
             "renews": record.current_period_end.date().isoformat() if record.current_period_end else None,
             "email": record.email,
         }

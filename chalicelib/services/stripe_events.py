@@ -1,10 +1,12 @@
 """The consumer of Stripe events from the queue: dedupe by event id, then a table from type to handler.
 
-Exactly once *in effect*: an event id already applied is skipped (the ledger keeps ids 35 days,
-far past Stripe's 3-day retries); an event whose handling failed is not marked, so SQS retries
-it, and every handler is safe to run again (conditional writes, the email ledger). Order does not
-matter: subscription and invoice events re-read the subscription from the provider and apply that
-(see ``MembershipLifecycle``). Unknown types are logged and acknowledged.
+Each event is parsed once into a typed ``ProviderEvent`` that the handlers share. Exactly once *in
+effect*: the event id is claimed with one conditional put before handling (the ledger keeps ids 35
+days, far past Stripe's 3-day retries) and released if handling fails, so SQS retries it; a claim
+left by an invocation that died expires after ``CLAIM_LEASE``, and every handler is safe to run
+again (conditional writes, the email ledger). Order does not matter: subscription and invoice events
+re-read the subscription from the provider and apply that (``MembershipLifecycle``). Unknown types
+are logged and acknowledged.
 """
 from __future__ import annotations
 
@@ -12,58 +14,55 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..adapters.dynamodb.memberships import MemberRepository, MembershipRepository, ProcessedEvents
-from ..adapters.event_queue import EventQueue
+from ..domain.errors import InvalidInputError
 from ..domain.memberships import MemberRecord
+from ..domain.money import format_money
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
-from ..ports.payments import CheckoutHandler, CompletedCheckout, PaymentPort
-from ..schemas.memberships import MemberPeriodEnd, PriceChangedBatch, StripeEvent
-from .emails import Mailer
-from .membership_lifecycle import MembershipLifecycle, money
-from .memberships import MembershipService
+from ..ports.memberships import MembershipStore, MemberStore, ProcessedEventLedger
+from ..ports.messaging import EventQueuePort, MailerPort
+from ..ports.payments import CheckoutHandler, EventParser, PaymentPort, ProviderEvent
+from .membership_lifecycle import MembershipLifecycle
 
 FANOUT_PAGE = 25
-PAID = ("paid", "no_payment_required")
+ReleaseCheckout = Callable[[str, str], None]
 
 
-def _id(value: Any) -> str | None:
-    """Stripe fields that hold an id, or the expanded object."""
-    if isinstance(value, dict):
-        return value.get("id")
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(f"queue message field '{name}' is missing", field=name)
     return value
-
-
-def invoice_subscription(invoice: dict[str, Any]) -> str | None:
-    details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
-    return _id(details.get("subscription")) or _id(invoice.get("subscription"))
 
 
 class StripeEventConsumer:
     def __init__(
         self,
-        processed: ProcessedEvents,
+        processed: ProcessedEventLedger,
         lifecycle: MembershipLifecycle,
-        memberships: MembershipService,
-        membership_repo: MembershipRepository,
-        members: MemberRepository,
+        release_checkout: ReleaseCheckout,
+        membership_repo: MembershipStore,
+        members: MemberStore,
         checkout_handlers: dict[str, CheckoutHandler],
         payments: Callable[[], PaymentPort],
-        mailer: Callable[[], Mailer],
-        queue: Callable[[], EventQueue],
+        mailer: Callable[[], MailerPort],
+        queue: Callable[[], EventQueuePort],
+        *,
+        parse: EventParser,
         clock: Clock = utc_now,
     ) -> None:
         self.processed = processed
         self.lifecycle = lifecycle
-        self.memberships = memberships
+        self.release_checkout = release_checkout
         self.membership_repo = membership_repo
         self.members = members
         self.checkout_handlers = checkout_handlers
         self.payments = payments
         self.mailer = mailer
         self.queue = queue
+        self.parse = parse
         self.clock = clock
-        self.dispatch: dict[str, Callable[[StripeEvent], None]] = {
+        self.dispatch: dict[str, Callable[[ProviderEvent], None]] = {
             "checkout.session.completed": self.checkout_completed,
             "checkout.session.async_payment_succeeded": self.checkout_completed,
             "checkout.session.async_payment_failed": self.checkout_released,
@@ -86,133 +85,117 @@ class StripeEventConsumer:
 
     def handle(self, body: dict[str, Any]) -> None:
         """``queue_handlers["stripe_event"]``: body is the verified event JSON."""
-        event = StripeEvent.model_validate(body)
-        if self.processed.seen(event.id):
-            logger.info("stripe event already processed", extra={"event_id": event.id})
-            return
+        event = self.parse(body)
         handler = self.dispatch.get(event.type)
         if handler is None:
             logger.info("stripe event type not handled; acknowledged", extra={"event_type": event.type})
-        else:
-            logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)
+        if not self.processed.claim(event.event_id, event.type, self.clock()):
+            logger.info("stripe event already processed", extra={"event_id": event.event_id})
+            return
+        if handler is None:
+            return
+        logger.append_keys(stripe_event_id=event.event_id, stripe_event_type=event.type)
+        try:
             handler(event)
-        self.processed.mark(event.id, event.type, self.clock())
+        except BaseException:
+            self.processed.release(event.event_id)  # the retry applies it
+            raise
 
     def price_changed_batch(self, body: dict[str, Any]) -> None:
         """``queue_handlers["price_changed_member_batch"]``: one page of members, then the next page's message."""
-        batch = PriceChangedBatch.model_validate(body)
-        keys, cursor = self.members.page_by_price(batch.price_id, batch.cursor, FANOUT_PAGE)
-        if cursor:  # first hand the rest on, so a failure below does not stop the fan-out
-            self.queue().send("price_changed_member_batch", {**batch.model_dump(), "cursor": cursor})
-        for business_id, subscription_id in keys:
-            record = self.members.find(business_id, subscription_id)
-            if record is None or not self.lifecycle.access(record):
-                continue
-            membership = self.membership_repo.get(business_id, record.membership_id)
-            option = membership.option_by_price(batch.price_id)
+        event_id, price_id, cursor = _text(body, "event_id"), _text(body, "price_id"), body.get("cursor")
+        keys, after = self.members.page_by_price(price_id, cursor, FANOUT_PAGE)
+        if after:  # first hand the rest on, so a failure below does not stop the fan-out
+            self.queue().send("price_changed_member_batch", {"event_id": event_id, "price_id": price_id, "cursor": after})
+        records = [r for r in self.members.find_many(keys) if self.lifecycle.access(r)]
+        memberships = {(r.business_id, r.membership_id) for r in records}
+        by_id = {key: self.membership_repo.get_recent(*key) for key in memberships}
+        for record in records:
+            membership = by_id[(record.business_id, record.membership_id)]
+            option = membership.option_by_price(price_id)
             context = self.lifecycle.context(membership, record)
             if option:
-                context.update(option_title=option.title, amount=money(option.amount_minor, option.currency))
-            self.mailer().send_once(batch.event_id, "price_changed", record.email, context)
+                context.update(option_title=option.title, amount=format_money(option.amount_minor, option.currency))
+            self.mailer().send_once(event_id, "price_changed", record.email, context)
 
     def period_end(self, body: dict[str, Any]) -> None:
         """``queue_handlers["membership_period_end"]``: the safety net for one member."""
-        msg = MemberPeriodEnd.model_validate(body)
-        self.lifecycle.expire(msg.business_id, msg.subscription_id)
+        self.lifecycle.expire(_text(body, "business_id"), _text(body, "subscription_id"))
 
     # --- event handlers -------------------------------------------------------------------------
 
-    def log_only(self, event: StripeEvent) -> None:
-        logger.info("stripe event recorded", extra={"object_id": event.data.object.get("id")})
+    def log_only(self, event: ProviderEvent) -> None:
+        logger.info("stripe event recorded", extra={"object_id": event.object_id})
 
-    def checkout_completed(self, event: StripeEvent) -> None:
-        session = event.data.object
-        if session.get("payment_status") not in PAID:
-            logger.info("checkout completed, payment pending (async)", extra={"session_id": session.get("id")})
+    def checkout_completed(self, event: ProviderEvent) -> None:
+        if not event.checkout_paid:
+            logger.info("checkout completed, payment pending (async)", extra={"session_id": event.object_id})
             return
-        md = {str(k): str(v) for k, v in (session.get("metadata") or {}).items()}
-        purpose = md.get("purpose", "")
-        handler = self.checkout_handlers.get(purpose)
-        if handler is None or not md.get("business_id"):
-            logger.warning("checkout with no handler for its purpose; acknowledged", extra={"purpose": purpose})
+        done = event.checkout
+        handler = self.checkout_handlers.get(done.purpose) if done else None
+        if done is None or handler is None:
+            logger.warning("checkout with no handler for its purpose; acknowledged",
+                           extra={"purpose": done.purpose if done else None})
             return
-        details = session.get("customer_details") or {}
-        handler(CompletedCheckout(
-            session_id=session["id"],
-            business_id=md["business_id"],
-            customer_email=md.get("customer_email") or details.get("email") or session.get("customer_email") or "",
-            purpose=purpose,
-            reference=md.get("reference") or session.get("client_reference_id") or "",
-            metadata=md,
-            amount_total=int(session.get("amount_total") or 0),
-            currency=str(session.get("currency") or ""),
-            provider_customer_id=_id(session.get("customer")),
-            subscription_id=_id(session.get("subscription")),
-            payment_intent_id=_id(session.get("payment_intent")),
-            invoice_id=_id(session.get("invoice")),
-        ))
+        handler(done)
 
-    def checkout_released(self, event: StripeEvent) -> None:
-        md = event.data.object.get("metadata") or {}
-        if md.get("purpose") == "membership" and md.get("business_id") and md.get("reference"):
-            self.memberships.release_checkout(md["business_id"], md["reference"])
+    def checkout_released(self, event: ProviderEvent) -> None:
+        done = event.checkout
+        if done is not None and done.purpose == "membership" and done.reference:
+            self.release_checkout(done.business_id, done.reference)
 
-    def subscription_changed(self, event: StripeEvent) -> None:
-        self.lifecycle.sync(event.data.object["id"])
+    def subscription_changed(self, event: ProviderEvent) -> None:
+        if event.subscription_id:
+            self.lifecycle.sync(event.subscription_id, likely_new=event.type == "customer.subscription.created")
 
-    def _invoice_member(self, event: StripeEvent) -> tuple[dict[str, Any], MemberRecord | None]:
-        invoice = event.data.object
-        subscription_id = invoice_subscription(invoice)
-        return invoice, self.lifecycle.sync(subscription_id) if subscription_id else None
+    def _invoice_member(self, event: ProviderEvent) -> MemberRecord | None:
+        return self.lifecycle.sync(event.subscription_id) if event.subscription_id else None
 
-    def invoice_paid(self, event: StripeEvent) -> None:
-        invoice, record = self._invoice_member(event)
-        if record is None or invoice.get("billing_reason") != "subscription_cycle":
+    def invoice_paid(self, event: ProviderEvent) -> None:
+        invoice, record = event.invoice, self._invoice_member(event)
+        if invoice is None or record is None or invoice.billing_reason != "subscription_cycle":
             return  # the first invoice is confirmed by the checkout's own email
-        membership = self.membership_repo.get(record.business_id, record.membership_id)
+        membership = self.membership_repo.get_recent(record.business_id, record.membership_id)
         context = self.lifecycle.context(membership, record)
-        context.update(amount=money(int(invoice.get("amount_paid") or 0), str(invoice.get("currency") or "")),
-                       invoice_url=invoice.get("hosted_invoice_url"))
-        self.mailer().send_once(invoice["id"], "membership_renewed", record.email, context)
+        context.update(amount=format_money(invoice.amount_paid, invoice.currency), invoice_url=invoice.hosted_invoice_url)
+        self.mailer().send_once(invoice.invoice_id, "membership_renewed", record.email, context)
 
-    def invoice_failed(self, event: StripeEvent) -> None:
-        invoice, record = self._invoice_member(event)
-        if record is None:
+    def invoice_failed(self, event: ProviderEvent) -> None:
+        record = self._invoice_member(event)
+        if record is None or event.invoice is None:
             return
-        current = self.payments().retrieve_invoice(invoice["id"])
+        current = self.payments().retrieve_invoice(event.invoice.invoice_id)
         if current.status in ("paid", "void"):
             return  # a late event: the invoice was paid (or voided) meanwhile
-        membership = self.membership_repo.get(record.business_id, record.membership_id)
+        membership = self.membership_repo.get_recent(record.business_id, record.membership_id)
         context = self.lifecycle.context(membership, record)
-        context.update(amount=money(current.amount_due, current.currency), invoice_url=current.hosted_invoice_url,
+        context.update(amount=format_money(current.amount_due, current.currency), invoice_url=current.hosted_invoice_url,
                        action_required=event.type == "invoice.payment_action_required")
         self.mailer().send_once(f"{current.invoice_id}#{current.attempt_count}", "payment_failed", record.email, context)
 
-    def price_updated(self, event: StripeEvent) -> None:
+    def price_updated(self, event: ProviderEvent) -> None:
         """A price changed in Stripe: update the option, then tell every member on it, page by page."""
-        price = event.data.object
-        product_id = _id(price.get("product"))
-        membership = self.membership_repo.by_product(product_id) if product_id else None
-        option = membership.option_by_price(price["id"]) if membership else None
-        if membership is None or option is None:
+        price = event.price
+        membership = self.membership_repo.by_product(price.product_id) if price and price.product_id else None
+        option = membership.option_by_price(price.price_id) if membership and price else None
+        if price is None or membership is None or option is None:
             return
-        recurring = price.get("recurring") or {}
-        updated = replace(
-            option, title=price.get("nickname") or option.title, amount_minor=int(price.get("unit_amount") or 0),
-            currency=str(price.get("currency") or option.currency).upper(), interval=recurring.get("interval"),
-            interval_count=int(recurring.get("interval_count") or 1), active=bool(price.get("active", True)),
-        )
+        interval = price.interval if price.interval != "day" else option.interval
+        updated = replace(option, title=price.title or option.title, amount_minor=price.amount_minor,
+                          currency=price.currency or option.currency, interval=interval,
+                          interval_count=price.interval_count, active=price.active)
         self.membership_repo.save(replace(membership, options=tuple(
             updated if o.option_id == option.option_id else o for o in membership.options)))
         if (updated.amount_minor, updated.currency, updated.interval, updated.interval_count) != (
                 option.amount_minor, option.currency, option.interval, option.interval_count):
-            self.queue().send("price_changed_member_batch", PriceChangedBatch(event_id=event.id, price_id=price["id"]).model_dump())
+            self.queue().send("price_changed_member_batch", {"event_id": event.event_id, "price_id": price.price_id,
+                                                             "cursor": None})
 
-    def product_updated(self, event: StripeEvent) -> None:
-        product = event.data.object
-        membership = self.membership_repo.by_product(product["id"])
-        if membership is None:
+    def product_updated(self, event: ProviderEvent) -> None:
+        product = event.product
+        membership = self.membership_repo.by_product(product.product_id) if product else None
+        if product is None or membership is None:
             return
-        title, description = product.get("name") or membership.title, product.get("description") or ""
+        title, description = product.name or membership.title, product.description
         if (title, description) != (membership.title, membership.description):
             self.membership_repo.save(replace(membership, title=title, description=description))

@@ -19,7 +19,7 @@ def enqueue_period_ends(c: Any, now: Any = None) -> int:
     """Read the period-end index from the last run's day to today; the watermark moves only once
     every due member is on the queue (each message is idempotent, so re-reading a day is harmless)."""
     now = now or utc_now()
-    members = c.memberships.members
+    members = c.member_store
     due: list[tuple[str, str]] = []
     for day in days_to_scan(c.schedule_state.watermark(NAME), now, FIRST_RUN_DAYS):
         due.extend(members.ending_on(day, now))

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from pynamodb.signals import pre_dynamodb_send
 
+from chalicelib.bootstrap import container
 from tests.conftest import booker_token, make_business, staff_token
 from tests.stripe_support import deliver_new_events, local_stripe, sent_emails, setup_queue_and_mail
 
@@ -57,8 +58,7 @@ class Shop:
         return self.api.call("GET", f"/v1/businesses/{BIZ}/me/bookings/{booking_id}", booker_token(email)).json
 
     def group(self) -> list[str]:
-        resp = self.api.call("GET", f"/v1/manage/groups/{self.membership['group_id']}/members", staff_token(BIZ))
-        return sorted(m["email"] for m in resp.json)
+        return sorted(m.email for m in container().group_members.list(self.membership["group_id"]))
 
 
 def refunds_of(shop: Shop, checkout: dict) -> list[dict]:

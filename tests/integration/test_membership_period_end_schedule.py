@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from pynamodb.signals import pre_dynamodb_send
 
+from chalicelib.bootstrap import container
 from tests.conftest import booker_token, make_business, staff_token
 from tests.stripe_support import deliver_new_events, drain, local_stripe, sent_emails, setup_queue_and_mail
 
@@ -65,9 +66,7 @@ class Shop:
         return result
 
     def group(self) -> list[str]:
-        resp = self.call("GET", f"/v1/manage/groups/{self.membership['group_id']}/members", staff_token(BIZ))
-        assert resp.status_code == 200, resp.body
-        return sorted(m["email"] for m in resp.json)
+        return sorted(m.email for m in container().group_members.list(self.membership["group_id"]))
 
     def access(self, email: str) -> bool:
         [sub] = self.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(email)).json

@@ -9,19 +9,26 @@ the tables, the groups and the mailer are in-memory stand-ins with the same cond
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.dynamodb.memberships import StaleSnapshotError
-from chalicelib.adapters.stripe_payments import subscription_snapshot
-from chalicelib.domain.memberships import MemberRecord, Membership, PriceOption
+from chalicelib.adapters.stripe_payments import parse_event, subscription_snapshot
+from chalicelib.domain.memberships import Membership, PriceOption
 from chalicelib.ports.payments import InvoiceSnapshot, SubscriptionSnapshot
 from chalicelib.services.membership_lifecycle import MembershipLifecycle
 from chalicelib.services.stripe_events import StripeEventConsumer
+from tests.fakes.memberships import (
+    FakeBusinesses,
+    FakeGroups,
+    FakeMailer,
+    FakeQueue,
+    InMemoryMembers,
+    InMemoryMemberships,
+    InMemoryProcessedEvents,
+)
 from tests.stripe_support import event, resource
 
 DAY = 86400
@@ -43,74 +50,9 @@ class FakeStripe:
                                inv["attempt_count"], None, None)
 
 
-class Members:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], MemberRecord] = {}
-
-    def find(self, b: str, s: str) -> MemberRecord | None:
-        return self.rows.get((b, s))
-
-    def get(self, b: str, s: str) -> MemberRecord:
-        return self.rows[(b, s)]
-
-    def replace(self, old: MemberRecord | None, new: MemberRecord) -> None:
-        current = self.rows.get((new.business_id, new.subscription_id))
-        if (old is None and current is not None) or (old is not None and (current is None or current.synced_ms != old.synced_ms)):
-            raise StaleSnapshotError(new.subscription_id)
-        self.rows[(new.business_id, new.subscription_id)] = new
-
-    def mark_drained(self, record: MemberRecord, sent: int) -> MemberRecord:
-        current = self.rows[(record.business_id, record.subscription_id)]
-        if current.synced_ms != record.synced_ms:
-            raise StaleSnapshotError(record.subscription_id)
-        drained = replace(record, group_synced=True, outbox=record.outbox[sent:])
-        self.rows[(record.business_id, record.subscription_id)] = drained
-        return drained
-
-
-@dataclass
-class Groups:
-    members: set[tuple[str, str]] = field(default_factory=set)
-
-    def join_via_membership(self, business_id, group_id, email, subscription_id, joined_at, anchor):  # noqa: ANN001
-        self.members.add((email, subscription_id))
-
-    def leave_via_membership(self, business_id, group_id, email, subscription_id):  # noqa: ANN001
-        self.members.discard((email, subscription_id))
-
-
-class Mailer:
-    def __init__(self) -> None:
-        self.sent: dict[str, str] = {}
-
-    def send_once(self, occurrence: str, template: str, to: str, context: dict, attachments: tuple = ()) -> bool:
-        key = f"{occurrence}#{template}#{to}"
-        if key in self.sent:
-            return False
-        self.sent[key] = template
-        return True
-
-
-class Processed:
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-
-    def seen(self, event_id: str) -> bool:
-        return event_id in self.ids
-
-    def mark(self, event_id: str, event_type: str, at: datetime) -> None:
-        self.ids.add(event_id)
-
-
-class Businesses:
-    def get(self, business_id: str) -> Any:
-        return type("B", (), {"name": "Studio"})()
-
-
-class Memberships:
-    def get(self, business_id: str, membership_id: str) -> Membership:
-        return Membership(business_id, membership_id, "Gold", "", True, (), "g1", "prod_1",
-                          (PriceOption("o1", "Monthly", 3000, "EUR", "month", 1, "price_1"),))
+def memberships() -> InMemoryMemberships:
+    return InMemoryMemberships(Membership("biz", "m1", "Gold", "", True, (), "g1", "prod_1",
+                                          (PriceOption("o1", "Monthly", 3000, "EUR", "month", 1, "price_1"),)))
 
 
 class World:
@@ -119,14 +61,15 @@ class World:
     def __init__(self) -> None:
         self.now = T0
         self.stripe = FakeStripe()
-        self.members = Members()
-        self.groups = Groups()
-        self.mailer = Mailer()
+        self.members = InMemoryMembers()
+        self.groups = FakeGroups()
+        self.mailer = FakeMailer()
         clock = lambda: datetime.fromtimestamp(self.now, UTC)  # noqa: E731
-        self.lifecycle = MembershipLifecycle(Businesses(), Memberships(), self.members, lambda: self.groups,  # type: ignore[arg-type]
+        self.lifecycle = MembershipLifecycle(FakeBusinesses(), memberships(), self.members, lambda: self.groups,
                                              lambda: self.stripe, lambda: self.mailer, clock)  # type: ignore[arg-type,return-value]
-        self.consumer = StripeEventConsumer(Processed(), self.lifecycle, None, Memberships(), self.members, {},  # type: ignore[arg-type]
-                                            lambda: self.stripe, lambda: self.mailer, lambda: None, clock)  # type: ignore[arg-type,return-value]
+        self.consumer = StripeEventConsumer(InMemoryProcessedEvents(), self.lifecycle, lambda b, c: None, memberships(),
+                                            self.members, {}, lambda: self.stripe, lambda: self.mailer,  # type: ignore[arg-type,return-value]
+                                            FakeQueue, parse=parse_event, clock=clock)
 
     def deliver(self, evt: dict[str, Any]) -> None:
         self.now += 1

@@ -24,13 +24,19 @@ class SentEmailModel(Model):
 
 
 class EmailLedger:
+    """One conditional put per email: the key is taken as sent before sending, and freed if sending fails.
+
+    A sender that dies inside the send call leaves the key taken (that email is not retried): the
+    price of one write per email instead of two, and never a duplicate.
+    """
+
     def claim(self, key: str, now: datetime) -> bool:
         """True if this caller may send: nobody sent it, and nobody is sending it right now."""
         condition = SentEmailModel.dedupe_key.does_not_exist() | (
             (SentEmailModel.state == "claimed") & (SentEmailModel.claimed_at < now - CLAIM_LEASE)
-        )
+        )  # "claimed": items of the two-write ledger before this one, still honoured until they expire
         try:
-            SentEmailModel(key, state="claimed", claimed_at=now, expires=now + timedelta(days=KEEP_DAYS)).save(
+            SentEmailModel(key, state="sent", claimed_at=now, expires=now + timedelta(days=KEEP_DAYS)).save(
                 condition=condition
             )
             return True
@@ -39,14 +45,10 @@ class EmailLedger:
                 return False
             raise
 
-    def sent(self, key: str, message_id: str, now: datetime) -> None:
-        SentEmailModel(key, state="sent", claimed_at=now, message_id=message_id,
-                       expires=now + timedelta(days=KEEP_DAYS)).save()
-
     def release(self, key: str) -> None:
         """The send failed: free the key so the retry of the message sends it."""
         try:
-            SentEmailModel(key).delete(condition=SentEmailModel.state == "claimed")
+            SentEmailModel(key).delete()
         except DeleteError as exc:
             if not is_condition_failure(exc):
                 raise

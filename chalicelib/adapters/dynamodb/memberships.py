@@ -6,8 +6,9 @@ events cannot move a member back in time.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -16,7 +17,6 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -25,10 +25,17 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ...domain.errors import NotFoundError
-from ...domain.memberships import HistoryItem, MemberRecord, Membership, PendingEmail, PriceOption
-from .base import find, is_condition_failure, load, register, table_meta
+from ...domain.memberships import (
+    HistoryItem,
+    MemberRecord,
+    Membership,
+    PendingEmail,
+    PriceOption,
+    StaleSnapshotError,
+)
+from .base import batch_get, find, is_condition_failure, load, register, table_meta
 
-PROCESSED_EVENT_DAYS = 35  # well past Stripe's 3-day retry window
+RECENT_SECONDS = 30  # memberships read for events and emails (titles, prices) may be this old
 
 
 class OptionMap(MapAttribute):
@@ -134,35 +141,6 @@ class MemberModel(Model):
     by_period_end = MembersByPeriodEnd()
 
 
-@register
-class CheckoutModel(Model):
-    """A basket checkout: what was bought and which places are held until it completes or expires."""
-
-    Meta = table_meta("membership-checkouts")
-    business_id = UnicodeAttribute(hash_key=True)
-    checkout_id = UnicodeAttribute(range_key=True)
-    membership_id = UnicodeAttribute()
-    option_id = UnicodeAttribute()
-    email = UnicodeAttribute()
-    booking_ids = ListAttribute(of=UnicodeAttribute, default=list)
-    session_id = UnicodeAttribute(null=True)
-    state = UnicodeAttribute(default="open")  # open, completed, expired
-    created_at = UTCDateTimeAttribute()
-
-
-@register
-class ProcessedEventModel(Model):
-    Meta = table_meta("processed-events")
-    event_id = UnicodeAttribute(hash_key=True)
-    event_type = UnicodeAttribute()
-    processed_at = UTCDateTimeAttribute()
-    expires = TTLAttribute()
-
-
-class StaleSnapshotError(Exception):
-    """The stored record was written from a newer (or concurrent) snapshot: re-read and decide again."""
-
-
 def membership_from(m: MembershipModel) -> Membership:
     return Membership(
         business_id=m.business_id,
@@ -170,7 +148,7 @@ def membership_from(m: MembershipModel) -> Membership:
         title=m.title,
         description=m.description or "",
         published=m.published,
-        page_ids=tuple(m.page_ids or ()),
+        page_ids=tuple(str(p) for p in m.page_ids or ()),
         group_id=m.group_id,
         provider_product_id=m.provider_product_id,
         options=tuple(
@@ -190,8 +168,20 @@ def membership_from(m: MembershipModel) -> Membership:
 
 
 class MembershipRepository:
+    def __init__(self) -> None:
+        self._recent: dict[tuple[str, str], tuple[float, Membership]] = {}
+
     def get(self, business_id: str, membership_id: str) -> Membership:
-        return membership_from(load(MembershipModel, business_id, membership_id, missing=f"Membership '{membership_id}' does not exist."))
+        found = membership_from(load(MembershipModel, business_id, membership_id,
+                                     missing=f"Membership '{membership_id}' does not exist."))
+        self._recent[(business_id, membership_id)] = (time.monotonic() + RECENT_SECONDS, found)
+        return found
+
+    def get_recent(self, business_id: str, membership_id: str) -> Membership:
+        hit = self._recent.get((business_id, membership_id))
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        return self.get(business_id, membership_id)
 
     def list(self, business_id: str) -> list[Membership]:
         return [membership_from(m) for m in MembershipModel.query(business_id)]
@@ -202,6 +192,7 @@ class MembershipRepository:
         return None
 
     def save(self, m: Membership) -> None:
+        self._recent[(m.business_id, m.membership_id)] = (time.monotonic() + RECENT_SECONDS, m)
         MembershipModel(
             m.business_id,
             m.membership_id,
@@ -324,44 +315,12 @@ class MemberRepository:
         keys = [(m.business_id, m.subscription_id) for m in result]
         return keys, result.last_evaluated_key
 
+    def find_many(self, keys: list[tuple[str, str]]) -> list[MemberRecord]:
+        items = batch_get((MemberModel, b, s) for b, s in keys)
+        return [record_from(i) for i in items if isinstance(i, MemberModel)]
+
     def ending_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         return [
             (m.business_id, m.subscription_id)
             for m in MemberModel.by_period_end.query(day, MemberModel.current_period_end <= before)
         ]
-
-
-class CheckoutRepository:
-    def create(self, business_id: str, checkout_id: str, membership_id: str, option_id: str, email: str,
-               booking_ids: list[str], at: datetime) -> None:
-        CheckoutModel(business_id, checkout_id, membership_id=membership_id, option_id=option_id, email=email,
-                      booking_ids=booking_ids, created_at=at).save(condition=CheckoutModel.checkout_id.does_not_exist())
-
-    def set_session(self, business_id: str, checkout_id: str, session_id: str) -> None:
-        CheckoutModel(business_id, checkout_id).update(actions=[CheckoutModel.session_id.set(session_id)])
-
-    def find(self, business_id: str, checkout_id: str) -> CheckoutModel | None:
-        return find(CheckoutModel, business_id, checkout_id, consistent_read=True)
-
-    def close(self, business_id: str, checkout_id: str, state: str) -> bool:
-        """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""
-        try:
-            CheckoutModel(business_id, checkout_id).update(
-                actions=[CheckoutModel.state.set(state)], condition=CheckoutModel.state == "open"
-            )
-            return True
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-
-
-class ProcessedEvents:
-    """Event ids already applied, kept ``PROCESSED_EVENT_DAYS`` (TTL) — well past Stripe's retries."""
-
-    def seen(self, event_id: str) -> bool:
-        return find(ProcessedEventModel, event_id) is not None
-
-    def mark(self, event_id: str, event_type: str, at: datetime) -> None:
-        ProcessedEventModel(event_id, event_type=event_type, processed_at=at,
-                            expires=at + timedelta(days=PROCESSED_EVENT_DAYS)).save()

@@ -1,0 +1,148 @@
+"""Buying a membership with a basket of member tickets (M3): hold the places, open a Stripe checkout.
+
+The held places come back when the checkout expires or its payment fails (``release``), or, if that
+event is lost, through the hold-release schedule (``holds``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind, check_request, raise_full
+from ...domain.context import BookerContext
+from ...domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError
+from ...domain.memberships import Checkout, Membership, has_access
+from ...ports.bookings import BookingStore
+from ...ports.catalogue import CatalogueStore
+from ...ports.clock import Clock, new_id, utc_now
+from ...ports.memberships import CheckoutStore, MembershipStore, MemberStore
+from ...ports.payments import CheckoutLine, CheckoutRequest, PaymentPort
+
+CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places come back after it
+
+
+@dataclass(frozen=True)
+class BasketTicket:
+    entry_id: str
+    ticket_id: str
+    participants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MembershipPurchase:
+    membership_id: str
+    option_id: str
+    tickets: tuple[BasketTicket, ...] = ()
+    success_url: str | None = None
+    cancel_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    checkout_id: str
+    session_id: str
+    url: str
+    expires_at: int | None
+    held_booking_ids: tuple[str, ...]
+
+
+def release_places(bookings: BookingStore, held: list[Booking], clock: Clock) -> None:
+    for b in held:
+        try:
+            bookings.cancel(b, clock(), give_back_use=False)
+        except ConflictError:
+            pass  # already cancelled
+
+
+class BasketCheckout:
+    def __init__(self, memberships: MembershipStore, members: MemberStore, checkouts: CheckoutStore,
+                 catalogue: CatalogueStore, bookings: BookingStore, payments: Callable[[], PaymentPort],
+                 public_base_url: str, clock: Clock = utc_now) -> None:
+        self.memberships = memberships
+        self.members = members
+        self.checkouts = checkouts
+        self.catalogue = catalogue
+        self.bookings = bookings
+        self.payments = payments
+        self.public_base_url = public_base_url.rstrip("/")
+        self.clock = clock
+
+    def start(self, ctx: BookerContext, body: MembershipPurchase) -> CheckoutStarted:
+        business_id, email = ctx.business_id, ctx.email
+        membership = self.memberships.get(business_id, body.membership_id)
+        if not membership.published:
+            raise NotFoundError(f"Membership '{body.membership_id}' does not exist.")
+        option = membership.option(body.option_id)
+        if not option.active or not option.provider_price_id:
+            raise RuleRefusedError("price_unavailable", "This price option can no longer be bought.")
+        now = self.clock()
+        if any(has_access(r.status, r.cancel_at_period_end, r.current_period_end, now)
+               for r in self.members.for_booker(business_id, email) if r.membership_id == membership.membership_id):
+            raise ConflictError("You already hold this membership.", code="already_member")
+        checkout_id = new_id()
+        held, ticket_lines = self._hold_basket(business_id, membership, email, checkout_id, body)
+        lines = [CheckoutLine(f"{membership.title} — {option.title}", option.amount_minor, option.currency,
+                              provider_price_id=option.provider_price_id)]
+        lines += [line for line in ticket_lines if line.amount_minor > 0]
+        booking_ids = tuple(b.booking_id for b in held)
+        self.checkouts.create(Checkout(business_id, checkout_id, membership.membership_id, option.option_id, email,
+                                       booking_ids), now)
+        base = f"{self.public_base_url}/v1/businesses/{business_id}/memberships"
+        request = CheckoutRequest(
+            business_id=business_id, customer_email=email,
+            mode="subscription" if option.recurring else "payment",
+            lines=tuple(lines), purpose="membership", reference=checkout_id,
+            metadata={"membership_id": membership.membership_id, "option_id": option.option_id},
+            success_url=body.success_url or f"{base}?checkout=success", cancel_url=body.cancel_url or f"{base}?checkout=cancelled",
+            expires_in_seconds=CHECKOUT_HOLD_SECONDS,
+        )
+        try:
+            session = self.payments().create_checkout(request)
+        except Exception:
+            release_places(self.bookings, held, self.clock)  # no session: nothing would ever release them
+            self.checkouts.close(business_id, checkout_id, "failed")
+            raise
+        self.checkouts.set_session(business_id, checkout_id, session.session_id)
+        return CheckoutStarted(checkout_id, session.session_id, session.url, session.expires_at, booking_ids)
+
+    def _hold_basket(self, business_id: str, membership: Membership, email: str, checkout_id: str,
+                     body: MembershipPurchase) -> tuple[list[Booking], list[CheckoutLine]]:
+        """Hold a place for every basket ticket (status ``held``), all or none."""
+        held: list[Booking] = []
+        lines: list[CheckoutLine] = []
+        try:
+            for i, item in enumerate(body.tickets):
+                entry = self.catalogue.get_entry(business_id, item.entry_id)
+                ticket = entry.ticket(item.ticket_id)
+                if ticket.exclusive_group_id != membership.group_id:
+                    raise RuleRefusedError("not_a_member_ticket",
+                                           f"tickets.{i}: ticket '{ticket.ticket_id}' is not a member ticket of this membership.")
+                if membership.page_ids and entry.page_id not in membership.page_ids:
+                    raise RuleRefusedError("not_sold_here", f"tickets.{i}: this membership is not sold on that schedule page.")
+                participants = tuple(item.participants)
+                now = self.clock()
+                check_request(entry, ticket, participants, now)
+                booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
+                                  Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
+                                  BookingStatus.HELD, now, entry.starts_at,
+                                  hold_expires_at=now + timedelta(seconds=CHECKOUT_HOLD_SECONDS))
+                try:
+                    self.bookings.create(booking, capacity=entry.capacity)
+                except EntryFullError:
+                    raise_full(entry.places_left)
+                held.append(booking)
+                lines.append(CheckoutLine(f"{entry.title} — {ticket.title}", ticket.price_minor, ticket.currency,
+                                          quantity=booking.seats))
+        except Exception:
+            release_places(self.bookings, held, self.clock)
+            raise
+        return held, lines
+
+    def release(self, business_id: str, checkout_id: str) -> None:
+        """The session expired or its async payment failed: give the held places back (once)."""
+        checkout = self.checkouts.find(business_id, checkout_id)
+        if checkout is None or not self.checkouts.close(business_id, checkout_id, "expired"):
+            return
+        held = [self.bookings.get(business_id, bid) for bid in checkout.booking_ids]
+        release_places(self.bookings, [b for b in held if b.status is BookingStatus.HELD], self.clock)

@@ -1,0 +1,133 @@
+"""A paid membership checkout (M4): confirm the basket's places, make the member, send both emails.
+
+Stripe calls per completion: the subscription once (its latest invoice id comes with it) and the
+invoice once; the invoice PDF is a file download. The welcome email creates no billing-portal
+session: a portal session is short-lived and belongs to the moment the booker asks for one, so the
+email links to the booker's portal route, which opens a fresh session when followed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from ...domain.bookings import Booking, BookingStatus
+from ...domain.errors import EntryFullError, NotFoundError
+from ...domain.memberships import Checkout, MemberRecord
+from ...domain.money import format_money
+from ...logs import logger
+from ...ports.bookings import BookingStore
+from ...ports.catalogue import CatalogueStore
+from ...ports.clock import Clock, utc_now
+from ...ports.memberships import CheckoutStore, HeldPlaces, MembershipStore
+from ...ports.messaging import Attachment, MailerPort
+from ...ports.payments import CompletedCheckout, PaymentPort
+from ...ports.tenancy import BusinessStore, CustomerStore
+from ..membership_lifecycle import MembershipLifecycle
+
+
+class CheckoutCompletion:
+    def __init__(self, checkouts: CheckoutStore, held: HeldPlaces, bookings: BookingStore, catalogue: CatalogueStore,
+                 lifecycle: MembershipLifecycle, customers: CustomerStore, payments: Callable[[], PaymentPort],
+                 mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now) -> None:
+        self.checkouts = checkouts
+        self.held = held
+        self.bookings = bookings
+        self.catalogue = catalogue
+        self.lifecycle = lifecycle
+        self.customers = customers
+        self.payments = payments
+        self.mailer = mailer
+        self.public_base_url = public_base_url.rstrip("/")
+        self.clock = clock
+
+    @property
+    def memberships(self) -> MembershipStore:
+        return self.lifecycle.memberships
+
+    @property
+    def businesses(self) -> BusinessStore:
+        return self.lifecycle.businesses
+
+    def complete(self, done: CompletedCheckout) -> None:
+        """``checkout_handlers["membership"]``."""
+        checkout = self.checkouts.find(done.business_id, done.reference)
+        if checkout is None:
+            raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
+        confirmed = [self._confirm(done, bid) for bid in checkout.booking_ids]
+        if checkout.state == "open":
+            self.checkouts.close(done.business_id, done.reference, "completed")
+        invoice_id = done.invoice_id
+        if done.subscription_id:
+            record, sub = self.lifecycle.sync_snapshot(done.subscription_id)
+            invoice_id = invoice_id or sub.latest_invoice_id
+        else:
+            record = self.lifecycle.apply_one_off(done.business_id, checkout.membership_id, checkout.email,
+                                                  f"once_{done.session_id}", done.provider_customer_id)
+        if record is None:
+            raise NotFoundError(f"subscription {done.subscription_id} carries no membership metadata")
+        self.customers.make_primary(done.business_id, checkout.email, self.clock())  # a buyer (C1)
+        context = self._context(checkout, record)
+        bookings = [b for b in confirmed if b is not None]
+        if bookings:
+            context["bookings"] = [self._booking_line(b) for b in bookings]
+            self.mailer().send_once(done.session_id, "booking_confirmation", checkout.email, context)
+        self._send_confirmation(record, invoice_id, context)
+
+    def _context(self, checkout: Checkout, record: MemberRecord) -> dict[str, Any]:
+        membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
+        context = self.lifecycle.context(membership, record)
+        option = membership.option(checkout.option_id)
+        portal = f"{self.public_base_url}/v1/businesses/{checkout.business_id}/me/memberships/{record.subscription_id}/portal"
+        context.update(option_title=option.title, amount=format_money(option.amount_minor, option.currency),
+                       portal_url=portal if record.customer_id else None)
+        return context
+
+    def _send_confirmation(self, record: MemberRecord, invoice_id: str | None, context: dict[str, Any]) -> None:
+        attachments: tuple[Attachment, ...] = ()
+        context.update(invoice_attached=False, invoice_url=None)
+        if invoice_id:
+            payments = self.payments()
+            invoice = payments.retrieve_invoice(invoice_id)
+            pdf = payments.invoice_pdf(invoice)
+            if pdf:
+                attachments = (Attachment(f"invoice-{invoice.invoice_id}.pdf", "application/pdf", pdf),)
+            context.update(invoice_attached=bool(pdf), invoice_url=invoice.hosted_invoice_url or invoice.invoice_pdf)
+        self.mailer().send_once(record.subscription_id, "membership_confirmation", record.email, context, attachments)
+
+    def _confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
+        """Turn a held place into a booking; one released before the payment reached us is re-taken."""
+        booking = self.bookings.get(done.business_id, booking_id)
+        if booking.status is BookingStatus.HELD:
+            if self.held.confirm(done.business_id, booking_id):
+                return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+            booking = self.bookings.get(done.business_id, booking_id)
+        if booking.status is BookingStatus.CONFIRMED:
+            return booking
+        return self._retake_released(done, booking)
+
+    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
+        """The hold was given back before this paid completion arrived (a late event).
+
+        The booker paid for the place, so it is theirs again if it is still free. If someone else
+        took it meanwhile, the ticket's price is refunded (the membership itself stands): a business
+        keeps no money for a place it cannot give, and never overbooks to honour a late payment.
+        """
+        entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
+        try:
+            self.bookings.retake(booking, capacity=entry.capacity)
+            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
+        except EntryFullError:
+            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
+            logger.warning("paid after its held place was released and taken; refunding the ticket",
+                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
+            if amount > 0:
+                self.payments().refund_payment(done.payment_intent_id, done.invoice_id, amount,
+                                               key=f"{done.session_id}:{booking.booking_id}")
+            return None
+
+    def _booking_line(self, b: Booking) -> dict[str, Any]:
+        entry = self.catalogue.get_entry(b.business_id, b.entry_id)
+        tz = self.businesses.get(b.business_id).tz
+        return {"entry_title": entry.title, "starts_at": entry.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "ticket_title": entry.ticket(b.ticket_id).title, "seats": b.seats}

@@ -1,0 +1,102 @@
+"""Members (M7): staff see and change a member's subscription; bookers see theirs and open the portal.
+
+A staff change is applied from the provider's answer at once, so it shows before the webhook
+arrives (the webhook then finds nothing new to do).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ...domain.context import BookerContext, StaffContext
+from ...domain.errors import ConflictError, NotFoundError, RuleRefusedError
+from ...domain.memberships import ONE_OFF_STATUS, MemberRecord
+from ...ports.memberships import MembershipStore, MemberStore
+from ...ports.payments import PaymentPort
+from ..membership_lifecycle import MembershipLifecycle
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member as the responses show it: the record, whether it gives access now, its dashboard link."""
+
+    record: MemberRecord
+    has_access: bool
+    stripe_dashboard_url: str | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.record, name)  # the record's own fields, read by the response model
+
+    @property
+    def renews_on(self) -> datetime | None:
+        return self.record.current_period_end
+
+    @property
+    def usage_anchor(self) -> datetime | None:
+        return self.record.anchor
+
+
+class MemberActions:
+    def __init__(self, memberships: MembershipStore, members: MemberStore, lifecycle: MembershipLifecycle,
+                 payments: Callable[[], PaymentPort], public_base_url: str) -> None:
+        self.memberships = memberships
+        self.members = members
+        self.lifecycle = lifecycle
+        self.payments = payments
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def staff_view(self, record: MemberRecord) -> MemberView:
+        link = self.payments().dashboard_url("subscriptions", record.subscription_id) if record.customer_id else None
+        return MemberView(record, self.lifecycle.access(record), link)
+
+    def of_membership(self, ctx: StaffContext, membership_id: str) -> list[MemberView]:
+        self.memberships.get(ctx.business_id, membership_id)
+        return [self.staff_view(r) for r in self.members.for_membership(ctx.business_id, membership_id)]
+
+    def get(self, ctx: StaffContext, subscription_id: str) -> MemberView:
+        return self.staff_view(self.members.get(ctx.business_id, subscription_id))
+
+    def cancel_at_period_end(self, ctx: StaffContext, subscription_id: str, cancel: bool = True) -> MemberView:
+        record = self.members.get(ctx.business_id, subscription_id)
+        if record.status == ONE_OFF_STATUS:
+            raise RuleRefusedError("one_off", "A one-off membership has no period to end; cancel it now instead.")
+        if not self.lifecycle.access(record):
+            raise ConflictError("This membership has already ended.", code="already_ended")
+        read_ms = self.lifecycle.now_ms()
+        snap = self.payments().set_cancel_at_period_end(subscription_id, cancel, key=str(record.synced_ms))
+        return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
+
+    def cancel_now(self, ctx: StaffContext, subscription_id: str, refund: bool) -> MemberView:
+        record = self.members.get(ctx.business_id, subscription_id)
+        if record.status in ("canceled", "incomplete_expired"):
+            raise ConflictError("This membership has already ended.", code="already_ended")
+        if record.status == ONE_OFF_STATUS:
+            if refund:
+                raise RuleRefusedError("refund_unavailable", "Refund one-off purchases on Stripe directly.")
+            return self.staff_view(self.lifecycle.end_one_off(record))
+        read_ms = self.lifecycle.now_ms()
+        snap = self.payments().cancel_now(subscription_id, refund, key=str(record.synced_ms))
+        return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
+
+    def reset_billing_cycle(self, ctx: StaffContext, subscription_id: str) -> MemberView:
+        record = self.members.get(ctx.business_id, subscription_id)
+        if record.status not in ("active", "trialing", "past_due"):
+            raise RuleRefusedError("not_renewing", f"Only a running subscription can renew from today (it is {record.status}).")
+        read_ms = self.lifecycle.now_ms()
+        key = f"{record.synced_ms}:{self.lifecycle.clock().date()}"
+        snap = self.payments().reset_billing_cycle(subscription_id, key=key)
+        return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
+
+    def mine(self, ctx: BookerContext) -> list[MemberView]:
+        return [MemberView(r, self.lifecycle.access(r)) for r in self.members.for_booker(ctx.business_id, ctx.email)]
+
+    def portal(self, ctx: BookerContext, subscription_id: str) -> str:
+        """A fresh billing-portal session, made when the booker asks for it."""
+        record = self.members.find(ctx.business_id, subscription_id)
+        if record is None or record.email != ctx.email:
+            raise NotFoundError(f"Membership subscription '{subscription_id}' does not exist.")
+        if not record.customer_id:
+            raise RuleRefusedError("no_portal", "This membership has no Stripe customer to manage.")
+        return_url = f"{self.public_base_url}/v1/businesses/{ctx.business_id}/memberships"
+        return self.payments().portal_url(record.customer_id, return_url)

@@ -1,0 +1,102 @@
+"""An in-memory payment provider speaking ``PaymentPort``: Stripe-shaped subscriptions and invoices in
+dicts, every call recorded in ``calls`` so tests can count what a use case asks of Stripe."""
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from chalicelib.adapters.stripe_payments import invoice_snapshot, subscription_snapshot
+from chalicelib.ports.payments import CheckoutRequest, CheckoutSession, InvoiceSnapshot, RecurringPrice, SubscriptionSnapshot
+
+
+class FakePayments:
+    def __init__(self) -> None:
+        self.subs: dict[str, dict[str, Any]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
+        self.checkouts: list[CheckoutRequest] = []
+        self.refunds: list[tuple[str | None, str | None, int]] = []
+        self.calls: list[str] = []
+        self.fail_checkout = False
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+
+    def add_subscription(self, sid: str, **fields: Any) -> dict[str, Any]:
+        sub: dict[str, Any] = {"id": sid, "status": "active", "customer": "cus_1", "cancel_at_period_end": False,
+                               "items": {"data": [{"current_period_start": 0, "current_period_end": 0,
+                                                   "price": {"id": "price_1"}}]},
+                               "metadata": {}, "latest_invoice": None}
+        sub.update(fields)
+        self.subs[sid] = sub
+        return sub
+
+    def add_invoice(self, iid: str, **fields: Any) -> dict[str, Any]:
+        inv: dict[str, Any] = {"id": iid, "status": "paid", "amount_paid": 0, "amount_due": 0, "currency": "eur",
+                               "billing_reason": "subscription_create", "attempt_count": 1,
+                               "hosted_invoice_url": f"https://pay.example/{iid}", "invoice_pdf": f"https://pay.example/{iid}.pdf"}
+        inv.update(fields)
+        self.invoices[iid] = inv
+        return inv
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        self._call("create_checkout")
+        if self.fail_checkout:
+            raise RuntimeError("provider down")
+        self.checkouts.append(request)
+        return CheckoutSession(f"cs_{request.reference}", f"https://pay.example/cs_{request.reference}", 1)
+
+    def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str:
+        self._call("create_product")
+        return f"prod_{membership_id}"
+
+    def update_product(self, product_id: str, name: str, description: str, active: bool) -> None:
+        self._call("update_product")
+
+    def create_price(self, business_id: str, option_id: str, product_id: str, title: str, price: RecurringPrice) -> str:
+        self._call("create_price")
+        return f"price_{option_id}"
+
+    def update_price_title(self, price_id: str, title: str) -> None:
+        self._call("update_price_title")
+
+    def retrieve_subscription(self, subscription_id: str) -> SubscriptionSnapshot:
+        self._call("retrieve_subscription")
+        return subscription_snapshot(copy.deepcopy(self.subs[subscription_id]))
+
+    def retrieve_invoice(self, invoice_id: str) -> InvoiceSnapshot:
+        self._call("retrieve_invoice")
+        return invoice_snapshot(copy.deepcopy(self.invoices[invoice_id]))
+
+    def invoice_pdf(self, invoice: InvoiceSnapshot) -> bytes | None:
+        self._call("invoice_pdf")
+        return b"%PDF-1.4 fake" if invoice.invoice_pdf else None
+
+    def _update(self, subscription_id: str, **fields: Any) -> SubscriptionSnapshot:
+        self.subs[subscription_id].update(fields)
+        return subscription_snapshot(copy.deepcopy(self.subs[subscription_id]))
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool, key: str) -> SubscriptionSnapshot:
+        self._call("set_cancel_at_period_end")
+        return self._update(subscription_id, cancel_at_period_end=cancel, canceled_at=1 if cancel else None)
+
+    def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot:
+        self._call("cancel_now")
+        return self._update(subscription_id, status="canceled", canceled_at=1)
+
+    def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
+        self._call("reset_billing_cycle")
+        return self._update(subscription_id)
+
+    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
+        self._call("refund_payment")
+        self.refunds.append((payment_intent_id, invoice_id, amount_minor))
+
+    def portal_url(self, customer_id: str, return_url: str) -> str:
+        self._call("portal_url")
+        return f"https://billing.example/portal/{customer_id}"
+
+    def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str:
+        return f"https://dashboard.example/{kind}/{object_id}"
+
+
+
