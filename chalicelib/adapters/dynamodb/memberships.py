@@ -38,7 +38,7 @@ from .base import batch_get, find, is_condition_failure, load, register, table_m
 RECENT_SECONDS = 30  # memberships read for events and emails (titles, prices) may be this old
 
 
-class OptionMap(MapAttribute):
+class OptionMap(MapAttribute[str, Any]):
     option_id = UnicodeAttribute()
     title = UnicodeAttribute()
     amount_minor = NumberAttribute()
@@ -49,7 +49,7 @@ class OptionMap(MapAttribute):
     active = BooleanAttribute(default=True)
 
 
-class MembershipsByProduct(GlobalSecondaryIndex):
+class MembershipsByProduct(GlobalSecondaryIndex["MembershipModel"]):
     class Meta:
         index_name = "by_product"
         projection = KeysOnlyProjection()
@@ -72,7 +72,7 @@ class MembershipModel(Model):
     by_product = MembershipsByProduct()
 
 
-class MembersByMembership(GlobalSecondaryIndex):
+class MembersByMembership(GlobalSecondaryIndex["MemberModel"]):
     class Meta:
         index_name = "by_membership"
         projection = AllProjection()
@@ -81,7 +81,7 @@ class MembersByMembership(GlobalSecondaryIndex):
     subscription_id = UnicodeAttribute(range_key=True)
 
 
-class MembersByBooker(GlobalSecondaryIndex):
+class MembersByBooker(GlobalSecondaryIndex["MemberModel"]):
     class Meta:
         index_name = "by_booker"
         projection = AllProjection()
@@ -90,7 +90,7 @@ class MembersByBooker(GlobalSecondaryIndex):
     subscription_id = UnicodeAttribute(range_key=True)
 
 
-class MembersByPrice(GlobalSecondaryIndex):
+class MembersByPrice(GlobalSecondaryIndex["MemberModel"]):
     """The price-change fan-out pages through this, one page per queue message."""
 
     class Meta:
@@ -101,7 +101,7 @@ class MembersByPrice(GlobalSecondaryIndex):
     subscription_id = UnicodeAttribute(range_key=True)
 
 
-class MembersByPeriodEnd(GlobalSecondaryIndex):
+class MembersByPeriodEnd(GlobalSecondaryIndex["MemberModel"]):
     """Sparse: only members cancelled at period end who still have access (the safety-net schedule)."""
 
     class Meta:
