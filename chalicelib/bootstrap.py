@@ -274,9 +274,10 @@ class Container:
 
     @cached_property
     def webhooks(self) -> StripeWebhookReceiver:
+        from .adapters.stripe_signatures import StripeSignatures
         from .services.webhooks import StripeWebhookReceiver
 
-        return StripeWebhookReceiver(self.settings.stripe_webhook_secret, lambda: self.event_queue,
+        return StripeWebhookReceiver(self.settings.stripe_webhook_secret, StripeSignatures(), lambda: self.event_queue,
                                      lambda: self.blob_store)
 
     @cached_property

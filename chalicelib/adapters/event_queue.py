@@ -9,9 +9,14 @@ import uuid
 from functools import cached_property
 from typing import Any
 
-from ..schemas.messages import QueueMessage
+from ..ports.messaging import Message
 
 BATCH = 10  # SQS SendMessageBatch limit
+
+
+def envelope(m: Message) -> dict[str, Any]:
+    """The queue's wire format, validated by ``schemas/messages.QueueMessage`` in the consumer."""
+    return {"kind": m.kind, "body": m.body, "correlation_id": m.correlation_id}
 
 
 class EventQueue:
@@ -26,16 +31,16 @@ class EventQueue:
         return boto3.client("sqs", region_name=self.region)
 
     def send(self, kind: str, body: dict[str, Any], correlation_id: str | None = None) -> None:
-        self.send_many([QueueMessage(kind=kind, body=body, correlation_id=correlation_id)])
+        self.send_many([Message(kind, body, correlation_id)])
 
-    def send_many(self, messages: list[QueueMessage]) -> None:
+    def send_many(self, messages: list[Message]) -> None:
         if not self.queue_url:
             raise RuntimeError("EVENTS_QUEUE_URL is not set: nowhere to put the message.")
         for start in range(0, len(messages), BATCH):
             chunk = messages[start : start + BATCH]
             resp = self.client.send_message_batch(
                 QueueUrl=self.queue_url,
-                Entries=[{"Id": uuid.uuid4().hex, "MessageBody": json.dumps(m.model_dump(mode="json"))} for m in chunk],
+                Entries=[{"Id": uuid.uuid4().hex, "MessageBody": json.dumps(envelope(m))} for m in chunk],
             )
             if resp.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(resp['Failed'])} message(s): {resp['Failed'][0].get('Message')}")

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from ..schemas.messages import QueueMessage
+
+@dataclass(frozen=True)
+class Message:
+    """One message for the events queue: ``kind`` picks the handler, ``body`` is its payload."""
+
+    kind: str
+    body: dict[str, Any]
+    correlation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,4 +65,4 @@ class EventQueuePort(Protocol):
 
     def send(self, kind: str, body: dict[str, Any], correlation_id: str | None = None) -> None: ...
 
-    def send_many(self, messages: list[QueueMessage]) -> None: ...
+    def send_many(self, messages: list[Message]) -> None: ...

@@ -187,3 +187,11 @@ class ProviderEvent:
 
 
 EventParser = Callable[[dict[str, Any]], ProviderEvent]
+
+
+class SignatureVerifier(Protocol):
+    """Checks a webhook's signature header against the raw body (Stripe's scheme in production)."""
+
+    def problem(self, payload: str, header: str, secret: str, tolerance_seconds: int) -> str | None:
+        """None when the signature verifies, else what is wrong with it."""
+        ...

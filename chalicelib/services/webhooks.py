@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import DomainError, InvalidInputError
+from ..ports.payments import SignatureVerifier
 from ..ports.queue import MAX_INLINE_BODY_BYTES, STORED_KIND, BlobStore, EventPublisher, StoredBody
 
 TOLERANCE_SECONDS = 300
@@ -58,25 +59,27 @@ def event_body(payload: str) -> dict[str, Any]:
 
 
 class StripeWebhookReceiver:
-    def __init__(self, secret: str, queue: Callable[[], EventPublisher], blobs: Callable[[], BlobStore],
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, secret: str, signatures: SignatureVerifier, queue: Callable[[], EventPublisher],
+                 blobs: Callable[[], BlobStore], clock: Callable[[], float] = time.time) -> None:
         self.secret = secret
+        self.signatures = signatures
         self.queue = queue
         self.blobs = blobs
         self.clock = clock
 
     def verify(self, raw: bytes, header: str | None) -> dict[str, Any]:
-        import stripe
-
         if not self.secret:
             raise WebhookNotConfiguredError("STRIPE_WEBHOOK_SECRET is not set; webhooks cannot be verified.")
         if not header:
             raise InvalidInputError("The Stripe-Signature header is missing.", field="Stripe-Signature", code="bad_signature")
         try:
             payload = raw.decode("utf-8")
-            stripe.WebhookSignature.verify_header(payload, header, self.secret, TOLERANCE_SECONDS)
-        except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(f"Stripe-Signature does not verify: {exc}", field="Stripe-Signature", code="bad_signature")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"The body is not UTF-8: {exc}", field="body", code="bad_signature")
+        problem = self.signatures.problem(payload, header, self.secret, TOLERANCE_SECONDS)
+        if problem is not None:
+            raise InvalidInputError(f"Stripe-Signature does not verify: {problem}", field="Stripe-Signature",
+                                    code="bad_signature")
         ts = signature_timestamp(header)
         if ts is None or ts > self.clock() + TOLERANCE_SECONDS:
             raise InvalidInputError("Stripe-Signature timestamp is in the future.", field="Stripe-Signature", code="bad_signature")

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain.periods import days_to_scan
 from ..ports.clock import utc_now
-from ..schemas.messages import QueueMessage
+from ..ports.messaging import Message
 
 NAME = "membership_period_ends"
 FIRST_RUN_DAYS = 3
@@ -24,7 +24,7 @@ def enqueue_period_ends(c: Any, now: Any = None) -> int:
     for day in days_to_scan(c.schedule_state.watermark(NAME), now, FIRST_RUN_DAYS):
         due.extend(members.ending_on(day, now))
     c.event_queue.send_many([
-        QueueMessage(kind="membership_period_end", body={"business_id": b, "subscription_id": s}) for b, s in due
+        Message("membership_period_end", {"business_id": b, "subscription_id": s}) for b, s in due
     ])
     c.schedule_state.advance(NAME, now)
     return len(due)
