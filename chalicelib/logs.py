@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "memberships")
-_KEYS: ContextVar[dict[str, Any]] = ContextVar("log_keys", default={})
+_KEYS: ContextVar[dict[str, Any]] = ContextVar("log_keys", default={})  # noqa: B039 (never mutated: replaced)
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 

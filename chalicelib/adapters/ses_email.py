@@ -7,9 +7,10 @@ from __future__ import annotations
 from email.message import EmailMessage as MimeMessage
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..ports.messaging import EmailMessage
+if TYPE_CHECKING:
+    from ..ports.messaging import EmailMessage
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 

@@ -1,10 +1,12 @@
 """``POST /webhooks/stripe``: verified on the raw body, enqueued, answered 200 at once."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .framework import PUBLIC, ApiBlueprint, container
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 api = ApiBlueprint(__name__, tag="webhooks", schemas="chalicelib.schemas.memberships")
 

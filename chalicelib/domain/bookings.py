@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .catalogue import Entry, Ticket
 from .errors import ConflictError, InvalidInputError, RuleRefusedError
+
+if TYPE_CHECKING:
+    from .catalogue import Entry, Ticket
 
 MAX_SEATS_PER_BOOKING = 20
 

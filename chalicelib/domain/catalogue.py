@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from .errors import InvalidInputError, NotFoundError
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 MAX_SERIES_SESSIONS = 260  # five years of a weekly class
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .catalogue import Ticket
 from .emails import normalise_email, split_email_list
 from .errors import ConflictError, InvalidInputError, RuleRefusedError
 from .periods import Period, PeriodUnit, one_time_period, period_at
+
+if TYPE_CHECKING:
+    from .catalogue import Ticket
 
 MAX_ADDITIONAL_ATTENDEES = 19  # a booking holds at most 20 people (domain.bookings)
 MAX_EMAILS_PER_CALL = 500

@@ -7,15 +7,18 @@ time zone: a pass "valid until 31 March" works until midnight there, wherever th
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from .catalogue import Entry, Ticket
 from .errors import ConflictError, InvalidInputError, RuleRefusedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from zoneinfo import ZoneInfo
+
+    from .catalogue import Entry, Ticket
 
 MAX_DAYS = 3650
 MAX_USES = 10_000

@@ -1,10 +1,12 @@
 """Bookings: the one transaction that takes places together with what pays for them."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..domain.bookings import Booking, BookingStatus
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ..domain.bookings import Booking, BookingStatus
 
 
 class BookingStore(Protocol):

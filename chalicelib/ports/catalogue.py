@@ -1,10 +1,12 @@
 """Schedule pages and entries (with their tickets and booked counts)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..domain.catalogue import Entry, SchedulePage
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..domain.catalogue import Entry, SchedulePage
 
 
 class CatalogueStore(Protocol):

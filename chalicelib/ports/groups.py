@@ -1,11 +1,13 @@
 """Customer groups (offers embedded) and their members (usage counters embedded)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..domain.groups import Group, GroupMember, MemberUsage, Roll, UsageCounter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date, datetime
 
 MemberWithCounters = tuple[GroupMember, dict[str, UsageCounter]]
 

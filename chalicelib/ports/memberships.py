@@ -1,10 +1,12 @@
 """Memberships: the catalogue, member records, checkouts, the processed-events ledger and groups."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..domain.memberships import Checkout, MemberRecord, Membership
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from ..domain.memberships import Checkout, MemberRecord, Membership
 
 
 class MembershipStore(Protocol):

@@ -1,9 +1,10 @@
 """Pass products and sold passes."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..domain.passes import Pass, PassProduct
+if TYPE_CHECKING:
+    from ..domain.passes import Pass, PassProduct
 
 
 class PassProductStore(Protocol):

@@ -1,8 +1,10 @@
 """Watermarks of the catch-up schedules (usage periods, period ends, held places)."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class ScheduleStateStore(Protocol):

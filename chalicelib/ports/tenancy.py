@@ -1,11 +1,13 @@
 """Businesses and customer records: what request contexts and the customer use cases read and write."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..domain.customers import Customer, CustomerKind
-from ..domain.tenancy import Business
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ..domain.customers import Customer, CustomerKind
+    from ..domain.tenancy import Business
 
 
 class BusinessStore(Protocol):

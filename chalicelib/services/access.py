@@ -4,13 +4,16 @@ disabled check happen. The route framework calls it before every handler (``api/
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from ..domain.context import BookerContext, PublicContext, StaffContext
 from ..domain.customers import Customer, CustomerKind
 from ..domain.errors import ForbiddenError
 from ..domain.tenancy import Business, Caller, Feature, Role
 from ..ports.clock import Clock, utc_now
-from ..ports.tenancy import BusinessStore, CustomerStore
+
+if TYPE_CHECKING:
+    from ..ports.tenancy import BusinessStore, CustomerStore
 
 LINK_TTL_SECONDS = 60.0
 

@@ -6,18 +6,21 @@ register theirs in the composition root (``bootstrap``), so this module knows no
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request, raise_full
-from ..domain.catalogue import Entry, Ticket
-from ..domain.context import BookerContext, StaffContext
 from ..domain.errors import EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
-from ..domain.tenancy import Business
-from ..ports.bookings import BookingStore
-from ..ports.catalogue import CatalogueStore
 from ..ports.clock import Clock, new_id, utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ..domain.catalogue import Entry, Ticket
+    from ..domain.context import BookerContext, StaffContext
+    from ..domain.tenancy import Business
+    from ..ports.bookings import BookingStore
+    from ..ports.catalogue import CatalogueStore
 
 ATTEMPTS = 4
 

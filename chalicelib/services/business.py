@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from ..domain.context import StaffContext
 from ..domain.tenancy import Business, validate_timezone
-from ..ports.tenancy import BusinessStore
+
+if TYPE_CHECKING:
+    from ..domain.context import StaffContext
+    from ..ports.tenancy import BusinessStore
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Staff manage schedule pages, entries, tickets and series; bookers read what is published."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..domain.catalogue import (
     Entry,
@@ -15,10 +15,14 @@ from ..domain.catalogue import (
     weekly_occurrences,
     with_ticket,
 )
-from ..domain.context import StaffContext
 from ..domain.errors import ConflictError, InvalidInputError, NotFoundError
-from ..ports.catalogue import CatalogueStore
 from ..ports.clock import new_id
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ..domain.context import StaffContext
+    from ..ports.catalogue import CatalogueStore
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..domain.context import StaffContext
 from ..domain.customers import Customer, CustomerKind, Participant
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
-from ..ports.tenancy import CustomerStore
+
+if TYPE_CHECKING:
+    from ..domain.context import StaffContext
+    from ..ports.tenancy import CustomerStore
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ..domain.bookings import OfferUseRef, Settlement, SettlementKind
-from ..domain.catalogue import Entry, Ticket
-from ..domain.context import BookerContext, StaffContext
 from ..domain.emails import normalise_email
 from ..domain.errors import NotFoundError, RuleRefusedError
 from ..domain.groups import (
@@ -29,10 +27,16 @@ from ..domain.groups import (
 )
 from ..domain.periods import anchor_for
 from ..domain.tenancy import Business, Feature
-from ..ports.catalogue import CatalogueStore
 from ..ports.clock import Clock, new_id, utc_now
-from ..ports.groups import GroupMemberStore, GroupStore
-from ..ports.tenancy import BusinessStore
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from ..domain.catalogue import Entry, Ticket
+    from ..domain.context import BookerContext, StaffContext
+    from ..ports.catalogue import CatalogueStore
+    from ..ports.groups import GroupMemberStore, GroupStore
+    from ..ports.tenancy import BusinessStore
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ attempt dies half-way — with the email ledger making each email go out once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import NotFoundError
 from ..domain.memberships import (
@@ -25,10 +24,14 @@ from ..domain.memberships import (
 from ..domain.money import format_money
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
-from ..ports.memberships import MembershipGroups, MembershipStore, MemberStore
-from ..ports.messaging import MailerPort
-from ..ports.payments import PaymentPort, SubscriptionSnapshot
-from ..ports.tenancy import BusinessStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..ports.memberships import MembershipGroups, MembershipStore, MemberStore
+    from ..ports.messaging import MailerPort
+    from ..ports.payments import PaymentPort, SubscriptionSnapshot
+    from ..ports.tenancy import BusinessStore
 
 ATTEMPTS = 5
 

@@ -6,23 +6,27 @@ written by ``PassSettlementWriter`` in the booking's own transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..domain import passes as rules
 from ..domain.bookings import PassUseRef, Settlement, SettlementKind
-from ..domain.catalogue import Entry, Ticket
-from ..domain.context import BookerContext, PublicContext, StaffContext
-from ..domain.customers import Customer
 from ..domain.emails import normalise_email
 from ..domain.errors import NotFoundError, PassChangedError, PaymentsUnavailableError
 from ..domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, PassProduct, PassView
 from ..domain.tenancy import Business, Feature
 from ..logs import logger
 from ..ports.clock import Clock, new_id, utc_now
-from ..ports.passes import PassProductStore, PassStore
 from ..ports.payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort
-from ..ports.tenancy import CustomerStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..domain.catalogue import Entry, Ticket
+    from ..domain.context import BookerContext, PublicContext, StaffContext
+    from ..domain.customers import Customer
+    from ..ports.passes import PassProductStore, PassStore
+    from ..ports.tenancy import CustomerStore
 
 OVERRIDE_ATTEMPTS = 3
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import InvalidInputError
-from ..domain.memberships import MemberRecord
 from ..domain.money import format_money
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
-from ..ports.memberships import MembershipStore, MemberStore, ProcessedEventLedger
-from ..ports.messaging import EventQueuePort, MailerPort
-from ..ports.payments import CheckoutHandler, EventParser, PaymentPort, ProviderEvent
-from .membership_lifecycle import MembershipLifecycle
+
+if TYPE_CHECKING:
+    from ..domain.memberships import MemberRecord
+    from ..ports.memberships import MembershipStore, MemberStore, ProcessedEventLedger
+    from ..ports.messaging import EventQueuePort, MailerPort
+    from ..ports.payments import CheckoutHandler, EventParser, PaymentPort, ProviderEvent
+    from .membership_lifecycle import MembershipLifecycle
 
 FANOUT_PAGE = 25
 ReleaseCheckout = Callable[[str, str], None]

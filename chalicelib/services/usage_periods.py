@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..domain.groups import MemberUsage, roll_forward
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
-from ..ports.groups import GroupMemberStore
-from ..ports.schedules import ScheduleStateStore
+
+if TYPE_CHECKING:
+    from ..ports.groups import GroupMemberStore
+    from ..ports.schedules import ScheduleStateStore
 
 NAME = "usage_periods"
 MAX_LOOKBACK_DAYS = 400  # first run ever: a yearly period is the longest a counter can wait

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import DomainError, InvalidInputError
-from ..ports.payments import SignatureVerifier
 from ..ports.queue import MAX_INLINE_BODY_BYTES, STORED_KIND, BlobStore, EventPublisher, StoredBody
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..ports.payments import SignatureVerifier
 
 TOLERANCE_SECONDS = 300
 EVENT_KIND = "stripe_event"

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pynamodb.attributes import AttributeContainer
-from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ...domain.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pynamodb.connection import Connection
 
 M = TypeVar("M", bound=Model)
 A = TypeVar("A", bound=AttributeContainer)

@@ -5,9 +5,7 @@ conditional writes to that transaction, so spending a use and taking a place suc
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -20,12 +18,17 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
 from ...domain.errors import ConflictError, EntryFullError, TransactionContendedError
 from .base import failed_conditions, load, register, table_meta, transaction
 from .catalogue import EntryModel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from pynamodb.transactions import TransactWrite
 
 
 class BookingsByBooker(GlobalSecondaryIndex["BookingModel"]):

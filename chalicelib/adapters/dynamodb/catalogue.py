@@ -1,8 +1,7 @@
 """Schedule pages, entries (with their tickets embedded: one read gives everything a booking needs)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -19,6 +18,9 @@ from pynamodb.models import Model
 from ...domain.catalogue import Entry, SchedulePage, Ticket
 from ...domain.errors import ConflictError
 from .base import is_condition_failure, load, register, table_meta
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 @register

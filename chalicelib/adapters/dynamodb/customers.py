@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
@@ -11,6 +10,9 @@ from pynamodb.models import Model
 
 from ...domain.customers import Customer, CustomerKind, Participant, matches, search_fragments, search_key
 from .base import find, is_condition_failure, load, register, table_meta
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 SEARCH_LIMIT = 50
 

@@ -4,16 +4,19 @@ See ``groups.py`` for the table's shape; every write here is one conditional upd
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from ...domain.errors import ConflictError, NotFoundError
-from ...domain.groups import Group, GroupMember, MemberUsage, Roll, UsageCounter
 from .base import batch_get, find, is_condition_failure
 from .groups import GroupMemberModel, GroupModel, due_day, group_from, member_from, member_usage_from
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import date, datetime
+
+    from ...domain.groups import Group, GroupMember, MemberUsage, Roll, UsageCounter
 
 
 class GroupMemberRepository:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from pynamodb.transactions import TransactWrite
+from typing import TYPE_CHECKING, Any
 
 from ...domain.bookings import Booking, OfferUseRef
 from ...domain.errors import TransactionContendedError
 from .groups import GroupMemberModel, due_day, raw_usage
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 
 class OfferUseWriter:

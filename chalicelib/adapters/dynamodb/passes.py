@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -20,12 +20,14 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ...domain.bookings import Booking, PassUseRef
 from ...domain.errors import PassChangedError
 from ...domain.passes import Eligibility, ExpiryKind, ExpiryRule, HistoryEntry, Pass, PassProduct
 from .base import failed_conditions, from_model, is_condition_failure, load, register, table_meta, to_model, transaction
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 
 class EligibilityMap(MapAttribute[str, Any]):

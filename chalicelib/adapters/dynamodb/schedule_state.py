@@ -2,13 +2,16 @@
 days resumes where it stopped instead of looking back a fixed window."""
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from .base import find, is_condition_failure, register, table_meta
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @register

@@ -1,17 +1,20 @@
 """The membership catalogue (M1, M2): a membership is a customer group plus a Stripe product and prices."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ...domain.context import PublicContext, StaffContext
 from ...domain.errors import InvalidInputError
 from ...domain.memberships import Membership, PriceOption, check_billing_period
-from ...ports.catalogue import CatalogueStore
 from ...ports.clock import new_id
-from ...ports.memberships import MembershipGroups, MembershipStore
 from ...ports.payments import PaymentPort, RecurringPrice
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ...domain.context import PublicContext, StaffContext
+    from ...ports.catalogue import CatalogueStore
+    from ...ports.memberships import MembershipGroups, MembershipStore
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,23 @@ event is lost, through the hold-release schedule (``holds``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind, check_request, raise_full
-from ...domain.context import BookerContext
 from ...domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError
 from ...domain.memberships import Checkout, Membership, has_access
-from ...ports.bookings import BookingStore
-from ...ports.catalogue import CatalogueStore
 from ...ports.clock import Clock, new_id, utc_now
-from ...ports.memberships import CheckoutStore, MembershipStore, MemberStore
 from ...ports.payments import CheckoutLine, CheckoutRequest, PaymentPort
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ...domain.context import BookerContext
+    from ...ports.bookings import BookingStore
+    from ...ports.catalogue import CatalogueStore
+    from ...ports.memberships import CheckoutStore, MembershipStore, MemberStore
 
 CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places come back after it
 

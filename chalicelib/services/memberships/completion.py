@@ -7,23 +7,26 @@ email links to the booker's portal route, which opens a fresh session when follo
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...domain.bookings import Booking, BookingStatus
 from ...domain.errors import EntryFullError, NotFoundError
-from ...domain.memberships import Checkout, MemberRecord
 from ...domain.money import format_money
 from ...logs import logger
-from ...ports.bookings import BookingStore
-from ...ports.catalogue import CatalogueStore
 from ...ports.clock import Clock, utc_now
-from ...ports.memberships import CheckoutStore, HeldPlaces, MembershipStore
 from ...ports.messaging import Attachment, MailerPort
-from ...ports.payments import CompletedCheckout, PaymentPort
-from ...ports.tenancy import BusinessStore, CustomerStore
-from ..membership_lifecycle import MembershipLifecycle
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ...domain.memberships import Checkout, MemberRecord
+    from ...ports.bookings import BookingStore
+    from ...ports.catalogue import CatalogueStore
+    from ...ports.memberships import CheckoutStore, HeldPlaces, MembershipStore
+    from ...ports.payments import CompletedCheckout, PaymentPort
+    from ...ports.tenancy import BusinessStore, CustomerStore
+    from ..membership_lifecycle import MembershipLifecycle
 
 
 class CheckoutCompletion:

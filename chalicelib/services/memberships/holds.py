@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ...domain.bookings import BookingStatus, CardPaymentRef
 from ...domain.errors import ConflictError
 from ...domain.periods import days_to_scan
-from ...ports.bookings import BookingStore
 from ...ports.clock import Clock, utc_now
-from ...ports.memberships import CheckoutStore
-from ...ports.schedules import ScheduleStateStore
+
+if TYPE_CHECKING:
+    from ...ports.bookings import BookingStore
+    from ...ports.memberships import CheckoutStore
+    from ...ports.schedules import ScheduleStateStore
 
 # Stripe's own session expiry (set a moment after the hold) and its "expired" event come first when
 # all goes well: the safety net waits this long past a hold's expiry before giving the place back.

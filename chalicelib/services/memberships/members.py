@@ -5,16 +5,20 @@ arrives (the webhook then finds nothing new to do).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ...domain.context import BookerContext, StaffContext
 from ...domain.errors import ConflictError, NotFoundError, RuleRefusedError
 from ...domain.memberships import ONE_OFF_STATUS, MemberRecord
-from ...ports.memberships import MembershipStore, MemberStore
-from ...ports.payments import PaymentPort
-from ..membership_lifecycle import MembershipLifecycle
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from ...domain.context import BookerContext, StaffContext
+    from ...ports.memberships import MembershipStore, MemberStore
+    from ...ports.payments import PaymentPort
+    from ..membership_lifecycle import MembershipLifecycle
 
 
 @dataclass(frozen=True)
