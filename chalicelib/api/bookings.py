@@ -8,6 +8,7 @@ from .framework import BOOKER, STAFF, ApiBlueprint, command, container
 if TYPE_CHECKING:
     from ..domain.bookings import Booking
     from ..domain.context import BookerContext, StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..schemas.bookings import BookingIn
 
 api = ApiBlueprint(__name__, tag="bookings", schemas="chalicelib.schemas.bookings")
@@ -22,9 +23,9 @@ def book(ctx: BookerContext, body: BookingIn) -> Booking:
     return container().bookings.book(ctx, command(BookTickets, body))
 
 
-@api.op("GET", f"{MINE}/bookings", summary="My bookings, newest first", role=BOOKER, response="BookingOut", many=True)
-def mine(ctx: BookerContext) -> list[Booking]:
-    return container().bookings.mine(ctx)
+@api.op("GET", f"{MINE}/bookings", summary="My bookings, newest first", role=BOOKER, response="BookingOut", paginated=True)
+def mine(ctx: BookerContext, page: PageRequest) -> Page[Booking]:
+    return container().bookings.mine(ctx, page)
 
 
 @api.op("GET", f"{MINE}/bookings/{{booking_id}}", summary="One of my bookings", role=BOOKER, response="BookingOut")
@@ -38,9 +39,9 @@ def cancel_mine(ctx: BookerContext, booking_id: str) -> Booking:
 
 
 @api.op("GET", "/v1/manage/entries/{entry_id}/bookings", summary="An entry's bookings", role=STAFF, response="BookingOut",
-        many=True)
-def for_entry(ctx: StaffContext, entry_id: str) -> list[Booking]:
-    return container().bookings.for_entry(ctx, entry_id)
+        paginated=True)
+def for_entry(ctx: StaffContext, entry_id: str, page: PageRequest) -> Page[Booking]:
+    return container().bookings.for_entry(ctx, entry_id, page)
 
 
 @api.op("POST", "/v1/manage/bookings/{booking_id}/cancel", summary="Cancel a booking", role=STAFF, response="BookingOut")

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from ..domain.bookings import Booking
     from ..domain.context import StaffContext
     from ..domain.customers import Customer
+    from ..domain.paging import Page, PageRequest
     from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
 
 api = ApiBlueprint(__name__, tag="customers", schemas="chalicelib.schemas.customers")
@@ -16,11 +17,11 @@ BASE = "/v1/manage/customers"
 
 
 @api.op("GET", BASE, summary="Search customers by part of a name or email", role=STAFF, query="CustomerSearchQuery",
-        response="CustomerOut", many=True)
-def search(ctx: StaffContext, query: CustomerSearchQuery) -> list[Customer]:
+        response="CustomerOut", paginated=True)
+def search(ctx: StaffContext, query: CustomerSearchQuery, page: PageRequest) -> Page[Customer]:
     from ..services.customers import CustomerQuery
 
-    return container().customers.search(ctx, command(CustomerQuery, query))
+    return container().customers.search(ctx, command(CustomerQuery, query), page)
 
 
 @api.op("POST", BASE, summary="Add a customer by email (harmless if known)", role=STAFF, body="CustomerIn",
@@ -51,7 +52,7 @@ def add_participant(ctx: StaffContext, email: str, body: ParticipantIn) -> Custo
 
 
 @api.op("GET", f"{BASE}/{{email}}/bookings", summary="A customer's bookings, newest first", role=STAFF,
-        response="chalicelib.schemas.bookings:BookingOut", many=True)
-def bookings(ctx: StaffContext, email: str) -> list[Booking]:
+        response="chalicelib.schemas.bookings:BookingOut", paginated=True)
+def bookings(ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
     customer = container().customers.get(ctx, email)
-    return container().bookings.for_customer(ctx, customer.email)
+    return container().bookings.for_customer(ctx, customer.email, page)

@@ -70,6 +70,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         for name, field in op.query.model_fields.items():
             params.append({"name": name, "in": "query", "required": field.is_required(),
                            "description": field.description or "", "schema": {"type": "string"}})
+    if op.paginated:
+        params.append({"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1,
+                       "maximum": 100, "default": 50}, "description": "Items per page (a page may hold fewer)."})
+        params.append({"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
+                       "description": "The 'next' of the previous page of this same list; opaque."})
     if params:
         out["parameters"] = params
     if op.role != PUBLIC:
@@ -78,11 +83,17 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.body:
         out["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
-    resp, many = op.response, op.many
+    resp = op.response
     ok: dict[str, Any] = {"description": "OK"}
     if resp:
-        ref = {"$ref": REF.format(model=resp.__name__)}
-        ok["content"] = {"application/json": {"schema": {"type": "array", "items": ref} if many else ref}}
+        ref: dict[str, Any] = {"$ref": REF.format(model=resp.__name__)}
+        if op.paginated:
+            ref = {"type": "object", "required": ["items", "next"], "properties": {
+                "items": {"type": "array", "items": ref},
+                "next": {"type": ["string", "null"], "description": "Cursor of the next page; null when complete."}}}
+        elif op.many:
+            ref = {"type": "array", "items": ref}
+        ok["content"] = {"application/json": {"schema": ref}}
     err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     out["responses"] = {
         str(op.status): ok,

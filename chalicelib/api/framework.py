@@ -10,8 +10,10 @@ Before the handler runs, the framework resolves the request context once (``serv
 - ``PUBLIC``: a ``PublicContext`` when the path names a business (404 if unknown), else ``None``.
 
 The handler receives that context, the other path parameters and the parsed ``body``/``query``; it
-returns a response model, a domain object the response model reads by attribute, a list of either,
-or None (204). Schemas are named by string and imported on the route's first call, so importing the
+returns a response model, a domain object the response model reads by attribute, or None (204).
+A list route is declared ``paginated=True`` (L1): the framework reads ``limit`` (1..100) and ``cursor``
+from the query, hands the handler a ``page`` (``PageRequest``), and answers the ``Page`` it returns as
+``{"items": [...], "next": <cursor> | null}`` (see ``api/cursors.py``). No route returns a bare list. Schemas are named by string and imported on the route's first call, so importing the
 app (every Lambda does) costs no pydantic model building.
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
 
     from ..bootstrap import Container
+    from ..domain.paging import PageRequest
 
 PUBLIC, STAFF, BOOKER = "public", "staff", "booker"
 MAX_BODY_BYTES = 256 * 1024
@@ -56,8 +59,9 @@ class Operation:
     body_ref: type[BaseModel] | str | None
     query_ref: type[BaseModel] | str | None
     response_ref: type[BaseModel] | str | None
-    many: bool  # the response is a list of ``response``
+    paginated: bool  # the response is a ``Page`` of ``response``: {"items": [...], "next": cursor | null}
     status: int
+    many: bool = False  # a bare list: only routes not yet converted to pages (tests/e2e/test_pagination.py)
 
     def _model(self, ref: type[BaseModel] | str | None) -> type[BaseModel] | None:
         if ref is None or not isinstance(ref, str):
@@ -182,6 +186,51 @@ def check_path(params: dict[str, str]) -> None:
                                       "type": "path_parameter"}])
 
 
+def cursor_scope(op: Operation, ctx: Any, caller: Caller | None, path_params: dict[str, str],
+                 query_params: dict[str, str]) -> bytes:
+    from .cursors import scope_of
+
+    filters = {k: v for k, v in query_params.items() if k not in ("limit", "cursor")}
+    booker = caller.email if caller is not None and op.role == BOOKER else None
+    return scope_of(op.method, op.path, getattr(ctx, "business_id", None), booker, path_params, filters)
+
+
+def page_request(params: dict[str, str], scope: bytes) -> PageRequest:
+    """``limit`` and ``cursor`` taken out of the query (the route's own query model never sees them)."""
+    from ..config import settings
+    from ..domain.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+    from .cursors import CursorError, open_cursor
+
+    raw_limit, cursor = params.pop("limit", None), params.pop("cursor", None)
+    limit = DEFAULT_LIMIT
+    if raw_limit is not None:
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            raise BadRequest("invalid_input", f"limit must be a whole number from 1 to {MAX_LIMIT}.",
+                             fields=[{"field": "limit", "message": f"1 to {MAX_LIMIT}", "type": "limit"}])
+        limit = int(raw_limit)
+    if cursor is None:
+        return PageRequest(limit)
+    try:
+        return PageRequest(limit, open_cursor(cursor, scope, _cursor_secret(settings().cursor_secret)))
+    except CursorError:
+        raise BadRequest("invalid_cursor", "The cursor is not one this list handed out (edited, or from another list).",
+                         fields=[{"field": "cursor", "message": "use the 'next' value of this list", "type": "cursor"}])
+
+
+def _cursor_secret(secret: str) -> str:
+    if not secret:
+        raise RuntimeError("CURSOR_SECRET is not set")  # never seal cursors with a guessable key
+    return secret
+
+
+def page_body(page: Any, op: Operation, scope: bytes) -> dict[str, Any]:
+    from ..config import settings
+    from .cursors import seal
+
+    next_cursor = seal(page.next_key, scope, _cursor_secret(settings().cursor_secret)) if page.next_key else None
+    return {"items": [serialise(item, op) for item in page.items], "next": next_cursor}
+
+
 def caller_from(context: dict[str, Any] | None) -> Caller | None:
     claims = (context or {}).get("authorizer") or {}
     role = claims.get("role")
@@ -238,10 +287,12 @@ class ApiBlueprint:
         body: type[BaseModel] | str | None = None,
         query: type[BaseModel] | str | None = None,
         response: type[BaseModel] | str | None = None,
-        many: bool = False,
+        paginated: bool = False,
         status: int = 200,
+        many: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        op = Operation(method, path, summary, self.tag, role, feature, self.schemas, body, query, response, many, status)
+        op = Operation(method, path, summary, self.tag, role, feature, self.schemas, body, query, response, paginated,
+                       status, many)
         if role == BOOKER and f"{{{BUSINESS_PARAM}}}" not in path:
             raise ValueError(f"booker route {path} must name the business ({{{BUSINESS_PARAM}}})")
         OPERATIONS.append(op)
@@ -264,11 +315,17 @@ class ApiBlueprint:
                     check_path(params)
                     ctx = resolve_context(op, caller, params)
                     kwargs: dict[str, Any] = params
+                    query_params = dict(request.query_params or {})
+                    scope = b""
+                    if paginated:  # bound to: this route, this business and booker, these path values and filters
+                        scope = cursor_scope(op, ctx, caller, path_params, query_params)
+                        kwargs["page"] = page_request(query_params, scope)
                     if op.body_ref is not None:
                         kwargs["body"] = parse_body(request.raw_body, op.body)  # type: ignore[arg-type]
                     if op.query_ref is not None:
-                        kwargs["query"] = parse_query(request.query_params, op.query)  # type: ignore[arg-type]
-                    result = serialise(handler(ctx, **kwargs), op)
+                        kwargs["query"] = parse_query(query_params, op.query)  # type: ignore[arg-type]
+                    answer = handler(ctx, **kwargs)
+                    result = page_body(answer, op, scope) if paginated else serialise(answer, op)
                 except BadRequest as exc:
                     return error_body(400, exc.code, exc.message, correlation, fields=exc.fields)
                 except DomainError as exc:

@@ -12,6 +12,7 @@ from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, command, container
 
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, PublicContext, StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..domain.passes import PassProduct, PassView
     from ..schemas.passes import (
         ExpiryOverrideIn,
@@ -65,9 +66,9 @@ def archive_product(ctx: StaffContext, product_id: str) -> None:
 
 
 @api.op("GET", CUSTOMER_PASSES, summary="A customer's passes, newest first, with uses, expiry and state", role=STAFF,
-        feature=GATE, response="PassOut", many=True)
-def customer_passes(ctx: StaffContext, email: str) -> list[PassView]:
-    return container().passes.for_customer(ctx, email)
+        feature=GATE, response="PassOut", paginated=True)
+def customer_passes(ctx: StaffContext, email: str, page: PageRequest) -> Page[PassView]:
+    return container().passes.for_customer(ctx, email, page)
 
 
 @api.op("POST", CUSTOMER_PASSES, summary="Issue a pass to a customer by hand (no payment)", role=STAFF, feature=GATE,
@@ -105,9 +106,9 @@ def on_sale(ctx: PublicContext) -> list[PassProduct]:
     return container().passes.on_sale(ctx)
 
 
-@api.op("GET", MINE, summary="My passes, newest first", role=BOOKER, feature=GATE, response="PassOut", many=True)
-def mine(ctx: BookerContext) -> list[PassView]:
-    return container().passes.mine(ctx)
+@api.op("GET", MINE, summary="My passes, newest first", role=BOOKER, feature=GATE, response="PassOut", paginated=True)
+def mine(ctx: BookerContext, page: PageRequest) -> Page[PassView]:
+    return container().passes.mine(ctx, page)
 
 
 @api.op("POST", f"{MINE}/checkout", summary="Buy a pass: start a one-off payment checkout", role=BOOKER, feature=GATE,

@@ -1,7 +1,7 @@
 """Customer records per business, and the fragments that make partial search an index lookup."""
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -33,34 +33,37 @@ class Customer:
     created_at: datetime | None = None
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: "José" and "jose" are the same to search."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def normalise_query(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(fold(text).split())
 
 
 def search_fragments(name: str, email: str) -> set[str]:
-    """Every suffix (at least MIN_SEARCH long) of every word of the name and the email.
+    """Every suffix (at least MIN_SEARCH long) of the whole email and of every word of the name.
 
-    Stored as sort keys, a ``begins_with`` query on them finds any substring of any word: "ane" finds
-    "Jane", "exam" finds "jane@example.com". A query spanning words is narrowed by its first word and
-    then checked against the full text.
+    Stored as sort keys, a ``begins_with`` query on them finds any substring of the email, across the
+    "@" too ("smith@exam", "@example.net", "example.net"), and of any name word ("ane" finds "Jane",
+    "jose" finds "José"). A query spanning name words is narrowed by its longest word and then
+    checked against the full text.
     """
-    words = re.split(r"[\s@._+\-]+", f"{name} {email}".lower())
-    fragments = {email.lower()}
-    for word in words:
-        for i in range(len(word) - MIN_SEARCH + 1):
-            fragments.add(word[i:])
+    address = fold(email)
+    fragments = {address[i:] for i in range(len(address))}
+    for word in fold(name).split():
+        fragments.update(word[i:] for i in range(len(word)))
     return {f for f in fragments if len(f) >= MIN_SEARCH}
 
 
 def search_key(query: str) -> str:
-    """The fragment to look up for a query: its longest word (the most selective prefix)."""
-    q = normalise_query(query)
-    if "@" in q and " " not in q:
-        return q
-    words = [w for w in re.split(r"[\s@._+\-]+", q) if w]
+    """The fragment to look up: the whole query if it is one word, else its longest word."""
+    words = normalise_query(query).split()
     return max(words, key=len) if words else ""
 
 
 def matches(query: str, name: str, email: str) -> bool:
     q = normalise_query(query)
-    return q in normalise_query(name) or q in email.lower()
+    return q in normalise_query(name) or q in fold(email)

@@ -7,6 +7,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..domain.bookings import Booking, BookingStatus
+    from ..domain.paging import Page, PageRequest
 
 
 class BookingStore(Protocol):
@@ -15,6 +16,12 @@ class BookingStore(Protocol):
     def for_booker(self, business_id: str, email: str) -> list[Booking]: ...
 
     def for_entry(self, business_id: str, entry_id: str) -> list[Booking]: ...
+
+    def booker_page(self, business_id: str, email: str, page: PageRequest) -> Page[Booking]:
+        """Newest first."""
+        ...
+
+    def entry_page(self, business_id: str, entry_id: str, page: PageRequest) -> Page[Booking]: ...
 
     def create(self, booking: Booking, capacity: int) -> None:
         """Take the places and the settlement's use in one transaction; ``EntryFullError`` or

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from ..domain.paging import Page, PageRequest
     from ..domain.passes import Pass, PassProduct
 
 
@@ -19,6 +20,10 @@ class PassProductStore(Protocol):
 
 class PassStore(Protocol):
     def for_customer(self, business_id: str, email: str) -> list[Pass]:
+        """Newest first."""
+        ...
+
+    def customer_page(self, business_id: str, email: str, page: PageRequest) -> Page[Pass]:
         """Newest first."""
         ...
 

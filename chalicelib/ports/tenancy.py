@@ -7,6 +7,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..domain.customers import Customer, CustomerKind
+    from ..domain.paging import Page, PageRequest
     from ..domain.tenancy import Business
 
 
@@ -37,6 +38,8 @@ class CustomerStore(Protocol):
 
     def save(self, before: Customer | None, after: Customer) -> None: ...
 
-    def search(self, business_id: str, query: str, kind: CustomerKind | None = None) -> list[Customer]: ...
+    def search(self, business_id: str, query: str, kind: CustomerKind | None, page: PageRequest) -> Page[Customer]:
+        """Customers with the query in any part of their name or email (accents and case ignored)."""
+        ...
 
-    def list(self, business_id: str, kind: CustomerKind | None = None, limit: int = 100) -> list[Customer]: ...
+    def list(self, business_id: str, kind: CustomerKind | None, page: PageRequest) -> Page[Customer]: ...

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from ..domain.catalogue import Entry, Ticket
     from ..domain.context import BookerContext, StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..domain.tenancy import Business
     from ..ports.bookings import BookingStore
     from ..ports.catalogue import CatalogueStore
@@ -137,15 +138,15 @@ class BookingService:
             raise NotFoundError(f"Booking '{booking_id}' does not exist.")
         return booking
 
-    def mine(self, ctx: BookerContext) -> list[Booking]:
-        return self.bookings.for_booker(ctx.business_id, ctx.email)
+    def mine(self, ctx: BookerContext, page: PageRequest) -> Page[Booking]:
+        return self.bookings.booker_page(ctx.business_id, ctx.email, page)
 
-    def for_entry(self, ctx: StaffContext, entry_id: str) -> list[Booking]:
+    def for_entry(self, ctx: StaffContext, entry_id: str, page: PageRequest) -> Page[Booking]:
         self.catalogue.get_entry(ctx.business_id, entry_id)
-        return self.bookings.for_entry(ctx.business_id, entry_id)
+        return self.bookings.entry_page(ctx.business_id, entry_id, page)
 
-    def for_customer(self, ctx: StaffContext, email: str) -> list[Booking]:
-        return self.bookings.for_booker(ctx.business_id, email)
+    def for_customer(self, ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
+        return self.bookings.booker_page(ctx.business_id, email, page)
 
     def _method(self, ticket: Ticket, pay_with: str) -> PaymentMethod:
         for method in self.methods:

@@ -11,6 +11,7 @@ from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
     from ..domain.context import StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..ports.tenancy import CustomerStore
 
 
@@ -67,11 +68,12 @@ class CustomerService:
         self.customers.save(before, after)
         return after
 
-    def search(self, ctx: StaffContext, query: CustomerQuery) -> list[Customer]:
+    def search(self, ctx: StaffContext, query: CustomerQuery, page: PageRequest) -> Page[Customer]:
+        """Search by part of a name or email, or list (by kind); one page either way (L1)."""
         kind = CustomerKind(query.kind) if query.kind else None
         if query.q:
-            return self.customers.search(ctx.business_id, query.q, kind)
-        return self.customers.list(ctx.business_id, kind)
+            return self.customers.search(ctx.business_id, query.q, kind, page)
+        return self.customers.list(ctx.business_id, kind, page)
 
     @staticmethod
     def _email(raw: str) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..domain.catalogue import Entry, Ticket
     from ..domain.context import BookerContext, PublicContext, StaffContext
     from ..domain.customers import Customer
+    from ..domain.paging import Page, PageRequest
     from ..ports.passes import PassProductStore, PassStore
     from ..ports.tenancy import CustomerStore
 
@@ -167,17 +168,17 @@ class PassService:
 
     # P3 — finding passes
 
-    def for_customer(self, ctx: StaffContext, email: str) -> list[PassView]:
+    def for_customer(self, ctx: StaffContext, email: str, page: PageRequest) -> Page[PassView]:
         """One Query; the customer record is read only to tell "no passes" from "no such customer"."""
         business = ctx.business
         address = self._email(email)
-        passes = self.passes.for_customer(business.business_id, address)
-        if not passes:
+        passes = self.passes.customer_page(business.business_id, address, page)
+        if not passes.items and page.start is None:
             self.customers.get(business.business_id, address)
         return self._views(business, passes)
 
-    def mine(self, ctx: BookerContext) -> list[PassView]:
-        return self._views(ctx.business, self.passes.for_customer(ctx.business_id, ctx.email))
+    def mine(self, ctx: BookerContext, page: PageRequest) -> Page[PassView]:
+        return self._views(ctx.business, self.passes.customer_page(ctx.business_id, ctx.email, page))
 
     # P2 — purchase, and issuing by hand
 
@@ -283,9 +284,9 @@ class PassService:
     def _make_primary(self, business_id: str, email: str) -> None:
         self.customers.make_primary(business_id, email, self.clock())
 
-    def _views(self, business: Business, passes: list[Pass]) -> list[PassView]:
+    def _views(self, business: Business, passes: Page[Pass]) -> Page[PassView]:
         now = self.clock()
-        return [rules.view(p, now, business.tz) for p in passes]
+        return passes.map(lambda p: rules.view(p, now, business.tz))
 
     def _live_product(self, business_id: str, product_id: str) -> PassProduct:
         product = self.products.get(business_id, product_id)

@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from chalicelib.domain.bookings import Booking, BookingStatus, SettlementKind
 from chalicelib.domain.catalogue import Entry, SchedulePage
 from chalicelib.domain.customers import Customer, CustomerKind, matches
 from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, TransactionContendedError
+from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.tenancy import Business
 
 Write = Callable[[], None]
+T = TypeVar("T")
 
 
 class FakeBusinessStore:
@@ -39,6 +41,13 @@ class FakeBusinessStore:
 
     def save(self, business: Business) -> None:
         self.items[business.business_id] = business
+
+
+def page_of(items: list[T], page: PageRequest) -> Page[T]:
+    """A page of an in-memory list, positioned like a store key ({"offset": n})."""
+    start = int((page.start or {}).get("offset", 0))
+    end = start + page.limit
+    return Page(items[start:end], {"offset": end} if end < len(items) else None)
 
 
 class FakeCustomerStore:
@@ -77,12 +86,13 @@ class FakeCustomerStore:
             raise TransactionContendedError("The customer changed since it was read.")
         self.items[(after.business_id, after.email)] = after
 
-    def search(self, business_id: str, query: str, kind: CustomerKind | None = None) -> list[Customer]:
-        return [c for c in self.list(business_id, kind, limit=10_000) if matches(query, c.name, c.email)]
-
-    def list(self, business_id: str, kind: CustomerKind | None = None, limit: int = 100) -> list[Customer]:
+    def search(self, business_id: str, query: str, kind: CustomerKind | None, page: PageRequest) -> Page[Customer]:
         found = [c for (b, _), c in sorted(self.items.items()) if b == business_id and kind in (None, c.kind)]
-        return found[:limit]
+        return page_of([c for c in found if matches(query, c.name, c.email)], page)
+
+    def list(self, business_id: str, kind: CustomerKind | None, page: PageRequest) -> Page[Customer]:
+        return page_of([c for (b, _), c in sorted(self.items.items()) if b == business_id and kind in (None, c.kind)],
+                       page)
 
 
 class FakeCatalogueStore:
@@ -189,6 +199,12 @@ class FakeBookingStore:
     def for_entry(self, business_id: str, entry_id: str) -> list[Booking]:
         found = [b for (biz, _), b in self.items.items() if biz == business_id and b.entry_id == entry_id]
         return sorted(found, key=lambda b: b.created_at)
+
+    def booker_page(self, business_id: str, email: str, page: PageRequest) -> Page[Booking]:
+        return page_of(self.for_booker(business_id, email), page)
+
+    def entry_page(self, business_id: str, entry_id: str, page: PageRequest) -> Page[Booking]:
+        return page_of(self.for_entry(business_id, entry_id), page)
 
     def create(self, booking: Booking, capacity: int) -> None:
         self._contend()

@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib.domain.errors import NotFoundError, PassChangedError
+from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.passes import Pass, PassProduct
+from tests.fakes.core import page_of
 
 
 class InMemoryPassProducts:
@@ -34,6 +36,9 @@ class InMemoryPasses:
     def for_customer(self, business_id: str, email: str) -> list[Pass]:
         mine = [p for (b, e, _), p in self.items.items() if (b, e) == (business_id, email)]
         return sorted(mine, key=lambda p: p.pass_id, reverse=True)
+
+    def customer_page(self, business_id: str, email: str, page: PageRequest) -> Page[Pass]:
+        return page_of(self.for_customer(business_id, email), page)
 
     def get(self, business_id: str, email: str, pass_id: str) -> Pass:
         try:

@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     RuleRefusedError,
     TransactionContendedError,
 )
+from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.tenancy import Business, Plan
 from chalicelib.services.bookings import ATTEMPTS, BookingService, BookTickets, FreeTickets
 from tests.fakes.core import CountedUses, FakeBookingStore, FakeCatalogueStore
@@ -58,7 +59,7 @@ def test_book_a_free_ticket(world):
     booking = service.book(booker(), BookTickets("e1", "t1"))
     assert booking.status is BookingStatus.CONFIRMED and booking.paid_with is SettlementKind.FREE
     assert catalogue.get_entry("biz", "e1").booked == 1
-    assert service.mine(booker()) == [booking] and service.for_entry(STAFF, "e1") == [booking]
+    assert service.mine(booker(), PageRequest()).items == [booking] and service.for_entry(STAFF, "e1", PageRequest()).items == [booking]
 
 
 def test_participants_take_places_and_must_be_named(world):
@@ -123,7 +124,7 @@ def test_a_booker_cannot_see_or_cancel_another_bookers_booking(world):
         service.get_for_booker(other, booking.booking_id)
     with pytest.raises(NotFoundError):
         service.cancel_mine(other, booking.booking_id)
-    assert service.mine(other) == [] and store.get("biz", booking.booking_id).status is BookingStatus.CONFIRMED
+    assert service.mine(other, PageRequest()).items == [] and store.get("biz", booking.booking_id).status is BookingStatus.CONFIRMED
 
 
 def test_contention_is_retried_then_reported(world):

@@ -10,6 +10,7 @@ from chalicelib.domain.catalogue import Entry, Ticket
 from chalicelib.domain.context import BookerContext, PublicContext, StaffContext
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import NotFoundError, RuleRefusedError
+from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.tenancy import Business, Plan
 from chalicelib.ports.payments import CompletedCheckout
 from chalicelib.services.passes import (
@@ -73,7 +74,7 @@ def test_a_paid_checkout_issues_one_pass_however_often_it_arrives(world):
     service.complete_checkout(done)
     service.complete_checkout(done)
     booker = BookerContext(BIZ, "jane", JANE, Customer("biz-a", JANE))
-    [mine] = service.mine(booker)
+    [mine] = service.mine(booker, PageRequest()).items
     assert (mine.title, mine.uses_left, mine.issued_by, mine.currency, mine.state.value) == (
         "10 classes", 10, "purchase", "EUR", "active")
     assert customers.primary == [JANE, JANE]

@@ -14,11 +14,14 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ...domain.errors import NotFoundError
+from ...domain.paging import Page
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from pynamodb.connection import Connection
+
+    from ...domain.paging import PageRequest
 
 M = TypeVar("M", bound=Model)
 A = TypeVar("A", bound=AttributeContainer)
@@ -200,3 +203,16 @@ def failed_conditions(txn: TransactWrite, exc: Exception) -> set[str]:
         if reason is not None and getattr(reason, "code", None) == "ConditionalCheckFailed":
             failed.add(item["TableName"])
     return failed
+
+
+def query_page(source: Any, hash_key: Any, convert: Callable[[Any], D], page: PageRequest,
+               range_key_condition: Any = None, filter_condition: Any = None,
+               scan_index_forward: bool | None = None) -> Page[D]:
+    """One page of a Query on a model or an index (L1): at most ``page.limit`` items read, from
+    ``page.start`` on. With a ``filter_condition`` DynamoDB drops items after reading them, so a page
+    can be shorter than the limit while ``next_key`` is set; only ``next_key is None`` ends the list.
+    """
+    result = source.query(hash_key, range_key_condition, filter_condition=filter_condition, limit=page.limit,
+                          page_size=page.limit, last_evaluated_key=page.start, scan_index_forward=scan_index_forward)
+    items = [convert(item) for item in result]
+    return Page(items, result.last_evaluated_key)

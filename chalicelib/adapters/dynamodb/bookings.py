@@ -21,7 +21,7 @@ from pynamodb.models import Model
 
 from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
 from ...domain.errors import ConflictError, EntryFullError, TransactionContendedError
-from .base import failed_conditions, load, register, table_meta, transaction
+from .base import failed_conditions, load, query_page, register, table_meta, transaction
 from .catalogue import EntryModel
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from pynamodb.transactions import TransactWrite
+
+    from ...domain.paging import Page, PageRequest
 
 
 class BookingsByBooker(GlobalSecondaryIndex["BookingModel"]):
@@ -147,6 +149,14 @@ class BookingRepository:
             booking_from(m)
             for m in BookingModel.by_entry.query(entry_id, filter_condition=BookingModel.business_id == business_id)
         ]
+
+    def booker_page(self, business_id: str, email: str, page: PageRequest) -> Page[Booking]:
+        return query_page(BookingModel.by_booker, f"{business_id}#{email}", booking_from, page, scan_index_forward=False)
+
+    def entry_page(self, business_id: str, entry_id: str, page: PageRequest) -> Page[Booking]:
+        """Entry ids are unique; the business filter only guards isolation and never drops an item."""
+        return query_page(BookingModel.by_entry, entry_id, booking_from, page,
+                          filter_condition=BookingModel.business_id == business_id)
 
     def create(self, booking: Booking, capacity: int) -> None:
         """Take ``booking.seats`` places and the settlement in one transaction.

@@ -8,14 +8,22 @@ from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, U
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from ...domain.customers import Customer, CustomerKind, Participant, matches, search_fragments, search_key
-from .base import find, is_condition_failure, load, register, table_meta
+from ...domain.customers import (
+    MIN_SEARCH,
+    Customer,
+    CustomerKind,
+    Participant,
+    matches,
+    search_fragments,
+    search_key,
+)
+from ...domain.paging import Page
+from .base import find, is_condition_failure, load, query_page, register, table_meta
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-SEARCH_LIMIT = 50
-
+    from ...domain.paging import PageRequest
 
 class ParticipantMap(MapAttribute[str, Any]):
     participant_id = UnicodeAttribute()
@@ -96,26 +104,39 @@ class CustomerRepository:
         if before is None or before.name != after.name:
             self._index(after, old_name=before.name if before else None)
 
-    def search(self, business_id: str, query: str, kind: CustomerKind | None = None) -> list[Customer]:
+    def search(self, business_id: str, query: str, kind: CustomerKind | None, page: PageRequest) -> Page[Customer]:
+        """One page of fragment hits, checked against the whole query, deduplicated within the page
+        and read back as records (the kind filter applies to those): the page can be shorter than
+        ``limit``. A customer whose name and email both hold the query can show on two pages."""
         key = search_key(query)
-        if len(key) < 2:
-            return []
-        seen: dict[str, Customer] = {}
-        for hit in CustomerSearchModel.query(business_id, CustomerSearchModel.fragment_key.startswith(key)):
-            if hit.email in seen or not matches(query, hit.name, hit.email):
-                continue
-            seen[hit.email] = Customer(business_id=business_id, email=hit.email, name=hit.name)
-            if len(seen) >= SEARCH_LIMIT:
-                break
-        if not seen:
-            return []
-        found = CustomerModel.batch_get([(business_id, e) for e in seen])
-        customers = sorted((customer_from(m) for m in found), key=lambda c: (c.name.lower(), c.email))
-        return [c for c in customers if kind is None or c.kind is kind]
+        if len(key) < MIN_SEARCH:
+            return Page()
+        hits = query_page(CustomerSearchModel, business_id, lambda hit: hit, page,
+                          CustomerSearchModel.fragment_key.startswith(key))
+        emails = list(dict.fromkeys(h.email for h in hits.items if matches(query, h.name, h.email)))
+        found = {m.email: customer_from(m) for m in CustomerModel.batch_get([(business_id, e) for e in emails])}
+        customers = [found[e] for e in emails if e in found and (kind is None or found[e].kind is kind)]
+        return Page(customers, hits.next_key)
 
-    def list(self, business_id: str, kind: CustomerKind | None = None, limit: int = 100) -> list[Customer]:
+    def list(self, business_id: str, kind: CustomerKind | None, page: PageRequest) -> Page[Customer]:
+        """By email; ``kind`` is a filter expression (DynamoDB reads, then drops other kinds)."""
         cond = CustomerModel.kind == kind.value if kind else None
-        return [customer_from(m) for m in CustomerModel.query(business_id, filter_condition=cond, limit=limit)]
+        return query_page(CustomerModel, business_id, customer_from, page, filter_condition=cond)
+
+    def reindex(self, business_id: str) -> tuple[int, int]:
+        """Rewrite every customer's search fragments and delete fragments no record explains (older
+        fragment schemes); idempotent. Returns (customers indexed, stale fragments deleted)."""
+        wanted: set[str] = set()
+        count = 0
+        for m in CustomerModel.query(business_id):
+            self._index(customer_from(m), old_name=None)
+            wanted.update(f"{frag}#{m.email}" for frag in search_fragments(m.name or "", m.email))
+            count += 1
+        stale = [item for item in CustomerSearchModel.query(business_id) if item.fragment_key not in wanted]
+        with CustomerSearchModel.batch_write() as batch:
+            for item in stale:
+                batch.delete(item)
+        return count, len(stale)
 
     def _model(self, c: Customer) -> CustomerModel:
         return CustomerModel(

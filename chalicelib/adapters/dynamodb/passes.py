@@ -24,10 +24,22 @@ from pynamodb.models import Model
 from ...domain.bookings import Booking, PassUseRef
 from ...domain.errors import PassChangedError
 from ...domain.passes import Eligibility, ExpiryKind, ExpiryRule, HistoryEntry, Pass, PassProduct
-from .base import failed_conditions, from_model, is_condition_failure, load, register, table_meta, to_model, transaction
+from .base import (
+    failed_conditions,
+    from_model,
+    is_condition_failure,
+    load,
+    query_page,
+    register,
+    table_meta,
+    to_model,
+    transaction,
+)
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
+
+    from ...domain.paging import Page, PageRequest
 
 
 class EligibilityMap(MapAttribute[str, Any]):
@@ -165,6 +177,9 @@ class PassRepository:
     def for_customer(self, business_id: str, email: str) -> list[Pass]:
         """Newest first. One Query: the partition holds exactly this customer's passes here."""
         return [pass_from(m) for m in PassModel.query(owner_key(business_id, email), scan_index_forward=False)]
+
+    def customer_page(self, business_id: str, email: str, page: PageRequest) -> Page[Pass]:
+        return query_page(PassModel, owner_key(business_id, email), pass_from, page, scan_index_forward=False)
 
     def get(self, business_id: str, email: str, pass_id: str) -> Pass:
         return pass_from(load(PassModel, owner_key(business_id, email), pass_id, missing=f"Pass '{pass_id}' does not exist."))
