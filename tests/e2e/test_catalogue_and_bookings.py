@@ -46,12 +46,12 @@ def test_booker_books_free_ticket_and_staff_sees_it(api):
     assert resp.status_code == 201, resp.body
     assert resp.json["seats"] == 2 and resp.json["booker_email"] == "jane@example.com"
     listed = api.call("GET", f"/v1/manage/entries/{entry['entry_id']}/bookings", staff)
-    assert [b["booking_id"] for b in listed.json] == [resp.json["booking_id"]]
+    assert [b["booking_id"] for b in listed.json["items"]] == [resp.json["booking_id"]]
     after = api.call("GET", f"/v1/manage/entries/{entry['entry_id']}", staff)
     assert after.json["booked"] == 2
     # The booker's first call linked a customer record, found by partial search.
     found = api.call("GET", "/v1/manage/customers?q=EXAMP", staff)
-    assert [c["email"] for c in found.json] == ["jane@example.com"]
+    assert [c["email"] for c in found.json["items"]] == ["jane@example.com"]
 
 
 def test_full_entry_refuses_and_cancel_returns_the_place(api):

@@ -99,7 +99,7 @@ def test_purchase_with_basket_to_booking_and_emails_exactly_once(shop):
     checkout = buy(shop)
     session = provider.objects[checkout["session_id"]]
     assert session["mode"] == "subscription" and len(session["_line_items"]) == 2  # membership + the ticket, one-off
-    held = api.call("GET", f"{MINE}/bookings", booker_token(BOOKER)).json
+    held = api.call("GET", f"{MINE}/bookings", booker_token(BOOKER)).json["items"]
     assert [(b["booking_id"], b["status"]) for b in held] == [(checkout["held_booking_ids"][0], "held")]
     assert api.call("GET", f"/v1/manage/entries/{shop['entry']['entry_id']}", shop["staff"]).json["booked"] == 1
 

@@ -160,21 +160,21 @@ def test_purchase_issues_the_pass_once_however_often_the_event_arrives(api, stud
     (request,) = payments.requests
     assert (request.mode, request.purpose, request.customer_email) == ("payment", "pass", JANE)
     assert (request.lines[0].amount_minor, request.lines[0].currency) == (12000, "EUR")
-    assert api.call("GET", f"{MINE}/passes", booker_token(JANE)).json == []  # not paid yet
+    assert api.call("GET", f"{MINE}/passes", booker_token(JANE)).json["items"] == []  # not paid yet
 
     completed = paid(request, resp.json["session_id"])
     handler = container().checkout_handlers["pass"]
     handler(completed)
     handler(completed)  # redelivered
 
-    mine = api.call("GET", f"{MINE}/passes", booker_token(JANE)).json
+    mine = api.call("GET", f"{MINE}/passes", booker_token(JANE)).json["items"]
     assert len(mine) == 1
     assert mine[0] | {"history": None} == mine[0] | {
         "title": "10 yoga classes", "state": "active", "uses_total": 10, "uses_taken": 0, "uses_left": 10,
         "first_used_at": None, "last_valid_day": None, "expires_at": None, "price_minor": 12000, "currency": "EUR",
         "issued_by": "purchase", "purchased_at": "2030-01-10T09:00:00Z", "history": None}
     # P2: it appears on the customer record, and the buyer is now a primary customer.
-    assert len(api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json) == 1
+    assert len(api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json["items"]) == 1
     assert CustomerModel.get("biz-a", JANE).kind == "primary"
 
 
@@ -192,9 +192,9 @@ def test_staff_find_customer_and_list_passes_newest_first_with_uses_expiry_state
     second = issue(api, studio)
     assert book(api, studio["yoga"]).status_code == 201  # uses the OLDEST: first
 
-    found = api.call("GET", "/v1/manage/customers?q=JANE", staff_a()).json
+    found = api.call("GET", "/v1/manage/customers?q=JANE", staff_a()).json["items"]
     assert [c["email"] for c in found] == [JANE]
-    listed = api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json
+    listed = api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json["items"]
     assert [p["pass_id"] for p in listed] == [second["pass_id"], first["pass_id"]]
     newest, oldest = listed
     assert (oldest["uses_taken"], oldest["uses_left"], oldest["state"]) == (1, 9, "active")
@@ -215,7 +215,7 @@ def test_booking_uses_oldest_pass_even_if_a_newer_one_expires_sooner(api, studio
     resp = book(api, studio["yoga"])
     assert resp.status_code == 201, resp.body
     assert resp.json["paid_with"] == "pass" and resp.json["payment"]["pass_id"] == oldest["pass_id"]
-    passes = {p["pass_id"]: p for p in api.call("GET", f"{MINE}/passes", booker_token(JANE)).json}
+    passes = {p["pass_id"]: p for p in api.call("GET", f"{MINE}/passes", booker_token(JANE)).json["items"]}
     assert passes[oldest["pass_id"]]["uses_taken"] == 1 and passes[newer["pass_id"]]["uses_taken"] == 0
 
 
@@ -239,10 +239,10 @@ def test_expired_pass_is_refused_after_end_of_day_in_business_zone(api, studio, 
     p = issue(api, studio)
     api.call("POST", f"/v1/manage/customers/{JANE}/passes/{p['pass_id']}/expiry", staff_a(), {"date": "2030-01-15"})
     frozen.move_to(datetime(2030, 1, 15, 22, 59, tzinfo=UTC))  # 23:59 in Berlin: still valid today...
-    listed = api.call("GET", f"{MINE}/passes", booker_token(JANE)).json
+    listed = api.call("GET", f"{MINE}/passes", booker_token(JANE)).json["items"]
     assert listed[0]["state"] == "active"
     frozen.move_to(datetime(2030, 1, 15, 23, 0, tzinfo=UTC))  # ...midnight in Berlin: expired
-    assert api.call("GET", f"{MINE}/passes", booker_token(JANE)).json[0]["state"] == "expired"
+    assert api.call("GET", f"{MINE}/passes", booker_token(JANE)).json["items"][0]["state"] == "expired"
     refused = book(api, studio["yoga"])
     assert refused.status_code == 409 and refused.json["error"]["reason"] == "pass_expired"
 
@@ -296,7 +296,7 @@ def test_overrides_through_the_api_with_history(api, studio, frozen):
     again = api.call("POST", f"{url}/revoke", staff_a())
     assert again.status_code == 409
 
-    history = api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json[0]["history"]
+    history = api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json["items"][0]["history"]
     assert [(h["field"], h["old"], h["new"]) for h in history] == [
         ("uses_total", 23, 22),
         ("expiry", {"kind": "days_from_first_use", "date": None, "days": 30},
@@ -312,7 +312,7 @@ def test_product_changes_do_not_change_sold_passes(api, studio):
     p = issue(api, studio)
     api.call("PATCH", f"/v1/manage/pass-products/{studio['product']['product_id']}", staff_a(),
              {"uses": 3, "expiry": {"kind": "fixed_date", "date": "2030-02-01"}})
-    sold = api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json[0]
+    sold = api.call("GET", f"/v1/manage/customers/{JANE}/passes", staff_a()).json["items"][0]
     assert sold["pass_id"] == p["pass_id"]
     assert (sold["uses_total"], sold["expiry"]["kind"]) == (10, "days_from_first_use")
 
@@ -345,5 +345,5 @@ def test_purchase_through_the_stripe_event_consumer_issues_once(api, studio):
     consumer.handle(stripe_checkout_completed("evt_pass_1", request, session["session_id"]))
     consumer.handle(stripe_checkout_completed("evt_pass_1", request, session["session_id"]))
     consumer.handle(stripe_checkout_completed("evt_pass_2", request, session["session_id"]))
-    mine = api.call("GET", f"{MINE}/passes", booker_token(JANE)).json
+    mine = api.call("GET", f"{MINE}/passes", booker_token(JANE)).json["items"]
     assert [(p["title"], p["issued_by"], p["price_minor"]) for p in mine] == [("10 yoga classes", "purchase", 12000)]
