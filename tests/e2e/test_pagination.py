@@ -107,3 +107,18 @@ def test_every_list_route_is_paginated():
     assert bare <= NOT_YET_PAGINATED, f"new list routes must be paginated=True: {bare - NOT_YET_PAGINATED}"
     converted = {op.path for op in OPERATIONS if op.paginated}
     assert {LIST, f"{LIST}/{{email}}/bookings", f"{LIST}/{{email}}/passes"} <= converted
+
+
+def test_backfill_makes_records_of_the_old_fragment_scheme_findable_and_is_idempotent(api):
+    from chalicelib.adapters.dynamodb.customers import CustomerModel, CustomerSearchModel
+
+    make_business("biz-a")
+    CustomerModel("biz-a", "jose.smith@example.net", name="José Smith").save()  # indexed by the old scheme:
+    for old in ("josé", "smith", "example", "net"):
+        CustomerSearchModel("biz-a", f"{old}#jose.smith@example.net", email="jose.smith@example.net",
+                            name="José Smith").save()
+    find = lambda q: api.call("GET", f"{LIST}?q={q}", staff_token("biz-a")).json["items"]  # noqa: E731
+    assert find("smith@exam") == [] and find("jose") == []
+    assert CustomerRepository().reindex("biz-a")[1] == 2  # "josé" and "example" are not fragments any more
+    assert CustomerRepository().reindex("biz-a") == (1, 0)
+    assert [c["email"] for c in find("smith@exam")] == [c["email"] for c in find("jose")] == ["jose.smith@example.net"]
