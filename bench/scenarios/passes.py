@@ -45,7 +45,7 @@ def list_customer_passes(world: World) -> None:
     pass_holder(world)
     with world.counted():
         passes = world.call("GET", f"/v1/manage/customers/{BOOKER}/passes", world.staff)
-    assert len(passes) == 4
+    assert len(passes["items"]) == 4 and passes["next"] is None
 
 
 @scenario("list my passes, 4 passes (booker)")
@@ -53,7 +53,7 @@ def list_my_passes(world: World) -> None:
     pass_holder(world)
     with world.counted():
         passes = world.call("GET", f"{world.mine}/passes", world.booker)
-    assert len(passes) == 4
+    assert len(passes["items"]) == 4 and passes["next"] is None
 
 
 @scenario("override a pass's uses (staff)")

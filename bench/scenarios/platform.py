@@ -51,4 +51,4 @@ def search_customers(world: World) -> None:
         world.call("POST", "/v1/manage/customers", world.staff, {"email": email, "name": name}, expect=201)
     with world.counted():
         found = world.call("GET", "/v1/manage/customers?q=smith", world.staff)
-    assert {c["email"] for c in found} == {"ann@example.com", "bob@example.org"}
+    assert {c["email"] for c in found["items"]} == {"ann@example.com", "bob@example.org"}

@@ -113,7 +113,7 @@ def test_newcomer_buys_the_membership_books_a_member_class_and_reads_every_email
         checkout = walk.buy([(basket_entry, basket_ticket)])
         assert eventually(lambda: walk.group_members() == [DEMO_BOOKER], timeout=20), stack.output
         [held] = checkout["held_booking_ids"]
-        assert eventually(lambda: [(b["booking_id"], b["status"]) for b in walk.get(f"{BUSINESS}/me/bookings", walk.booker).json()]
+        assert eventually(lambda: [(b["booking_id"], b["status"]) for b in walk.get(f"{BUSINESS}/me/bookings", walk.booker).json()["items"]]
                           == [(held, "confirmed")], timeout=20), stack.output
 
         # O6: the exclusive ticket is paid with one use of the group's offer.
