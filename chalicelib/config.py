@@ -21,6 +21,8 @@ class Settings:
     stripe_webhook_secret: str
     stripe_api_base: str | None
     public_base_url: str
+    # Platform operators (T3): token subjects, set by whoever deploys (SSM/stack parameter), never by a user.
+    operator_subjects: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -39,6 +41,7 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            operator_subjects=frozenset(s for s in env.get("OPERATOR_SUBJECTS", "").replace(" ", "").split(",") if s),
         )
 
 
