@@ -81,8 +81,9 @@ class Api:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None, raw: bytes | None = None):
-        headers = {"Content-Type": "application/json"}
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None, raw: bytes | None = None,
+             headers: dict[str, str] | None = None):
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
