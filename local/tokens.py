@@ -10,7 +10,7 @@ import argparse
 
 from chalicelib.adapters.tokens import TokenVerifier
 
-from .settings import DEMO_BOOKER, DEMO_BUSINESS, OPERATOR_SUBJECT, owner_subject, stage_variables, staff_subject
+from .settings import DEMO_BOOKER, DEMO_BUSINESS, OPERATOR_SUBJECT, owner_subject, staff_subject, stage_variables
 
 ROLES = ("owner", "staff", "booker", "operator")
 
