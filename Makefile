@@ -27,7 +27,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 run: venv node_modules
 	$(PY) -m local.run
 
-# make token ROLE=staff|booker [BUSINESS=demo-studio] [EMAIL=booker@example.com]
+# make token ROLE=owner|staff|booker|operator [BUSINESS=demo-studio|demo-free] [EMAIL=booker@example.com]
 token: venv
 	@$(PY) -m local.tokens --role "$(ROLE)" --business "$(BUSINESS)" --email "$(EMAIL)"
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .ports.passes import PassStore
     from .ports.payments import CheckoutHandler, PaymentPort
     from .ports.queue import BlobStore
+    from .ports.staff import StaffStore
     from .services.access import AccessService
     from .services.bookings import BookingService
     from .services.business import BusinessService
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from .services.memberships.holds import HoldReleaseSchedule
     from .services.memberships.members import MemberActions
     from .services.passes import PassService
+    from .services.plans import PlanService
+    from .services.staff import StaffService
     from .services.stripe_events import StripeEventConsumer
     from .services.usage_periods import UsagePeriodService
     from .services.webhooks import StripeWebhookReceiver
@@ -76,7 +79,26 @@ class Container:
     def access(self) -> AccessService:
         from .services.access import AccessService
 
-        return AccessService(self.businesses, self.customer_store)
+        return AccessService(self.businesses, self.customer_store, self.staff_store,
+                             operators=self.settings.operator_subjects)
+
+    @cached_property
+    def staff_store(self) -> StaffStore:
+        from .adapters.dynamodb.staff import StaffRepository
+
+        return StaffRepository()
+
+    @cached_property
+    def staff(self) -> StaffService:
+        from .services.staff import StaffService
+
+        return StaffService(self.staff_store, lambda: self.mailer, self.settings.public_base_url)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        from .services.plans import PlanService
+
+        return PlanService(self.businesses)
 
     @cached_property
     def business(self) -> BusinessService:

@@ -22,6 +22,8 @@ class Settings:
     stripe_api_base: str | None
     public_base_url: str
     cursor_secret: str = ""  # seals list cursors (L1); falls back to the token or webhook secret
+    # Platform operators (T3): token subjects, set by whoever deploys (SSM/stack parameter), never by a user.
+    operator_subjects: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -41,6 +43,7 @@ class Settings:
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             cursor_secret=env.get("CURSOR_SECRET") or env.get("JWT_DEV_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
+            operator_subjects=frozenset(s for s in env.get("OPERATOR_SUBJECTS", "").replace(" ", "").split(",") if s),
         )
 
 

@@ -171,8 +171,9 @@ class Stack:
         staff, booker = mint("staff", business=DEMO_BUSINESS), mint("booker", email=DEMO_BOOKER, name="Demo Booker")
         print(f"""
 Ready: {layout.api_url}/openapi.json   (docs: {layout.api_url}/docs)
-  staff token  (business {DEMO_BUSINESS}):
+  staff token  (staff of {DEMO_BUSINESS}; tokens name no business, the staff records do):
 {staff}
+  owner tokens: make token ROLE=owner BUSINESS={DEMO_BUSINESS} (or demo-free); operator: make token ROLE=operator
   booker token ({DEMO_BOOKER}):
 {booker}
   e.g. curl -H "Authorization: Bearer $TOKEN" {layout.api_url}/v1/manage/pages

@@ -1,4 +1,5 @@
-"""Demo data for the local stack: business ``demo-studio`` (plan standard, Europe/Berlin), one
+"""Demo data for the local stack: business ``demo-studio`` (plan standard, Europe/Berlin) with an
+owner and a staff member (staff records), a free-plan business ``demo-free`` with its owner, one
 schedule page, and classes over the next three days with free and paid tickets. With a payment
 provider (``make run``), also the membership a newcomer can buy: ``demo-membership`` (49 EUR a
 month, option ``demo-monthly``), whose group has an offer of 4 member classes a month, and a
@@ -17,13 +18,15 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.adapters.dynamodb.catalogue import CatalogueRepository
 from chalicelib.adapters.dynamodb.memberships import MembershipRepository
+from chalicelib.adapters.dynamodb.staff import StaffRepository
 from chalicelib.adapters.dynamodb.tenancy import BusinessRepository
 from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket, to_utc
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.memberships import Membership, PriceOption
-from chalicelib.domain.tenancy import Business, Caller, Plan, Role
+from chalicelib.domain.staff import StaffMember, StaffRole
+from chalicelib.domain.tenancy import Business, Caller, Plan
 
-from .settings import DEMO_BUSINESS
+from .settings import DEMO_BUSINESS, DEMO_FREE_BUSINESS, owner_subject, staff_subject
 
 TIMEZONE = "Europe/Berlin"
 PAGE_ID = "demo-classes"
@@ -59,6 +62,7 @@ def seed(today: date | None = None, with_membership: bool = False) -> Seeded:
     business_created = _missing(lambda: businesses.get(DEMO_BUSINESS))
     if business_created:
         businesses.save(Business(DEMO_BUSINESS, "Demo Studio", Plan.STANDARD, TIMEZONE, return_use_on_cancel=True))
+    _seed_staff(businesses)
     page_created = _missing(lambda: catalogue.get_page(DEMO_BUSINESS, PAGE_ID))
     if page_created:
         catalogue.save_page(SchedulePage(DEMO_BUSINESS, PAGE_ID, "Classes", published=True))
@@ -75,6 +79,18 @@ def seed(today: date | None = None, with_membership: bool = False) -> Seeded:
     member_entries = sum(_add_entry(catalogue, today + timedelta(days=days), start, minutes, title, capacity, tz,
                                     ((ticket, 0, group_id),)) for days in (1, 2, 3))
     return Seeded(business_created, page_created, entries_created, membership_created, member_entries)
+
+
+def _seed_staff(businesses: BusinessRepository) -> None:
+    """Owners and staff are records (tokens name no business): demo-studio's owner and one staff
+    member, and a second, free-plan business ``demo-free`` with its own owner."""
+    staff = StaffRepository()
+    if _missing(lambda: businesses.get(DEMO_FREE_BUSINESS)):
+        staff.create_business(Business(DEMO_FREE_BUSINESS, "Demo Free Club", Plan.FREE, TIMEZONE),
+                              StaffMember(DEMO_FREE_BUSINESS, owner_subject(DEMO_FREE_BUSINESS), StaffRole.OWNER))
+    for subject, role in ((owner_subject(DEMO_BUSINESS), StaffRole.OWNER), (staff_subject(DEMO_BUSINESS), StaffRole.STAFF)):
+        if staff.find(subject, DEMO_BUSINESS) is None:
+            staff.add(StaffMember(DEMO_BUSINESS, subject, role))
 
 
 def _add_entry(catalogue: CatalogueRepository, day: date, start: time, minutes: int, title: str, capacity: int,
@@ -117,7 +133,7 @@ def _seed_membership() -> tuple[bool, str]:
     description = "Four member classes a month, booked with member tickets."
     group = c.groups.create_membership_group(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)
     if not group.offers:
-        staff = c.access.staff(Caller(subject="seed", role=Role.STAFF, business_id=DEMO_BUSINESS), None)
+        staff = c.access.staff(Caller(owner_subject(DEMO_BUSINESS)), None, DEMO_BUSINESS)
         c.groups.create_offer(staff, group.group_id, NewOffer(ScopeTerms(page_id=PAGE_ID), title="Member classes",
                                                               usage=UsageTerms("per_period", 4, "month")))
     product_id = payments.create_product(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)

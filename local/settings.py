@@ -16,6 +16,16 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGE = "local"
 DEMO_BUSINESS = "demo-studio"
 DEMO_BOOKER = "booker@example.com"
+DEMO_FREE_BUSINESS = "demo-free"
+OPERATOR_SUBJECT = "operator-local"  # listed in OPERATOR_SUBJECTS of the local stage
+
+
+def owner_subject(business_id: str) -> str:
+    return f"owner-{business_id}"
+
+
+def staff_subject(business_id: str) -> str:
+    return f"staff-{business_id}"
 
 
 @dataclass(frozen=True)

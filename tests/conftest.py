@@ -18,6 +18,7 @@ os.environ.update(
     STRIPE_WEBHOOK_SECRET="whsec_test_secret",
     PAYMENT_PROVIDER="local",
     POWERTOOLS_LOG_LEVEL="WARNING",
+    OPERATOR_SUBJECTS="operator-test",
 )
 os.environ.pop("DYNAMODB_ENDPOINT", None)
 
@@ -49,12 +50,25 @@ def mint(**claims: Any) -> str:
     return bootstrap.token_verifier().mint(claims)
 
 
-def staff_token(business_id: str) -> str:
-    return mint(sub=f"staff-{business_id}", role="staff", business_id=business_id)
+def grant_staff(business_id: str, subject: str, role: str = "owner", email: str | None = None) -> None:
+    """A staff record: what lets ``subject`` act for ``business_id`` (tokens name no business)."""
+    from chalicelib.adapters.dynamodb.staff import StaffModel
+
+    StaffModel(subject, business_id, role=role, email=email).save()
+
+
+def staff_token(business_id: str, role: str = "owner") -> str:
+    """A token of the business's test staff member (``staff-<business_id>``), whose record this creates."""
+    grant_staff(business_id, f"staff-{business_id}", role)
+    return mint(sub=f"staff-{business_id}")
+
+
+def operator_token() -> str:
+    return mint(sub="operator-test")
 
 
 def booker_token(email: str, name: str = "") -> str:
-    return mint(sub=f"booker-{email}", role="booker", email=email, email_verified=True, name=name)
+    return mint(sub=f"booker-{email}", email=email, email_verified=True, name=name)
 
 
 def make_business(business_id: str = "biz-a", plan: str = "standard", tz: str = "Europe/Berlin") -> None:
@@ -67,8 +81,9 @@ class Api:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None, raw: bytes | None = None):
-        headers = {"Content-Type": "application/json"}
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None, raw: bytes | None = None,
+             headers: dict[str, str] | None = None):
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)

@@ -1,8 +1,8 @@
 """Bearer JWTs: verified against a JWKS URL in production (e.g. a Cognito user pool), or an HS256
 dev key locally. PyJWT is imported here only, so it costs the authorizer's cold start alone.
 
-Claims used: ``sub``; ``role`` (``staff`` | ``booker``, or Cognito's ``custom:role``);
-``business_id`` (or ``custom:business_id``) for staff; ``email`` + ``email_verified`` for bookers.
+Claims used: ``sub``, and ``email`` + ``email_verified`` (bookers, invitations). Nothing a user
+could edit decides what they may do (see ``identity``).
 """
 from __future__ import annotations
 
@@ -68,21 +68,20 @@ class TokenVerifier:
 
 
 def identity(claims: dict[str, Any]) -> dict[str, str]:
-    role = claims.get("role") or claims.get("custom:role")
-    out = {"sub": str(claims["sub"]), "role": str(role or "")}
-    if role == "staff":
-        business = claims.get("business_id") or claims.get("custom:business_id")
-        if not business:
-            raise InvalidTokenError("staff token without business_id")
-        out["business_id"] = str(business)
-    elif role == "booker":
-        verified = claims.get("email_verified") in (True, "true")
-        email = normalise_email(str(claims.get("email") or ""))
-        if not verified or not email:
-            raise InvalidTokenError("booker token without a verified email")
-        out["email"] = email
-        if claims.get("name"):
-            out["name"] = str(claims["name"])
-    else:
-        raise InvalidTokenError("unknown role")
+    """Who the person is, and nothing else: ``sub``, and ``email`` when it is verified.
+
+    ``role``, ``business_id`` and Cognito's ``custom:*`` attributes are ignored: a user can edit
+    custom attributes, so what a person may do comes from the product's records. An email claim
+    that is not a bare address (``Mallory <victim@example.com>``) refuses the whole token.
+    """
+    out = {"sub": str(claims["sub"])}
+    raw = claims.get("email")
+    if raw is not None:
+        email = normalise_email(str(raw))
+        if email is None or email != str(raw).strip().lower():
+            raise InvalidTokenError("the email claim is not a bare address")
+        if claims.get("email_verified") in (True, "true"):
+            out["email"] = email
+    if claims.get("name"):
+        out["name"] = str(claims["name"])
     return out

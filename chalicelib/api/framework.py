@@ -4,9 +4,12 @@
 ``/openapi.json``, the isolation, disabled-customer and plan-gate tests all read the same registry.
 Before the handler runs, the framework resolves the request context once (``services/access.py``):
 
-- ``STAFF``: a ``StaffContext`` (the business the staff member acts for, its plan gate passed);
+- ``STAFF``: a ``StaffContext`` (the business the staff member acts for, from the staff records and
+  the ``X-Business-Id`` header, its plan gate passed);
 - ``BOOKER``: a ``BookerContext`` (the business of the path, the booker's linked customer record;
   403 if staff disabled it, 402 if the feature is not in the business's plan);
+- ``PERSON``: a ``PersonContext`` (any verified token: sign-up, accepting an invitation);
+- ``OPERATOR``: an ``OperatorContext`` (a subject in ``OPERATOR_SUBJECTS``, 403 otherwise);
 - ``PUBLIC``: a ``PublicContext`` when the path names a business (404 if unknown), else ``None``.
 
 The handler receives that context, the other path parameters and the parsed ``body``/``query``; it
@@ -29,7 +32,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Blueprint, Response
 
 from ..domain.errors import DomainError
-from ..domain.tenancy import Caller, Feature, Role
+from ..domain.staff import BUSINESS_HEADER
+from ..domain.tenancy import Caller, Feature
 from ..logs import logger
 from .auth import jwt_auth
 
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
     from ..domain.paging import PageRequest
 
 PUBLIC, STAFF, BOOKER = "public", "staff", "booker"
+PERSON, OPERATOR = "person", "operator"  # any signed-in person (sign-up, invitations); platform operators
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32
 MAX_PATH_PARAM = 254  # the longest email address; every id is far shorter
@@ -233,23 +238,25 @@ def page_body(page: Any, op: Operation, scope: bytes) -> dict[str, Any]:
 
 def caller_from(context: dict[str, Any] | None) -> Caller | None:
     claims = (context or {}).get("authorizer") or {}
-    role = claims.get("role")
-    if role not in (Role.STAFF.value, Role.BOOKER.value):
+    subject = claims.get("sub")
+    if not subject or claims.get("auth_error"):
         return None
-    return Caller(
-        subject=claims.get("sub") or claims.get("principalId") or "",
-        role=Role(role),
-        email=claims.get("email") or None,
-        business_id=claims.get("business_id") or None,
-    )
+    return Caller(subject=subject, email=claims.get("email") or None)
 
 
-def resolve_context(op: Operation, caller: Caller | None, path_params: dict[str, str]) -> Any:
+def resolve_context(op: Operation, caller: Caller | None, path_params: dict[str, str],
+                    headers: Any = None) -> Any:
     """The request context for ``op`` (see the module docstring); ``business_id`` is consumed here."""
     access = container().access
     if op.role == STAFF:
         assert caller is not None
-        return access.staff(caller, op.feature)
+        return access.staff(caller, op.feature, (headers or {}).get(BUSINESS_HEADER.lower()) or None)
+    if op.role == PERSON:
+        assert caller is not None
+        return access.person(caller)
+    if op.role == OPERATOR:
+        assert caller is not None
+        return access.operator(caller)
     business_id = path_params.pop(BUSINESS_PARAM, None)
     if op.role == BOOKER:
         assert caller is not None and business_id is not None, f"booker route {op.path} needs {{business_id}}"
@@ -313,7 +320,7 @@ class ApiBlueprint:
                                           reason=reason)
                     params = dict(path_params)
                     check_path(params)
-                    ctx = resolve_context(op, caller, params)
+                    ctx = resolve_context(op, caller, params, request_headers)
                     kwargs: dict[str, Any] = params
                     query_params = dict(request.query_params or {})
                     scope = b""

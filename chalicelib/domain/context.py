@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .customers import Customer
+from .staff import StaffRole
 from .tenancy import Business
 
 
@@ -18,10 +19,15 @@ class StaffContext:
 
     business: Business
     subject: str
+    role: StaffRole = StaffRole.STAFF  # from the staff record
 
     @property
     def business_id(self) -> str:
         return self.business.business_id
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role is StaffRole.OWNER
 
 
 @dataclass(frozen=True)
@@ -60,4 +66,19 @@ class SystemContext:
         return self.business.business_id
 
 
-RequestContext = StaffContext | BookerContext | PublicContext
+@dataclass(frozen=True)
+class PersonContext:
+    """Any signed-in person, staff of nothing yet (sign-up, accepting an invitation)."""
+
+    subject: str
+    email: str | None  # verified and bare, else None
+
+
+@dataclass(frozen=True)
+class OperatorContext:
+    """A platform operator (a subject listed in the settings, which no user can edit)."""
+
+    subject: str
+
+
+RequestContext = StaffContext | BookerContext | PublicContext | PersonContext | OperatorContext

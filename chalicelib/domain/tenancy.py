@@ -39,6 +39,7 @@ class Business:
     name: str
     plan: Plan
     timezone: str
+    currency: str = "EUR"  # ISO 4217, chosen at sign-up (T1)
     # When a booking paid by an offer use or a pass use is cancelled, is the use given back?
     return_use_on_cancel: bool = True
 
@@ -64,16 +65,13 @@ def validate_timezone(name: str) -> str:
     return name
 
 
-class Role(str, Enum):
-    STAFF = "staff"
-    BOOKER = "booker"
-
-
 @dataclass(frozen=True)
 class Caller:
-    """The verified identity behind a request, built from the JWT claims by the authorizer."""
+    """Who the verified token says the person is; nothing about what they may do.
+
+    Which business a person is staff of comes from the staff records (``services/access.py``);
+    booker routes need ``email`` (set only when the token's email is a bare, verified address).
+    """
 
     subject: str
-    role: Role
-    email: str | None = None  # bookers: their verified, normalised email
-    business_id: str | None = None  # staff: the business named by the token (resolved by services/access.py)
+    email: str | None = None  # verified and normalised, else None

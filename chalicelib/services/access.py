@@ -6,38 +6,68 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ..domain.context import BookerContext, PublicContext, StaffContext
+from ..domain.context import BookerContext, OperatorContext, PersonContext, PublicContext, StaffContext
 from ..domain.customers import Customer, CustomerKind
-from ..domain.errors import ForbiddenError
-from ..domain.tenancy import Business, Caller, Feature, Role
+from ..domain.errors import ForbiddenError, InvalidInputError
+from ..domain.staff import BUSINESS_HEADER
 from ..ports.clock import Clock, utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from ..domain.tenancy import Business, Caller, Feature
+    from ..ports.staff import StaffStore
     from ..ports.tenancy import BusinessStore, CustomerStore
 
 LINK_TTL_SECONDS = 60.0
 
 
 class AccessService:
-    def __init__(self, businesses: BusinessStore, customers: CustomerStore, clock: Clock = utc_now) -> None:
+    def __init__(self, businesses: BusinessStore, customers: CustomerStore, staff: StaffStore,
+                 clock: Clock = utc_now, operators: Collection[str] = ()) -> None:
         self.businesses = businesses
         self.customers = customers
+        self.staff_records = staff
         self.clock = clock
+        self.operators = frozenset(operators)
         # Per container: (business, email) -> (monotonic expiry, record). Saves the customer read for a
         # minute, so a disabled customer loses access within LINK_TTL_SECONDS on every warm container.
         self._linked: dict[tuple[str, str], tuple[float, Customer]] = {}
 
-    def staff(self, caller: Caller, feature: Feature | None) -> StaffContext:
-        if caller.role is not Role.STAFF or not caller.business_id:
-            raise ForbiddenError("This route is for staff of a business.")
-        business = self.businesses.find(caller.business_id)
+    def staff(self, caller: Caller, feature: Feature | None, business_id: str | None = None) -> StaffContext:
+        """The business ``caller`` acts for, from the staff records (never a token claim).
+
+        ``business_id`` is the ``X-Business-Id`` header: optional for staff of exactly one business.
+        The record is read on every request (no cache): a removed member is refused at once.
+        """
+        if business_id:
+            record = self.staff_records.find(caller.subject, business_id)
+            if record is None:
+                raise ForbiddenError(f"You are not staff of business '{business_id}'.", code="not_staff")
+        else:
+            records = self.staff_records.of_person(caller.subject, limit=2)
+            if not records:
+                raise ForbiddenError("This route is for staff of a business.", code="not_staff")
+            if len(records) > 1:
+                raise InvalidInputError(f"You are staff of several businesses: name one with the {BUSINESS_HEADER} "
+                                        "header.", field=BUSINESS_HEADER, code="business_required")
+            record = records[0]
+        business = self.businesses.find(record.business_id)
         if business is None:
             raise ForbiddenError("Your account is not staff of an existing business.", code="unknown_business")
         self._gate(business, feature)
-        return StaffContext(business=business, subject=caller.subject)
+        return StaffContext(business=business, subject=caller.subject, role=record.role)
+
+    def person(self, caller: Caller) -> PersonContext:
+        return PersonContext(subject=caller.subject, email=caller.email)
+
+    def operator(self, caller: Caller) -> OperatorContext:
+        if caller.subject not in self.operators:
+            raise ForbiddenError("This route is for platform operators.", code="not_operator")
+        return OperatorContext(subject=caller.subject)
 
     def booker(self, caller: Caller, business_id: str, feature: Feature | None) -> BookerContext:
-        if caller.role is not Role.BOOKER or not caller.email:
+        if not caller.email:
             raise ForbiddenError("This route is for signed-in bookers with a verified email.")
         business = self.businesses.get(business_id)
         self._gate(business, feature)

@@ -16,10 +16,10 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.periods import PeriodUnit, period_at
-from chalicelib.domain.tenancy import Caller, Feature, Role
+from chalicelib.domain.tenancy import Caller, Feature
 from chalicelib.services.bookings import BookTickets
 from chalicelib.services.groups import NewGroup, NewMembers, NewOffer, ScopeTerms, UsageTerms
-from tests.conftest import make_business
+from tests.conftest import grant_staff, make_business
 
 pytestmark = pytest.mark.xdist_group("dynamodb_local")
 MEMBER = "m@x.org"
@@ -27,7 +27,8 @@ MEMBER = "m@x.org"
 
 def setup(uses_per_month: int, stored: dict | None):
     make_business("biz-race")
-    staff = container().access.staff(Caller("s", Role.STAFF, business_id="biz-race"), Feature.CUSTOMER_GROUPS)
+    grant_staff("biz-race", "staff-biz-race")
+    staff = container().access.staff(Caller("staff-biz-race"), Feature.CUSTOMER_GROUPS)
     groups = container().groups
     catalogue = container().catalogue.catalogue
     catalogue.save_page(SchedulePage("biz-race", "p1", "Members"))
@@ -45,7 +46,7 @@ def setup(uses_per_month: int, stored: dict | None):
 
 def race(n: int = 50) -> list[str]:
     services = container().bookings
-    booker = container().access.booker(Caller("m", Role.BOOKER, email=MEMBER), "biz-race", None)
+    booker = container().access.booker(Caller("m", email=MEMBER), "biz-race", None)
 
     def attempt(_: int) -> str:
         try:

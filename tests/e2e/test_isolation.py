@@ -14,12 +14,13 @@ import re
 import pytest
 
 import app  # noqa: F401  (importing the app registers every route)
-from chalicelib.api.framework import BOOKER, BUSINESS_PARAM, OPERATIONS, PUBLIC, STAFF
+from chalicelib.api.framework import BOOKER, BUSINESS_PARAM, OPERATIONS, OPERATOR, PERSON, PUBLIC, STAFF
 from chalicelib.domain.tenancy import FEATURE_MIN_PLAN, Feature
-from tests.conftest import booker_token, make_business, mint, module_api, staff_token
+from tests.conftest import booker_token, grant_staff, make_business, mint, module_api, operator_token, staff_token
 
 A, B = "biz-a", "biz-b"
 FREE, GHOST = "biz-free", "biz-that-does-not-exist"  # a free-plan business; a business id never created
+OWNER_B = "owner-of-b"  # signed B up through the API; staff of nothing else
 BOOKER_A, BOOKER_B = "alice@example.com", "bob@example.com"
 DISABLED = "carol@example.com"  # a booker of A whom A's staff disabled
 GATED_TAGS = {"groups": Feature.CUSTOMER_GROUPS, "passes": Feature.PASSES, "memberships": Feature.MEMBERSHIPS}
@@ -38,7 +39,12 @@ def api():
 def owned_ids(api) -> dict[str, str]:
     """Resources that belong to business A and to booker A."""
     make_business(A)
-    make_business(B)
+    # B is a real tenant: signed up by its own owner, then moved to standard by an operator.
+    signed_up = api.call("POST", "/v1/businesses", mint(sub=OWNER_B), {
+        "business_id": B, "name": "Studio B", "timezone": "Europe/Vienna", "currency": "EUR"})
+    assert signed_up.status_code == 201, signed_up.body
+    upgraded = api.call("PATCH", f"/v1/operator/businesses/{B}", operator_token(), {"plan": "standard"})
+    assert upgraded.status_code == 200, upgraded.body
     make_business(FREE, plan="free")
     staff = staff_token(A)
     ids: dict[str, str] = {"business_id": A}
@@ -91,7 +97,7 @@ def body_for(op) -> dict | None:
     return {} if op.method in ("POST", "PUT", "PATCH") else None
 
 
-@pytest.mark.parametrize("op", routes(STAFF) + routes(BOOKER))
+@pytest.mark.parametrize("op", routes(STAFF) + routes(BOOKER) + routes(PERSON) + routes(OPERATOR))
 def test_no_or_bad_token_is_401(api, owned_ids, op):
     path = path_for(op.path, owned_ids)
     assert api.call(op.method, path, None, body_for(op)).status_code == 401
@@ -106,7 +112,13 @@ def test_staff_routes_refuse_bookers_and_other_businesses(api, owned_ids, op):
     path = path_for(op.path, owned_ids)
     as_booker = api.call(op.method, path, booker_token(BOOKER_A), body_for(op))
     assert as_booker.status_code == 403, as_booker.body
-    other = api.call(op.method, path, staff_token(B), body_for(op))
+    # Claims a user could edit (role, business_id, Cognito custom attributes) make no one staff.
+    edited = mint(sub="mallory", role="staff", business_id=A, **{"custom:role": "staff", "custom:business_id": A})
+    assert api.call(op.method, path, edited, body_for(op)).status_code == 403
+    # B's owner, even naming A in the header, is not staff of A.
+    named = api.call(op.method, path, mint(sub=OWNER_B), body_for(op), headers={"X-Business-Id": A})
+    assert named.status_code == 403 and named.json["error"]["code"] == "not_staff", named.body
+    other = api.call(op.method, path, mint(sub=OWNER_B), body_for(op))
     if "{" not in op.path:
         # Routes without ids act on the caller's own business: B's answer must hold none of A's ids.
         assert other.status_code < 500, other.body
@@ -132,6 +144,15 @@ def test_public_routes_never_fail_on_unknown_ids(api, owned_ids, op):
     ids = {k: "nope" for k in owned_ids}
     resp = api.call(op.method, path_for(op.path, ids), None, body_for(op))
     assert resp.status_code < 500, resp.body
+
+
+@pytest.mark.parametrize("op", routes(OPERATOR))
+def test_operator_routes_refuse_everyone_else(api, owned_ids, op):
+    """Owners, staff and bookers cannot change a plan, whatever their token claims."""
+    path = path_for(op.path, owned_ids)
+    for token in (staff_token(A), mint(sub=OWNER_B), booker_token(BOOKER_A), mint(sub="x", role="operator")):
+        resp = api.call(op.method, path, token, body_for(op))
+        assert resp.status_code == 403, resp.body
 
 
 def test_every_feature_setup_ran(owned_ids):
@@ -219,3 +240,12 @@ def _membership_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
 
 
 EXTRA_IDS.append(_membership_ids)
+
+
+def _staff_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """Staff: a (non-owner) staff member of business A."""
+    grant_staff(A, "staff-member-of-a", role="staff")
+    return {"subject": "staff-member-of-a"}
+
+
+EXTRA_IDS.append(_staff_ids)

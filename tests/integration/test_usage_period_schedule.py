@@ -15,18 +15,18 @@ from chalicelib.adapters.dynamodb.groups import GroupMemberModel, raw_usage
 from chalicelib.bootstrap import container
 from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.context import BookerContext, StaffContext
-from chalicelib.domain.tenancy import Caller, Feature, Role
+from chalicelib.domain.tenancy import Caller, Feature
 from chalicelib.services.bookings import BookTickets
 from chalicelib.services.groups import NewGroup, NewMembers, NewOffer, ScopeTerms, UsageTerms
-from tests.conftest import make_business
+from tests.conftest import grant_staff, make_business
 
 
 def staff() -> StaffContext:
-    return container().access.staff(Caller("s", Role.STAFF, business_id="biz-a"), Feature.CUSTOMER_GROUPS)
+    return container().access.staff(Caller("staff-biz-a"), Feature.CUSTOMER_GROUPS)
 
 
 def booker() -> BookerContext:
-    return container().access.booker(Caller("m", Role.BOOKER, email="m@x.org"), "biz-a", None)
+    return container().access.booker(Caller("m", email="m@x.org"), "biz-a", None)
 
 
 def at(text: str) -> datetime:
@@ -36,6 +36,7 @@ def at(text: str) -> datetime:
 def setup_member() -> str:
     """Member since 31 Jan 2030 (Berlin) with 2 uses a month; an entry far in the future to book."""
     make_business("biz-a")
+    grant_staff("biz-a", "staff-biz-a")
     c = container()
     c.catalogue.catalogue.save_page(SchedulePage("biz-a", "p1", "Members"))
     with time_machine.travel(at("2030-01-31T10:00"), tick=False):

@@ -57,10 +57,12 @@ def test_reseeding_keeps_bookings_and_staff_changes(api):
 def test_dev_tokens_carry_the_claims_the_authorizer_reads():
     env = stage_variables()
     verifier = TokenVerifier(audience=env["JWT_AUDIENCE"], dev_secret=env["JWT_DEV_SECRET"])
-    assert verifier.verify(mint("staff", business="studio-x")) == {
-        "sub": "staff-studio-x", "role": "staff", "business_id": "studio-x"}
+    # Staff and owner tokens name no business (the staff records do); the operator is a listed subject.
+    assert verifier.verify(mint("staff", business="studio-x")) == {"sub": "staff-studio-x"}
+    assert verifier.verify(mint("owner", business="demo-free")) == {"sub": "owner-demo-free"}
+    assert verifier.verify(mint("operator"))["sub"] in env["OPERATOR_SUBJECTS"].split(",")
     booker = verifier.verify(mint("booker", email="Kim@Example.com", name="Kim"))
-    assert (booker["role"], booker["email"], booker["name"]) == ("booker", "kim@example.com", "Kim")
+    assert (booker["email"], booker["name"]) == ("kim@example.com", "Kim")
     # Signed with the local secret only: a verifier with another key refuses it.
     with pytest.raises(Exception, match="Signature"):
         TokenVerifier(audience=env["JWT_AUDIENCE"], dev_secret="another-secret-of-32-bytes-or-more!").verify(mint("staff"))

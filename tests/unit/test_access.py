@@ -7,29 +7,34 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.domain.customers import Customer, CustomerKind
-from chalicelib.domain.errors import ForbiddenError, NotFoundError, PlanRequiredError
-from chalicelib.domain.tenancy import Business, Caller, Feature, Plan, Role
+from chalicelib.domain.errors import ForbiddenError, InvalidInputError, NotFoundError, PlanRequiredError
+from chalicelib.domain.staff import StaffMember, StaffRole
+from chalicelib.domain.tenancy import Business, Caller, Feature, Plan
 from chalicelib.services.access import AccessService
 from tests.fakes.core import FakeBusinessStore, FakeCustomerStore
+from tests.fakes.staff import FakeStaffStore
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 PAID = Business("paid", "Paid studio", Plan.STANDARD, "Europe/Berlin")
 FREE = Business("free", "Free studio", Plan.FREE, "Europe/Berlin")
-ANN = Caller("sub-ann", Role.BOOKER, email="ann@example.com")
+ANN = Caller("sub-ann", email="ann@example.com")
+MULTI = "sub-multi"  # staff of both businesses
 
 
 def staff_of(business_id: str) -> Caller:
-    return Caller(f"staff-{business_id}", Role.STAFF, business_id=business_id)
+    return Caller(f"staff-{business_id}")
 
 
 @pytest.fixture
 def stores():
-    return FakeBusinessStore(PAID, FREE), FakeCustomerStore()
+    records = FakeStaffStore(*(StaffMember(b, f"staff-{b}", StaffRole.STAFF) for b in ("paid", "free", "ghost")),
+                             StaffMember("paid", MULTI, StaffRole.OWNER), StaffMember("free", MULTI, StaffRole.STAFF))
+    return FakeBusinessStore(PAID, FREE), FakeCustomerStore(), records
 
 
 @pytest.fixture
 def access(stores):
-    return AccessService(*stores, clock=lambda: NOW)
+    return AccessService(*stores, clock=lambda: NOW, operators={"op-1"})
 
 
 def test_staff_act_for_their_own_business(access):
@@ -41,6 +46,38 @@ def test_staff_of_an_unknown_business_are_refused(access):
     with pytest.raises(ForbiddenError) as refused:
         access.staff(staff_of("ghost"), None)
     assert refused.value.status == 403 and refused.value.code == "unknown_business"
+
+
+def test_staff_of_several_businesses_name_one_with_the_header(access):
+    with pytest.raises(InvalidInputError) as ambiguous:
+        access.staff(Caller(MULTI), None)
+    assert ambiguous.value.status == 400 and ambiguous.value.details == {"field": "X-Business-Id"}
+    owner = access.staff(Caller(MULTI), None, "paid")
+    assert (owner.business, owner.role, owner.is_owner) == (PAID, StaffRole.OWNER, True)
+    assert access.staff(Caller(MULTI), None, "free").role is StaffRole.STAFF
+
+
+def test_the_header_never_reaches_a_business_the_person_is_not_staff_of(access):
+    with pytest.raises(ForbiddenError) as refused:
+        access.staff(staff_of("paid"), None, "free")
+    assert refused.value.code == "not_staff"
+    assert access.staff(staff_of("paid"), None, "paid").business == PAID  # the header may name the only one
+
+
+def test_a_removed_member_is_refused_on_the_next_request(access, stores):
+    access.staff(staff_of("paid"), None)
+    stores[2].remove("staff-paid", "paid")
+    with pytest.raises(ForbiddenError) as refused:
+        access.staff(staff_of("paid"), None)
+    assert refused.value.code == "not_staff"
+
+
+def test_only_listed_subjects_are_operators(access):
+    assert access.operator(Caller("op-1")).subject == "op-1"
+    for caller in (staff_of("paid"), ANN, Caller(MULTI)):
+        with pytest.raises(ForbiddenError) as refused:
+            access.operator(caller)
+        assert refused.value.code == "not_operator"
 
 
 def test_the_wrong_role_is_refused(access):
@@ -67,7 +104,7 @@ def test_public_unknown_business_is_not_found(access):
 
 
 def test_a_booker_is_linked_on_first_call_then_served_from_the_cache(access, stores):
-    _, customers = stores
+    _, customers, _ = stores
     ctx = access.booker(ANN, "paid", None)
     record = customers.items[("paid", "ann@example.com")]
     assert ctx.customer == record and record.kind is CustomerKind.APP_USER and record.signed_in_at == NOW
@@ -77,7 +114,7 @@ def test_a_booker_is_linked_on_first_call_then_served_from_the_cache(access, sto
 
 
 def test_a_record_staff_made_first_is_the_one_linked(access, stores):
-    _, customers = stores
+    _, customers, _ = stores
     customers.create_if_missing(Customer("paid", "ann@example.com", name="Ann", kind=CustomerKind.PRIMARY))
     ctx = access.booker(ANN, "paid", None)
     assert ctx.customer.name == "Ann" and ctx.customer.kind is CustomerKind.PRIMARY
@@ -92,7 +129,7 @@ def test_a_disabled_customer_is_refused(access, stores):
 
 
 def test_unlink_makes_the_next_call_read_the_record_again(access, stores):
-    _, customers = stores
+    _, customers, _ = stores
     access.booker(ANN, "paid", None)
     before = customers.items[("paid", "ann@example.com")]
     customers.save(before, replace(before, disabled=True))

@@ -20,6 +20,7 @@ class BusinessModel(Model):
     name = UnicodeAttribute()
     plan = UnicodeAttribute()
     timezone = UnicodeAttribute()
+    currency = UnicodeAttribute(default="EUR")
     return_use_on_cancel = BooleanAttribute(default=True)
 
 
@@ -47,6 +48,7 @@ class BusinessRepository:
             name=m.name,
             plan=Plan(m.plan),
             timezone=m.timezone,
+            currency=m.currency or "EUR",
             return_use_on_cancel=m.return_use_on_cancel,
         )
         self._cache[business_id] = (time.monotonic() + CACHE_SECONDS, business)
@@ -58,6 +60,7 @@ class BusinessRepository:
             name=business.name,
             plan=business.plan.value,
             timezone=business.timezone,
+            currency=business.currency,
             return_use_on_cancel=business.return_use_on_cancel,
         ).save()
         self._cache.pop(business.business_id, None)

@@ -1,0 +1,69 @@
+"""Sign-up (any signed-in person), staff and invitations (owners), plans (platform operators)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .framework import OPERATOR, PERSON, STAFF, ApiBlueprint, command, container
+
+if TYPE_CHECKING:
+    from ..domain.context import OperatorContext, PersonContext, StaffContext
+    from ..domain.staff import Invitation, StaffMember
+    from ..domain.tenancy import Business
+    from ..schemas.staff import BusinessSignUpIn, InvitationIn, PlanChangeIn, StaffPageQuery
+    from ..services.staff import StaffPage
+
+api = ApiBlueprint(__name__, tag="staff", schemas="chalicelib.schemas.staff")
+
+
+@api.op("POST", "/v1/businesses", summary="Create a business and become its owner (free plan)", role=PERSON,
+        body="BusinessSignUpIn", response="CreatedBusinessOut", status=201)
+def sign_up(ctx: PersonContext, body: BusinessSignUpIn) -> Business:
+    from ..services.staff import NewBusiness
+
+    return container().staff.sign_up(ctx, command(NewBusiness, body))
+
+
+@api.op("GET", "/v1/me/businesses", summary="The businesses I am staff of (name one with X-Business-Id)",
+        role=PERSON, response="StaffMemberOut", many=True)
+def my_businesses(ctx: PersonContext) -> list[StaffMember]:
+    return container().staff.my_businesses(ctx)
+
+
+@api.op("POST", "/v1/me/invitations/{business_id}/accept", summary="Accept an invitation sent to my verified email",
+        role=PERSON, response="StaffMemberOut")
+def accept_invitation(ctx: PersonContext, business_id: str) -> StaffMember:
+    return container().staff.accept(ctx, business_id)
+
+
+@api.op("POST", "/v1/manage/staff/invitations", summary="Invite staff by email (owners)", role=STAFF,
+        body="InvitationIn", response="InvitationOut", status=201)
+def invite(ctx: StaffContext, body: InvitationIn) -> Invitation:
+    from ..services.staff import NewInvitation
+
+    return container().staff.invite(ctx, command(NewInvitation, body))
+
+
+@api.op("GET", "/v1/manage/staff/invitations", summary="Open invitations (owners)", role=STAFF,
+        response="InvitationOut", many=True)
+def invitations(ctx: StaffContext) -> list[Invitation]:
+    return container().staff.invitations(ctx)
+
+
+@api.op("GET", "/v1/manage/staff", summary="Staff of my business, a page at a time (owners)", role=STAFF,
+        query="StaffPageQuery", response="StaffPageOut")
+def list_staff(ctx: StaffContext, query: StaffPageQuery) -> StaffPage:
+    return container().staff.list(ctx, query.limit, query.cursor)
+
+
+@api.op("DELETE", "/v1/manage/staff/{subject}", summary="Remove a staff member (owners); refused at once",
+        role=STAFF)
+def remove_staff(ctx: StaffContext, subject: str) -> None:
+    container().staff.remove(ctx, subject)
+
+
+@api.op("PATCH", "/v1/operator/businesses/{business_id}", summary="Change a business's plan (platform operators)",
+        role=OPERATOR, body="PlanChangeIn", response="OperatorBusinessOut")
+def change_plan(ctx: OperatorContext, business_id: str, body: PlanChangeIn) -> Business:
+    from ..domain.tenancy import Plan
+
+    return container().plans.change(ctx, business_id, Plan(body.plan))
