@@ -22,6 +22,7 @@ NOT_YET_PAGINATED = {
     "/v1/manage/pass-products", "/v1/businesses/{business_id}/pass-products",
     "/v1/manage/pages", "/v1/manage/entries", "/v1/businesses/{business_id}/pages",
     "/v1/businesses/{business_id}/pages/{page_id}/entries",
+    "/v1/me/businesses", "/v1/manage/staff/invitations",
 }
 
 
