@@ -21,6 +21,10 @@ class Settings:
     stripe_webhook_secret: str
     stripe_api_base: str | None
     public_base_url: str
+    # Stripe Connect (T4, T5): the platform's OAuth client id, the mode its events must be in, the OAuth state key.
+    stripe_connect_client_id: str | None = None
+    stripe_livemode: bool = False
+    connect_state_secret: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -39,6 +43,10 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            stripe_connect_client_id=env.get("STRIPE_CONNECT_CLIENT_ID") or None,
+            stripe_livemode=env.get("STRIPE_LIVEMODE", "").lower() in ("1", "true", "yes")
+            or (env.get("STRIPE_API_KEY") or "").startswith(("sk_live", "rk_live")),
+            connect_state_secret=env.get("CONNECT_STATE_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
         )
 
 

@@ -23,6 +23,7 @@ SUBJECTS = {
     "membership_restored": "Your {{ membership_title }} membership is restored",
     "membership_ended": "Your {{ membership_title }} membership has ended",
     "price_changed": "The price of {{ membership_title }} is changing",
+    "stripe_disconnected": "{{ business_name }}: your Stripe account was disconnected",
 }
 
 
