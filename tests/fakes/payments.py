@@ -129,10 +129,10 @@ class OneAccount:
     """``BusinessPayments`` for use-case tests: every business is connected to the one fake account."""
 
     def __init__(self, port: Any) -> None:
-        self.port = port
+        self.port = port  # the port, or a function giving the current one
 
     def for_business(self, business_id: str) -> Any:
-        return self.port
+        return self.port() if callable(self.port) else self.port
 
 
 class FakeConnect:

@@ -67,9 +67,9 @@ class World:
         self.mailer = FakeMailer()
         clock = lambda: datetime.fromtimestamp(self.now, UTC)  # noqa: E731
         self.lifecycle = MembershipLifecycle(FakeBusinesses(), memberships(), self.members, lambda: self.groups,
-                                             OneAccount(self.stripe), lambda: self.mailer, clock)  # type: ignore[arg-type,return-value]
+                                             OneAccount(lambda: self.stripe), lambda: self.mailer, clock)  # type: ignore[arg-type,return-value]
         self.consumer = StripeEventConsumer(InMemoryProcessedEvents(), self.lifecycle, lambda b, c: None, memberships(),
-                                            self.members, {}, OneAccount(self.stripe), lambda: self.mailer,  # type: ignore[arg-type,return-value]
+                                            self.members, {}, OneAccount(lambda: self.stripe), lambda: self.mailer,  # type: ignore[arg-type,return-value]
                                             FakeQueue, parse=parse_event, connect=lambda: FakeConnect(acct_biz="biz"),  # type: ignore[arg-type,return-value]
                                             livemode=False, clock=clock)
 

@@ -83,7 +83,7 @@ class World:
 
     def session_event(self, event_id: str, subscription: str | None, reference: str = "co1") -> dict[str, object]:
         md = {"business_id": "biz", "purpose": "membership", "reference": reference, "customer_email": BOOKER}
-        return {"id": event_id, "type": "checkout.session.completed", "created": 1, "data": {"object": {
+        return {"account": "acct_biz", "id": event_id, "type": "checkout.session.completed", "created": 1, "data": {"object": {
             "id": f"cs_{reference}", "payment_status": "paid", "metadata": md, "customer": "cus_1",
             "subscription": subscription, "invoice": None if subscription else "in_1", "amount_total": 3000,
             "currency": "eur"}}}
@@ -157,7 +157,7 @@ def test_failed_handling_releases_the_event_claim_for_the_retry():
     w = World()
     calls: list[str] = []
 
-    def flaky(event: object) -> None:
+    def flaky(event: object, business: object) -> None:
         calls.append("x")
         if len(calls) == 1:
             raise RuntimeError("boom")
@@ -188,7 +188,7 @@ def test_price_change_is_saved_and_members_told_page_by_page():
 
 def test_catalogue_creates_group_product_and_prices():
     w = World()
-    catalogue = MembershipCatalogue(w.memberships, NoBookings(), lambda: w.groups, lambda: w.payments)  # type: ignore[arg-type]
+    catalogue = MembershipCatalogue(w.memberships, NoBookings(), lambda: w.groups, OneAccount(w.payments))  # type: ignore[arg-type]
     made = catalogue.create(StaffContext(BIZ, "staff"), NewMembership(
         "Silver", published=True, price_options=(NewPriceOption("Yearly", 10000, "EUR", "year"),)))
     assert made.group_id == f"g_{made.membership_id}" and made.provider_product_id == f"prod_{made.membership_id}"
@@ -199,7 +199,7 @@ def test_catalogue_creates_group_product_and_prices():
 def test_checkout_refuses_a_current_member_and_opens_a_session_otherwise():
     w = World()
     start = BasketCheckout(w.memberships, w.members, w.checkouts, NoBookings(), NoBookings(),  # type: ignore[arg-type]
-                           lambda: w.payments, "https://api.example", clock=lambda: NOW)
+                           OneAccount(w.payments), "https://api.example", clock=lambda: NOW)
     started = start.start(booker(), MembershipPurchase("m1", "o1"))
     assert started.session_id == f"cs_{started.checkout_id}" and started.held_booking_ids == ()
     [request] = w.payments.checkouts
