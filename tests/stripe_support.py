@@ -116,7 +116,7 @@ def local_stripe() -> LocalStripe:
     if _provider is None:
         _provider = LocalStripe(SECRET, sink=None)
         serve(_provider, 0)
-    rewire(payments=StripePayments("sk_test_local", api_base=_provider.base_url))
+    rewire(payments=StripePayments("sk_test_local", api_base=_provider.base_url, client_id="ca_local"))
     return _provider
 
 

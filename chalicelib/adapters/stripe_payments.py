@@ -13,7 +13,7 @@ import urllib.request
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..domain.errors import InvalidInputError
+from ..domain.errors import InvalidInputError, PaymentsUnavailableError
 from ..ports.payments import (
     CheckoutRequest,
     CheckoutSession,
@@ -188,6 +188,8 @@ class StripePayments:
                               application_fee_bps=application_fee_bps, shared=self)
 
     def connect_url(self, state: str, redirect_uri: str) -> str:
+        if not self.client_id:
+            raise PaymentsUnavailableError("STRIPE_CONNECT_CLIENT_ID is not set: businesses cannot connect Stripe yet.")
         return self.client.oauth.authorize_url(params={"response_type": "code", "scope": "read_write",
                                                        "state": state, "redirect_uri": redirect_uri})
 
