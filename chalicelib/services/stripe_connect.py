@@ -60,7 +60,10 @@ class StripeConnect:
     # --- connecting (OAuth, Standard accounts) -----------------------------------------------------------
 
     def status(self, ctx: StaffContext) -> Business:
-        return self.businesses.get(ctx.business_id)
+        return self.status_of(ctx.business_id)
+
+    def status_of(self, business_id: str) -> Business:
+        return self.businesses.get(business_id)
 
     def start(self, ctx: StaffContext) -> str:
         """The Stripe page where the owner approves the connection; it sends them back to the callback."""
