@@ -55,7 +55,8 @@ class StripeConnect:
 
     def for_business(self, business_id: str) -> PaymentPort:
         business = self.businesses.get(business_id)
-        return self.platform().for_account(business.stripe_account(), business.application_fee_bps)
+        account = business.stripe_account()  # the business's missing step first, then the deployment's
+        return self.platform().for_account(account, business.application_fee_bps)
 
     # --- connecting (OAuth, Standard accounts) -----------------------------------------------------------
 
