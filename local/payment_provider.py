@@ -225,6 +225,9 @@ class LocalStripe:
         session["url"] = f"{self.base_url}/checkout/{session['id']}"
         session["_line_items"] = p.get("line_items") or []
         session["_subscription_metadata"] = ((p.get("subscription_data") or {}).get("metadata")) or {}
+        session["_application_fee"] = {  # the platform's cut (Connect), as asked
+            "amount": (p.get("payment_intent_data") or {}).get("application_fee_amount"),
+            "percent": (p.get("subscription_data") or {}).get("application_fee_percent")}
         return session
 
     def pay_checkout(self, session_id: str) -> dict[str, Any]:

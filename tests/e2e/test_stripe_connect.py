@@ -187,3 +187,17 @@ def test_an_expired_state_is_refused(api, monkeypatch):
     monkeypatch.setattr(connect, "clock", lambda: 10**12)
     resp = api.call("GET", "/v1/stripe/connect/callback?" + urllib.parse.urlencode({"code": "ac_1", "state": state}))
     assert resp.status_code == 400 and "expired" in resp.json["error"]["message"]
+
+
+@pytest.mark.parametrize(("plan", "fee"), [("standard", {"amount": "50", "percent": None}),
+                                           ("premium", {"amount": None, "percent": None})])
+def test_checkouts_are_made_on_the_business_account_with_its_plans_application_fee(api, plan, fee):
+    make_business("biz-a", plan=plan)
+    provider = local_stripe()
+    product = api.call("POST", "/v1/manage/pass-products", staff_token("biz-a"), PASS)
+    assert product.status_code == 201, product.body
+    resp = api.call("POST", "/v1/businesses/biz-a/me/passes/checkout", booker_token("jane@example.com"),
+                    {"product_id": product.json["product_id"]})
+    assert resp.status_code in (200, 201), resp.body
+    session = provider.objects[resp.json["session_id"]]
+    assert session["_account"] == "acct_biz-a" and session["_application_fee"] == fee  # 100 bps of 50.00 on standard
