@@ -38,6 +38,9 @@ class FakeStripe:
         self.subs: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, Any] = {}
 
+    def for_account(self, account_id: str, application_fee_bps: int = 0) -> FakeStripe:
+        return self  # the platform bound to the bench business's account: one in-memory account
+
     def retrieve_subscription(self, sid: str) -> Any:
         from chalicelib.adapters.stripe_payments import subscription_snapshot
 
@@ -67,7 +70,7 @@ def life(fx: dict[str, Any], stripe: FakeStripe, sid: str) -> list[tuple[dict[st
 
     def evt(kind: str, obj: dict[str, Any], n: int) -> dict[str, Any]:
         e = copy.deepcopy(fx["event"])
-        e.update(id=f"evt_{sid}_{n}", type=kind, created=now + n, data={"object": obj})
+        e.update(id=f"evt_{sid}_{n}", type=kind, created=now + n, data={"object": obj}, account="acct_bench", livemode=False)
         return e
 
     def set_status(status: str) -> Any:
@@ -115,7 +118,8 @@ def run(n: int, endpoint: str) -> None:
     stripe = FakeStripe()
     c = bootstrap.install(bootstrap.build(settings(), payments=stripe,
                                           mailer=Mailer(NullSender(), JinjaRenderer(), EmailLedger())))
-    BusinessModel("biz-bench", name="Bench studio", plan="standard", timezone="Europe/Berlin").save()
+    BusinessModel("biz-bench", name="Bench studio", plan="standard", timezone="Europe/Berlin",
+                  stripe_account_id="acct_bench", stripe_connection="connected").save()
     group = c.groups.create_membership_group("biz-bench", "m-bench", "Bench", "")
     MembershipRepository().save(Membership("biz-bench", "m-bench", "Bench", "", True, (), group.group_id, "prod_bench",
                                            (PriceOption("o1", "Monthly", 3000, "EUR", "month", 1, "price_bench"),)))

@@ -3,7 +3,7 @@
 ``build(settings, **overrides)`` returns a ``Container`` whose pieces are made on first use, each
 importing only its own modules: a Lambda serving one route builds that route's service and its
 adapters, nothing else (cold start). Tests and benches pass replacements as overrides, e.g.
-``build(settings(), payments=FakePayments())``, and ``install`` the result; nothing mutates a built
+``build(settings(), payments=FakePayments())`` (the payment platform), and ``install`` the result; nothing mutates a built
 container. ``container()`` is the process's current one (built from the environment on first use).
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
     from .ports.messaging import MailerPort
     from .ports.passes import PassStore
-    from .ports.payments import CheckoutHandler, PaymentPort
+    from .ports.payments import CheckoutHandler, PaymentPlatform
     from .ports.queue import BlobStore
     from .ports.staff import StaffStore
     from .services.access import AccessService
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .services.passes import PassService
     from .services.plans import PlanService
     from .services.staff import StaffService
+    from .services.stripe_connect import StripeConnect
     from .services.stripe_events import StripeEventConsumer
     from .services.usage_periods import UsagePeriodService
     from .services.webhooks import StripeWebhookReceiver
@@ -206,7 +207,7 @@ class Container:
         from .adapters.dynamodb.passes import PassProductRepository
         from .services.passes import PassService
 
-        return PassService(PassProductRepository(), self.pass_store, self.customer_store, payments=lambda: self.payments)
+        return PassService(PassProductRepository(), self.pass_store, self.customer_store, payments=self.stripe_connect)
 
     # -- memberships and Stripe events -----------------------------------------------------------------
     @cached_property
@@ -244,34 +245,34 @@ class Container:
         from .services.membership_lifecycle import MembershipLifecycle
 
         return MembershipLifecycle(self.businesses, self.membership_store, self.member_store, lambda: self.groups,
-                                   self.payment_port, lambda: self.mailer)
+                                   self.stripe_connect, lambda: self.mailer)
 
     @cached_property
     def membership_catalogue(self) -> MembershipCatalogue:
         from .services.memberships.catalogue import MembershipCatalogue
 
-        return MembershipCatalogue(self.membership_store, self.catalogue_store, lambda: self.groups, self.payment_port)
+        return MembershipCatalogue(self.membership_store, self.catalogue_store, lambda: self.groups, self.stripe_connect)
 
     @cached_property
     def membership_checkout(self) -> BasketCheckout:
         from .services.memberships.checkout import BasketCheckout
 
         return BasketCheckout(self.membership_store, self.member_store, self.checkout_store, self.catalogue_store,
-                              self.booking_store, self.payment_port, self.settings.public_base_url)
+                              self.booking_store, self.stripe_connect, self.settings.public_base_url)
 
     @cached_property
     def checkout_completion(self) -> CheckoutCompletion:
         from .services.memberships.completion import CheckoutCompletion
 
         return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
-                                  self.lifecycle, self.customer_store, self.payment_port, lambda: self.mailer,
+                                  self.lifecycle, self.customer_store, self.stripe_connect, lambda: self.mailer,
                                   self.settings.public_base_url)
 
     @cached_property
     def member_actions(self) -> MemberActions:
         from .services.memberships.members import MemberActions
 
-        return MemberActions(self.membership_store, self.member_store, self.lifecycle, self.payment_port,
+        return MemberActions(self.membership_store, self.member_store, self.lifecycle, self.stripe_connect,
                              self.settings.public_base_url)
 
     @cached_property
@@ -291,8 +292,9 @@ class Container:
         from .services.stripe_events import StripeEventConsumer
 
         return StripeEventConsumer(self.processed_events, self.lifecycle, self.membership_checkout.release,
-                                   self.membership_store, self.member_store, self.checkout_handlers, self.payment_port,
-                                   lambda: self.mailer, lambda: self.event_queue, parse=parse_event)
+                                   self.membership_store, self.member_store, self.checkout_handlers, self.stripe_connect,
+                                   lambda: self.mailer, lambda: self.event_queue, parse=parse_event,
+                                   connect=lambda: self.stripe_connect, livemode=self.settings.stripe_livemode)
 
     @cached_property
     def webhooks(self) -> StripeWebhookReceiver:
@@ -335,21 +337,32 @@ class Container:
         return S3BlobStore(self.settings.blob_bucket, self.settings.region)
 
     @cached_property
-    def payments(self) -> PaymentPort | None:
-        """Stripe with a key in AWS; the local provider (which speaks Stripe's API) when a base URL is set."""
+    def payments(self) -> PaymentPlatform | None:
+        """The platform's Stripe (Connect): Stripe with a key in AWS; the local provider when a base URL is set."""
         from .adapters.stripe_payments import StripePayments
 
         s = self.settings
         if s.payment_provider == "stripe" and s.stripe_api_key:
-            return StripePayments(s.stripe_api_key)
+            return StripePayments(s.stripe_api_key, client_id=s.stripe_connect_client_id)
         if s.payment_provider != "stripe" and s.stripe_api_base:
-            return StripePayments(s.stripe_api_key or "sk_test_local", api_base=s.stripe_api_base)
+            return StripePayments(s.stripe_api_key or "sk_test_local", api_base=s.stripe_api_base,
+                                  client_id=s.stripe_connect_client_id or "ca_local")
         return None
 
-    def payment_port(self) -> PaymentPort:
+    def payment_platform(self) -> PaymentPlatform:
         if self.payments is None:
             raise PaymentsUnavailableError("No payment provider is configured (STRIPE_API_KEY or STRIPE_API_BASE).")
         return self.payments
+
+    @cached_property
+    def stripe_connect(self) -> StripeConnect:
+        """Connect (T4–T6): each business's own Stripe account; services reach Stripe only through ``for_business``."""
+        from .services.stripe_connect import StripeConnect
+
+        s = self.settings
+        return StripeConnect(self.businesses, self.businesses, self.payment_platform, lambda: self.mailer,
+                             state_secret=s.connect_state_secret, livemode=s.stripe_livemode,
+                             callback_url=f"{s.public_base_url.rstrip('/')}/v1/stripe/connect/callback")
 
 
 def build(settings: Settings, **overrides: Any) -> Container:

@@ -24,6 +24,10 @@ class Settings:
     cursor_secret: str = ""  # seals list cursors (L1); falls back to the token or webhook secret
     # Platform operators (T3): token subjects, set by whoever deploys (SSM/stack parameter), never by a user.
     operator_subjects: frozenset[str] = frozenset()
+    # Stripe Connect (T4, T5): the platform's OAuth client id, the mode its events must be in, the OAuth state key.
+    stripe_connect_client_id: str | None = None
+    stripe_livemode: bool = False
+    connect_state_secret: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -44,6 +48,10 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
             cursor_secret=env.get("CURSOR_SECRET") or env.get("JWT_DEV_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
             operator_subjects=frozenset(s for s in env.get("OPERATOR_SUBJECTS", "").replace(" ", "").split(",") if s),
+            stripe_connect_client_id=env.get("STRIPE_CONNECT_CLIENT_ID") or None,
+            stripe_livemode=env.get("STRIPE_LIVEMODE", "").lower() in ("1", "true", "yes")
+            or (env.get("STRIPE_API_KEY") or "").startswith(("sk_live", "rk_live")),
+            connect_state_secret=env.get("CONNECT_STATE_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
         )
 
 

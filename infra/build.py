@@ -58,7 +58,9 @@ DEPLOY_PARAMETERS = {
     "PublicBaseUrl": ("PUBLIC_BASE_URL", "Public URL of the booking site (links in emails, checkout return URLs)."),
 }
 # Secrets Manager secret "<app>/<stage>/stripe" (JSON) key -> environment variable; never given to authorizers.
-STRIPE_SECRET_KEYS = {"STRIPE_API_KEY": "api_key", "STRIPE_WEBHOOK_SECRET": "webhook_secret"}
+# The platform's Stripe secrets (Connect: the OAuth client id and the key that signs the OAuth state too).
+STRIPE_SECRET_KEYS = {"STRIPE_API_KEY": "api_key", "STRIPE_WEBHOOK_SECRET": "webhook_secret",
+                      "STRIPE_CONNECT_CLIENT_ID": "connect_client_id", "CONNECT_STATE_SECRET": "connect_state_secret"}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ Beyond the API: ``GET /checkout/<id>`` is a checkout page whose button pays (``P
 and ``POST /_local/trigger`` plays lifecycle events like ``stripe trigger``: renew, fail,
 fail-final, recover, cancel (in the dashboard), cancel-at-period-end, end-period, price-change.
 
+Connect (``local/connect_accounts.py``): objects belong to the ``Stripe-Account`` of the request that
+made them and are found only on it; events carry that ``account`` at the top level (``livemode``
+false); ``/oauth/authorize`` and ``/oauth/token`` play the OAuth round trip of Standard accounts.
+
 Start it with ``start(port, webhook_url, secret)``; ``python -m local.payment_provider trigger
 EVENT EMAIL`` (``make stripe-trigger``) plays an event against a running one.
 """
@@ -106,6 +110,10 @@ class LocalStripe:
         self.ids = itertools.count(1)
         self.clock: Callable[[], float] = time.time
         self.state_file = state_file
+        self.account: str | None = None  # the Stripe-Account of the request being served
+        from .connect_accounts import ConnectAccounts
+
+        self.connect = ConnectAccounts(self)
         self._load()
 
     # --- state kept across restarts ----------------------------------------------------------------
@@ -142,23 +150,25 @@ class LocalStripe:
 
     def make(self, kind: str, prefix: str, **fields: Any) -> dict[str, Any]:
         obj = copy.deepcopy(self.fx[kind])
-        obj.update(id=self.new_id(prefix), created=self.now(), livemode=False, **fields)
+        obj.update(id=self.new_id(prefix), created=self.now(), livemode=False, _account=self.account, **fields)
         self.objects[obj["id"]] = obj
         return obj
 
     def get(self, object_id: str, kind: str) -> dict[str, Any]:
         obj = self.objects.get(object_id)
-        if obj is None or obj.get("object") != kind:
-            raise StripeError(404, f"No such {kind}: '{object_id}'")
+        if obj is None or obj.get("object") != kind or obj.get("_account") != self.account:
+            raise StripeError(404, f"No such {kind}: '{object_id}'")  # another account's object is not found
         return obj
 
     def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
         event = copy.deepcopy(self.fx["event"])
+        account = obj.get("_account", self.account)
         data: dict[str, Any] = {"object": public(copy.deepcopy(obj))}
         if previous:
             data["previous_attributes"] = previous
         event.update(id=self.new_id("evt"), type=event_type, created=self.now(), api_version=API_VERSION,
-                     data=data, livemode=False, pending_webhooks=1, request={"id": None, "idempotency_key": None})
+                     data=data, livemode=False, pending_webhooks=1, request={"id": None, "idempotency_key": None},
+                     account=account)  # a Connect event: the connected account it happened on
         self.events.append(event)
         if self.sink is not None:
             payload = json.dumps(event)
@@ -215,10 +225,14 @@ class LocalStripe:
         session["url"] = f"{self.base_url}/checkout/{session['id']}"
         session["_line_items"] = p.get("line_items") or []
         session["_subscription_metadata"] = ((p.get("subscription_data") or {}).get("metadata")) or {}
+        session["_application_fee"] = {  # the platform's cut (Connect), as asked
+            "amount": (p.get("payment_intent_data") or {}).get("application_fee_amount"),
+            "percent": (p.get("subscription_data") or {}).get("application_fee_percent")}
         return session
 
     def pay_checkout(self, session_id: str) -> dict[str, Any]:
         """The booker paid: customer, subscription (or payment), invoice, then Stripe's events."""
+        self.account = self.objects.get(session_id, {}).get("_account")  # the page's button sends no header
         session = self.get(session_id, "checkout.session")
         if session["status"] != "open":
             raise StripeError(400, f"Checkout session {session_id} is {session['status']}.", "checkout_not_open")
@@ -247,6 +261,7 @@ class LocalStripe:
         return session
 
     def expire_checkout(self, session_id: str) -> dict[str, Any]:
+        self.account = self.objects.get(session_id, {}).get("_account")
         session = self.get(session_id, "checkout.session")
         if session["status"] == "open":
             session["status"] = "expired"
@@ -347,7 +362,8 @@ class LocalStripe:
 
     def create_refund(self, p: dict[str, Any]) -> dict[str, Any]:
         intent = p.get("payment_intent")
-        inv = next((o for o in self.objects.values() if o.get("object") == "invoice" and o.get("_payment_intent") == intent), None)
+        inv = next((o for o in self.objects.values() if o.get("object") == "invoice" and o.get("_payment_intent") == intent
+                    and o.get("_account") == self.account), None)
         if inv is None:
             raise StripeError(404, f"No such payment_intent: '{intent}'")
         refund = self.make("refund", "re", payment_intent=intent, amount=inv["amount_paid"], currency=inv["currency"],
@@ -375,6 +391,7 @@ class LocalStripe:
 
     def trigger(self, event: str, email: str) -> dict[str, Any]:
         sub = self.subscription_of(email)
+        self.account = sub.get("_account")  # a trigger plays on the account the subscription lives on
         customer = self.get(sub["customer"], "customer")
         item = sub["items"]["data"][0]
         if event == "renew":
@@ -424,9 +441,12 @@ class LocalStripe:
 
     # --- HTTP dispatch ------------------------------------------------------------------------------
 
-    def route(self, method: str, path: str, params: dict[str, Any], key: str | None) -> tuple[int, Any, str]:
-        """(status, body, content type). POSTs with an Idempotency-Key replay the first answer."""
+    def route(self, method: str, path: str, params: dict[str, Any], key: str | None,
+              account: str | None = None) -> tuple[int, Any, str]:
+        """(status, body, content type). POSTs with an Idempotency-Key replay the first answer (per account)."""
         with self.lock:
+            self.account = account
+            key = f"{account}|{key}" if key and account else key
             if method == "POST" and key and key in self.idempotent:
                 status, body = self.idempotent[key]
                 return status, body, "application/json"
@@ -472,7 +492,8 @@ class LocalStripe:
                 return self.create_refund(p)
             case ("POST", ["v1", "billing_portal", "sessions"]):
                 return self.portal_session(p)
-            case ("GET", ["files", "invoices", name]):
+            case ("GET", ["files", "invoices", name]):  # a file link works without the account header, as on Stripe
+                self.account = self.objects.get(name.removesuffix(".pdf"), {}).get("_account")
                 self.get(name.removesuffix(".pdf"), "invoice")
                 return ("application/pdf", PDF)
             case ("GET", ["checkout", sid]):
@@ -484,7 +505,17 @@ class LocalStripe:
                 return self.pay_checkout(sid)
             case ("POST", ["checkout", sid, "expire"]):
                 return self.expire_checkout(sid)
-            case ("GET", ["dashboard", _, oid]) | ("GET", ["portal" | "invoices", oid]):
+            case ("GET", ["oauth", "authorize"]):
+                return self.connect.authorize_page(p)
+            case ("POST", ["oauth", "authorize"]):
+                return self.connect.approve(p)
+            case ("POST", ["oauth", "token"]) | ("POST", ["v1", "oauth", "token"]):
+                return self.connect.token(p)
+            case ("GET", ["v1", "accounts", aid]):
+                return self.connect.retrieve(aid)
+            case ("POST", ["_local", "deauthorize", aid]):
+                return self.connect.deauthorize(aid)
+            case ("GET", ["dashboard", _, _, oid]) | ("GET", ["dashboard", _, oid]) | ("GET", ["portal" | "invoices", oid]):
                 return self.objects.get(oid) or {"id": oid, "note": "the local provider's stand-in page"}
             case ("POST", ["_local", "trigger"]):
                 return self.trigger(p.get("event", ""), p.get("email", ""))
@@ -510,7 +541,14 @@ def serve(provider: LocalStripe, port: int = 0) -> ThreadingHTTPServer:
                 params = json.loads(raw)
             else:
                 params = parse_form(raw or url.query)
-            status, body, ctype = provider.route(self.command, url.path, params, self.headers.get("Idempotency-Key"))
+            status, body, ctype = provider.route(self.command, url.path, params, self.headers.get("Idempotency-Key"),
+                                                 self.headers.get("Stripe-Account"))
+            if ctype == "redirect":
+                self.send_response(302)
+                self.send_header("Location", body)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             data = body if isinstance(body, bytes) else json.dumps(public(body)).encode()
             self.send_response(status)
             self.send_header("Content-Type", ctype)

@@ -3,7 +3,9 @@ owner and a staff member (staff records), a free-plan business ``demo-free`` wit
 schedule page, and classes over the next three days with free and paid tickets. With a payment
 provider (``make run``), also the membership a newcomer can buy: ``demo-membership`` (49 EUR a
 month, option ``demo-monthly``), whose group has an offer of 4 member classes a month, and a
-members-only class (exclusive ticket) on each of the next three days.
+members-only class (exclusive ticket) on each of the next three days. Before the membership,
+``demo-studio`` connects its own Stripe account on the provider through the real OAuth round trip
+(T4); any other business stays not connected.
 
 Idempotent: ids are fixed (entries carry their date), and only what is missing is written, so
 running it at every ``make run`` never duplicates anything nor undoes what was changed or booked
@@ -11,7 +13,10 @@ since; on a later day it adds that day's coming classes.
 """
 from __future__ import annotations
 
+import http.client
+import os
 import re
+import urllib.parse
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,7 +29,7 @@ from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket, to_utc
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.memberships import Membership, PriceOption
 from chalicelib.domain.staff import StaffMember, StaffRole
-from chalicelib.domain.tenancy import Business, Caller, Plan
+from chalicelib.domain.tenancy import Business, Caller, Plan, StripeConnection
 
 from .settings import DEMO_BUSINESS, DEMO_FREE_BUSINESS, owner_subject, staff_subject
 
@@ -51,6 +56,7 @@ class Seeded:
     entries_created: int
     membership_created: bool = False
     member_entries_created: int = 0
+    stripe_connected: bool = False
 
 
 def seed(today: date | None = None, with_membership: bool = False) -> Seeded:
@@ -74,11 +80,37 @@ def seed(today: date | None = None, with_membership: bool = False) -> Seeded:
     )
     if not with_membership:
         return Seeded(business_created, page_created, entries_created)
+    stripe_connected = connect_stripe()
     membership_created, group_id = _seed_membership()
     start, minutes, title, capacity, ticket = MEMBER_CLASS
     member_entries = sum(_add_entry(catalogue, today + timedelta(days=days), start, minutes, title, capacity, tz,
                                     ((ticket, 0, group_id),)) for days in (1, 2, 3))
-    return Seeded(business_created, page_created, entries_created, membership_created, member_entries)
+    return Seeded(business_created, page_created, entries_created, membership_created, member_entries, stripe_connected)
+
+
+def connect_stripe(business_id: str = DEMO_BUSINESS, email: str = "owner@demo-studio.example") -> bool:
+    """Connect the business's own account on the local provider as an owner would: the provider's
+    approve button (OAuth authorize) gives a code, and the API's callback use case completes it.
+    True when it connected now (False: already connected)."""
+    from chalicelib.bootstrap import container
+
+    connect = container().stripe_connect
+    if connect.status_of(business_id).stripe_connection is StripeConnection.CONNECTED:
+        return False
+    state = connect.sign_state(business_id, "seed")
+    base = urllib.parse.urlsplit(os.environ.get("STRIPE_API_BASE") or getattr(container().payments, "api_base", ""))
+    form = urllib.parse.urlencode({"client_id": "ca_local", "state": state, "email": email,
+                                   "redirect_uri": connect.callback_url})
+    conn = http.client.HTTPConnection(base.hostname or "127.0.0.1", base.port, timeout=10)
+    conn.request("POST", "/oauth/authorize", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    location = resp.getheader("Location") or ""
+    conn.close()
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query).get("code", [""])[0]
+    if resp.status != 302 or not code:
+        raise RuntimeError(f"the local provider did not approve the connection ({resp.status})")
+    connect.complete(code, state)
+    return True
 
 
 def _seed_staff(businesses: BusinessRepository) -> None:
@@ -129,7 +161,7 @@ def _seed_membership() -> tuple[bool, str]:
     except NotFoundError:
         pass
     c = container()
-    payments = c.payment_port()
+    payments = c.stripe_connect.for_business(DEMO_BUSINESS)
     description = "Four member classes a month, booked with member tickets."
     group = c.groups.create_membership_group(DEMO_BUSINESS, MEMBERSHIP_ID, MEMBERSHIP_TITLE, description)
     if not group.offers:

@@ -71,8 +71,13 @@ def booker_token(email: str, name: str = "") -> str:
     return mint(sub=f"booker-{email}", email=email, email_verified=True, name=name)
 
 
-def make_business(business_id: str = "biz-a", plan: str = "standard", tz: str = "Europe/Berlin") -> None:
-    BusinessModel(business_id, name=f"Studio {business_id}", plan=plan, timezone=tz, return_use_on_cancel=True).save()
+def make_business(business_id: str = "biz-a", plan: str = "standard", tz: str = "Europe/Berlin",
+                  stripe_account: str | None = "default") -> None:
+    """Connected to its own Stripe account ``acct_<business_id>`` unless ``stripe_account=None`` (T4)."""
+    account = f"acct_{business_id}" if stripe_account == "default" else stripe_account
+    BusinessModel(business_id, name=f"Studio {business_id}", plan=plan, timezone=tz, return_use_on_cancel=True,
+                  stripe_account_id=account, stripe_connection="connected" if account else "not_connected",
+                  stripe_account_email=f"owner@{business_id}.example" if account else None).save()
 
 
 class Api:

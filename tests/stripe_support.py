@@ -31,9 +31,11 @@ def resource(name: str, **fields: Any) -> dict[str, Any]:
     return obj
 
 
-def event(event_type: str, obj: dict[str, Any], event_id: str | None = None, created: int = 1_800_000_000) -> dict[str, Any]:
+def event(event_type: str, obj: dict[str, Any], event_id: str | None = None, created: int = 1_800_000_000,
+          account: str = "acct_biz-a") -> dict[str, Any]:
+    """A Connect event (top-level ``account``; conftest's ``make_business`` connects biz-a to acct_biz-a)."""
     return resource("event", id=event_id or f"evt_{abs(hash((event_type, obj.get('id'), created)))}", type=event_type,
-                    created=created, data={"object": obj})
+                    created=created, data={"object": obj}, account=account, livemode=False)
 
 
 def signed(evt: dict[str, Any], timestamp: int | None = None, secret: str = SECRET) -> tuple[bytes, str]:
@@ -114,7 +116,7 @@ def local_stripe() -> LocalStripe:
     if _provider is None:
         _provider = LocalStripe(SECRET, sink=None)
         serve(_provider, 0)
-    rewire(payments=StripePayments("sk_test_local", api_base=_provider.base_url))
+    rewire(payments=StripePayments("sk_test_local", api_base=_provider.base_url, client_id="ca_local"))
     return _provider
 
 

@@ -24,6 +24,7 @@ SUBJECTS = {
     "membership_ended": "Your {{ membership_title }} membership has ended",
     "price_changed": "The price of {{ membership_title }} is changing",
     "staff_invitation": "You are invited to join {{ business_name }} as {{ role }}",
+    "stripe_disconnected": "{{ business_name }}: your Stripe account was disconnected",
 }
 
 

@@ -13,11 +13,12 @@ import urllib.request
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..domain.errors import InvalidInputError
+from ..domain.errors import InvalidInputError, PaymentsUnavailableError
 from ..ports.payments import (
     CheckoutRequest,
     CheckoutSession,
     CompletedCheckout,
+    ConnectedAccount,
     InvoiceSnapshot,
     PriceChange,
     ProductChange,
@@ -27,7 +28,7 @@ from ..ports.payments import (
 )
 
 if TYPE_CHECKING:
-    from stripe import StripeClient
+    from stripe import RequestOptions, StripeClient
     from stripe.params import PriceCreateParams, SubscriptionUpdateParams
     from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
@@ -151,21 +152,65 @@ def parse_event(body: dict[str, Any]) -> ProviderEvent:
             active=bool(obj.get("active", True))))
     elif family == "product" and obj.get("id"):
         parts.update(product=ProductChange(str(obj["id"]), obj.get("name"), obj.get("description") or ""))
-    return ProviderEvent(event_id, kind, created, _ref(obj.get("id")), raw=obj, **parts)
+    account = body.get("account")
+    return ProviderEvent(event_id, kind, created, _ref(obj.get("id")), raw=obj,
+                         account=account if isinstance(account, str) and account else None,
+                         livemode=bool(body.get("livemode")), **parts)
 
 
 class StripePayments:
-    def __init__(self, api_key: str, api_base: str | None = None) -> None:
+    """Unbound, it is the platform (``PaymentPlatform``); ``for_account`` gives the port of one connected account."""
+
+    def __init__(self, api_key: str, api_base: str | None = None, *, client_id: str | None = None,
+                 account: str | None = None, application_fee_bps: int = 0, shared: StripePayments | None = None) -> None:
         self.api_key = api_key
         self.api_base = api_base
+        self.client_id = client_id
+        self.account = account
+        self.application_fee_bps = application_fee_bps
+        self._shared = shared
 
     @cached_property
     def client(self) -> StripeClient:
+        if self._shared is not None:  # one HTTP client per container, whatever the account
+            return self._shared.client
         from stripe import StripeClient
 
         if self.api_base:
-            return StripeClient(self.api_key, base_addresses={"api": self.api_base}, max_network_retries=2)
-        return StripeClient(self.api_key, max_network_retries=2)
+            return StripeClient(self.api_key, base_addresses={"api": self.api_base, "connect": self.api_base},
+                                client_id=self.client_id, max_network_retries=2)
+        return StripeClient(self.api_key, client_id=self.client_id, max_network_retries=2)
+
+    # --- the platform: Connect ----------------------------------------------------------------------
+
+    def for_account(self, account_id: str, application_fee_bps: int = 0) -> StripePayments:
+        return StripePayments(self.api_key, self.api_base, client_id=self.client_id, account=account_id,
+                              application_fee_bps=application_fee_bps, shared=self)
+
+    def connect_url(self, state: str, redirect_uri: str) -> str:
+        if not self.client_id:
+            raise PaymentsUnavailableError("STRIPE_CONNECT_CLIENT_ID is not set: businesses cannot connect Stripe yet.")
+        return self.client.oauth.authorize_url(params={"response_type": "code", "scope": "read_write",
+                                                       "state": state, "redirect_uri": redirect_uri})
+
+    def connect_account(self, code: str) -> ConnectedAccount:
+        token = self.client.oauth.token(params={"grant_type": "authorization_code", "code": code})
+        account_id = str(token["stripe_user_id"])
+        account = self.client.v1.accounts.retrieve(account_id)
+        return ConnectedAccount(account_id, livemode=bool(plain(token).get("livemode")),
+                                charges_enabled=bool(account.charges_enabled), email=account.email)
+
+    def _on(self, *key_parts: object) -> RequestOptions:
+        """Options of a call on the bound account; a key (when given parts) includes the account."""
+        if self.account is None:
+            raise RuntimeError("a Stripe call for a business needs its connected account (use for_account)")
+        options: RequestOptions = {"stripe_account": self.account}
+        if key_parts:
+            options["idempotency_key"] = idempotency_key(self.account, *key_parts)
+        return options
+
+    def _fee_amount(self, total_minor: int) -> int:
+        return total_minor * self.application_fee_bps // 10_000
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         lines: list[SessionCreateParamsLineItem] = []
@@ -196,12 +241,17 @@ class StripePayments:
             params["expires_at"] = int(time.time()) + request.expires_in_seconds
         if request.mode == "subscription":
             params["subscription_data"] = {"metadata": metadata}
+            if self.application_fee_bps:
+                params["subscription_data"]["application_fee_percent"] = self.application_fee_bps / 100
         else:
             params["invoice_creation"] = {"enabled": True}
             params["payment_intent_data"] = {"metadata": metadata}
+            fee = self._fee_amount(sum(line.amount_minor * line.quantity for line in request.lines))
+            if fee:
+                params["payment_intent_data"]["application_fee_amount"] = fee
         session = self.client.v1.checkout.sessions.create(
             params=params,
-            options={"idempotency_key": idempotency_key("checkout", request.business_id, request.purpose, request.reference)},
+            options=self._on("checkout", request.business_id, request.purpose, request.reference),
         )
         return CheckoutSession(session_id=session.id, url=session.url or "", expires_at=session.expires_at)
 
@@ -209,7 +259,7 @@ class StripePayments:
         product = self.client.v1.products.create(
             params={"name": name, "description": description or name,
                     "metadata": {"business_id": business_id, "membership_id": membership_id}},
-            options={"idempotency_key": idempotency_key("product", business_id, membership_id)},
+            options=self._on("product", business_id, membership_id),
         )
         return product.id
 
@@ -217,7 +267,7 @@ class StripePayments:
         self.client.v1.products.update(
             product_id,
             params={"name": name, "description": description or name, "active": active},
-            options={"idempotency_key": idempotency_key("product-update", product_id, name, description, active)},
+            options=self._on("product-update", product_id, name, description, active),
         )
 
     def create_price(self, business_id: str, option_id: str, product_id: str, title: str, price: RecurringPrice) -> str:
@@ -231,21 +281,21 @@ class StripePayments:
         if price.interval:
             params["recurring"] = {"interval": price.interval, "interval_count": price.interval_count}
         created = self.client.v1.prices.create(
-            params=params, options={"idempotency_key": idempotency_key("price", business_id, option_id)}
+            params=params, options=self._on("price", business_id, option_id)
         )
         return created.id
 
     def update_price_title(self, price_id: str, title: str) -> None:
         self.client.v1.prices.update(
             price_id, params={"nickname": title},
-            options={"idempotency_key": idempotency_key("price-title", price_id, title)},
+            options=self._on("price-title", price_id, title),
         )
 
     def retrieve_subscription(self, subscription_id: str) -> SubscriptionSnapshot:
-        return subscription_snapshot(self.client.v1.subscriptions.retrieve(subscription_id))
+        return subscription_snapshot(self.client.v1.subscriptions.retrieve(subscription_id, options=self._on()))
 
     def retrieve_invoice(self, invoice_id: str) -> InvoiceSnapshot:
-        return invoice_snapshot(self.client.v1.invoices.retrieve(invoice_id))
+        return invoice_snapshot(self.client.v1.invoices.retrieve(invoice_id, options=self._on()))
 
     def invoice_pdf(self, invoice: InvoiceSnapshot) -> bytes | None:
         if not invoice.invoice_pdf:
@@ -261,15 +311,15 @@ class StripePayments:
         params: SubscriptionUpdateParams = {"cancel_at_period_end": cancel}
         sub = self.client.v1.subscriptions.update(
             subscription_id, params=params,
-            options={"idempotency_key": idempotency_key("cancel-at-period-end", subscription_id, cancel, key)},
+            options=self._on("cancel-at-period-end", subscription_id, cancel, key),
         )
         return subscription_snapshot(sub)
 
     def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot:
-        before = self.client.v1.subscriptions.retrieve(subscription_id)
+        before = self.client.v1.subscriptions.retrieve(subscription_id, options=self._on())
         if refund and before.latest_invoice:
             invoice_id = before.latest_invoice if isinstance(before.latest_invoice, str) else before.latest_invoice.id
-            payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"})
+            payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"}, options=self._on())
             for payment in payments.data:
                 intent = payment.payment.payment_intent
                 if intent is None:
@@ -277,34 +327,34 @@ class StripePayments:
                 intent_id = intent if isinstance(intent, str) else intent.id
                 self.client.v1.refunds.create(
                     params={"payment_intent": intent_id, "metadata": {"subscription_id": subscription_id}},
-                    options={"idempotency_key": idempotency_key("refund", subscription_id, intent_id, key)},
+                    options=self._on("refund", subscription_id, intent_id, key),
                 )
         if before.status == "canceled":
             return subscription_snapshot(before)
         sub = self.client.v1.subscriptions.cancel(
             subscription_id, params={"prorate": False},
-            options={"idempotency_key": idempotency_key("cancel-now", subscription_id, key)},
+            options=self._on("cancel-now", subscription_id, key),
         )
         return subscription_snapshot(sub)
 
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
         intent_id = payment_intent_id
         if intent_id is None and invoice_id:  # subscription-mode checkouts pay through the invoice
-            payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"})
+            payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"}, options=self._on())
             intent = next((p.payment.payment_intent for p in payments.data if p.payment.payment_intent), None)
             intent_id = intent if isinstance(intent, str) or intent is None else intent.id
         if intent_id is None:
             raise RuntimeError(f"no payment to refund for invoice {invoice_id}")
         self.client.v1.refunds.create(
             params={"payment_intent": intent_id, "amount": amount_minor, "metadata": {"reason": "place_released"}},
-            options={"idempotency_key": idempotency_key("refund-part", intent_id, key)},
+            options=self._on("refund-part", intent_id, key),
         )
 
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         params: SubscriptionUpdateParams = {"billing_cycle_anchor": {"type": "now"}, "proration_behavior": "create_prorations"}
         sub = self.client.v1.subscriptions.update(
             subscription_id, params=params,
-            options={"idempotency_key": idempotency_key("reset-billing-cycle", subscription_id, key)},
+            options=self._on("reset-billing-cycle", subscription_id, key),
         )
         return subscription_snapshot(sub)
 
@@ -312,12 +362,13 @@ class StripePayments:
         session = self.client.v1.billing_portal.sessions.create(
             params={"customer": customer_id, "return_url": return_url},
             # A portal session lives minutes: one per customer per 5-minute window.
-            options={"idempotency_key": idempotency_key("portal", customer_id, return_url, int(time.time()) // 300)},
+            options=self._on("portal", customer_id, return_url, int(time.time()) // 300),
         )
         return session.url
 
     def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str:
+        """Into the connected account's own dashboard (the business works there: refunds, cycles, cancels)."""
         if self.api_base:  # the local provider has its own read-only dashboard pages
-            return f"{self.api_base}/dashboard/{kind}/{object_id}"
+            return f"{self.api_base}/dashboard/{self.account}/{kind}/{object_id}"
         mode = "test/" if self.api_key.startswith(("sk_test", "rk_test")) else ""
-        return f"https://dashboard.stripe.com/{mode}{kind}/{object_id}"
+        return f"https://dashboard.stripe.com/{self.account}/{mode}{kind}/{object_id}"

@@ -30,7 +30,7 @@ GATE = Feature.MEMBERSHIPS
 def membership_view(m: Membership, staff: bool) -> dict[str, Any]:
     """The Stripe ids and 'Open on Stripe' links are for staff only (the one shape that differs)."""
     def link(kind: Literal["products", "prices"], object_id: str | None) -> str | None:
-        return container().membership_catalogue.dashboard_url(kind, object_id) if staff else None
+        return container().membership_catalogue.dashboard_url(m.business_id, kind, object_id) if staff else None
 
     return {
         **vars(m),

@@ -83,6 +83,12 @@ class PaymentsUnavailableError(DomainError):
     code = "payments_unavailable"
 
 
+class StripeNotConnectedError(ConflictError):
+    """The business has no connected Stripe account (never connected, or disconnected): paid features wait (T6)."""
+
+    code = "stripe_not_connected"
+
+
 class EntryFullError(RuleRefusedError):
     """The places went to someone else between read and write."""
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidInputError, PlanRequiredError
+from .errors import InvalidInputError, PlanRequiredError, StripeNotConnectedError
 
 
 class Plan(str, Enum):
@@ -33,6 +33,20 @@ FEATURE_MIN_PLAN: dict[Feature, Plan] = {
 }
 
 
+# The platform's application fee on a business's payments, in basis points of each charge (T4).
+# Free businesses pay a little more per payment, premium none; 0 sends no fee to Stripe at all.
+APPLICATION_FEE_BPS: dict[Plan, int] = {Plan.FREE: 200, Plan.STANDARD: 100, Plan.PREMIUM: 0}
+
+
+class StripeConnection(str, Enum):
+    NOT_CONNECTED = "not_connected"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"  # the business revoked our access (account.application.deauthorized)
+
+
+CONNECT_STEP = "Connect a Stripe account in Settings → Payments (POST /v1/manage/stripe-connection)."
+
+
 @dataclass(frozen=True)
 class Business:
     business_id: str
@@ -42,6 +56,24 @@ class Business:
     currency: str = "EUR"  # ISO 4217, chosen at sign-up (T1)
     # When a booking paid by an offer use or a pass use is cancelled, is the use given back?
     return_use_on_cancel: bool = True
+    # Stripe Connect (T4): the business's own Standard account; every Stripe object of the business lives there.
+    stripe_account_id: str | None = None
+    stripe_connection: StripeConnection = StripeConnection.NOT_CONNECTED
+    stripe_livemode: bool = False
+    stripe_charges_enabled: bool = False
+    stripe_account_email: str | None = None  # told when the account disconnects
+
+    @property
+    def application_fee_bps(self) -> int:
+        return APPLICATION_FEE_BPS[self.plan]
+
+    def stripe_account(self) -> str:
+        """The connected account every Stripe call of this business is made on (T6: else a 409 naming the step)."""
+        if self.stripe_connection is StripeConnection.CONNECTED and self.stripe_account_id:
+            return self.stripe_account_id
+        state = "was disconnected" if self.stripe_connection is StripeConnection.DISCONNECTED else "is not connected"
+        raise StripeNotConnectedError(f"This business's Stripe account {state}, so it cannot take payments. {CONNECT_STEP}",
+                                      details={"stripe_connection": self.stripe_connection.value})
 
     @property
     def tz(self) -> ZoneInfo:

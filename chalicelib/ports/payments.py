@@ -143,6 +143,38 @@ class PaymentPort(Protocol):
     def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str: ...
 
 
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """A business's own Stripe account, as the Connect OAuth exchange and the account read report it."""
+
+    account_id: str
+    livemode: bool
+    charges_enabled: bool
+    email: str | None = None
+
+
+class PaymentPlatform(Protocol):
+    """The platform's Stripe (Connect): a ``PaymentPort`` bound to one connected account, and the OAuth round trip."""
+
+    def for_account(self, account_id: str, application_fee_bps: int = 0) -> PaymentPort:
+        """Every call of the returned port is made on ``account_id`` (direct charges), keys include the account."""
+        ...
+
+    def connect_url(self, state: str, redirect_uri: str) -> str:
+        """Where the business's owner approves the connection (Standard accounts, OAuth)."""
+        ...
+
+    def connect_account(self, code: str) -> ConnectedAccount:
+        """Exchange the OAuth ``code`` for the account id, then read the account (mode, charges)."""
+        ...
+
+
+class BusinessPayments(Protocol):
+    """The payment port of one business: bound to its connected account, or ``StripeNotConnectedError`` (T6)."""
+
+    def for_business(self, business_id: str) -> PaymentPort: ...
+
+
 CheckoutHandler = Callable[[CompletedCheckout], None]
 
 
@@ -180,6 +212,8 @@ class ProviderEvent:
     price: PriceChange | None = None
     product: ProductChange | None = None
     raw: dict[str, Any] | None = None
+    account: str | None = None  # Connect: the connected account the event happened on (routes it to a business)
+    livemode: bool = False
 
     @property
     def id(self) -> str:

@@ -21,6 +21,12 @@ class BusinessStore(Protocol):
     def save(self, business: Business) -> None: ...
 
 
+class BusinessesByAccount(Protocol):
+    """Connect: which business a Stripe account belongs to (an index lookup)."""
+
+    def by_stripe_account(self, account_id: str) -> list[Business]: ...
+
+
 class CustomerStore(Protocol):
     def get(self, business_id: str, email: str) -> Customer:
         """The record, or ``NotFoundError``."""

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from ..ports.memberships import MembershipGroups, MembershipStore, MemberStore
     from ..ports.messaging import MailerPort
-    from ..ports.payments import PaymentPort, SubscriptionSnapshot
+    from ..ports.payments import BusinessPayments, SubscriptionSnapshot
     from ..ports.tenancy import BusinessStore
 
 ATTEMPTS = 5
@@ -57,7 +57,7 @@ class MembershipLifecycle:
         memberships: MembershipStore,
         members: MemberStore,
         groups: Callable[[], MembershipGroups],
-        payments: Callable[[], PaymentPort],
+        payments: BusinessPayments,
         mailer: Callable[[], MailerPort],
         clock: Clock = utc_now,
     ) -> None:
@@ -72,25 +72,31 @@ class MembershipLifecycle:
     def now_ms(self) -> int:
         return int(self.clock().timestamp() * 1000)
 
-    def sync(self, subscription_id: str, likely_new: bool = False) -> MemberRecord | None:
-        """Re-read the subscription from the provider and apply it (None: not one of our memberships).
+    def sync(self, business_id: str, subscription_id: str, likely_new: bool = False) -> MemberRecord | None:
+        """Re-read the subscription from the business's Stripe account and apply it (None: not one of ours).
 
         ``likely_new`` (a "created" event): first try writing the record as new, unread; only when
         one exists already is it read, so the usual case saves a read."""
-        return self.sync_snapshot(subscription_id, likely_new)[0]
+        return self.sync_snapshot(business_id, subscription_id, likely_new)[0]
 
-    def sync_snapshot(self, subscription_id: str,
+    def sync_snapshot(self, business_id: str, subscription_id: str,
                       likely_new: bool = False) -> tuple[MemberRecord | None, SubscriptionSnapshot]:
         """``sync``, also giving the snapshot read (its latest invoice saves the caller a second read)."""
         read_ms = self.now_ms()
-        sub = self.payments().retrieve_subscription(subscription_id)
-        return self.apply(sub, read_ms, likely_new), sub
+        sub = self.payments.for_business(business_id).retrieve_subscription(subscription_id)
+        return self.apply(business_id, sub, read_ms, likely_new), sub
 
-    def apply(self, sub: SubscriptionSnapshot, read_ms: int, likely_new: bool = False) -> MemberRecord | None:
+    def apply(self, business_id: str, sub: SubscriptionSnapshot, read_ms: int,
+              likely_new: bool = False) -> MemberRecord | None:
+        """Apply a subscription read from ``business_id``'s account; metadata naming another business is ignored."""
         md = sub.metadata
-        business_id, membership_id, email = md.get("business_id"), md.get("membership_id"), md.get("customer_email")
-        if not (business_id and membership_id and email):
+        membership_id, email = md.get("membership_id"), md.get("customer_email")
+        if not (membership_id and email):
             logger.info("subscription is not a membership of ours; ignored", extra={"subscription_id": sub.subscription_id})
+            return None
+        if md.get("business_id") != business_id:
+            logger.warning("subscription metadata names another business than its account's; ignored",
+                           extra={"subscription_id": sub.subscription_id, "business_id": business_id})
             return None
         return self._apply(business_id, membership_id, email, snapshot_of(sub), read_ms, likely_new=likely_new)
 
@@ -107,7 +113,7 @@ class MembershipLifecycle:
         if record is None or not record.in_group:
             return record
         try:
-            return self.sync(subscription_id)
+            return self.sync(business_id, subscription_id)
         except Exception:  # the provider is down: the paid period is over all the same
             logger.exception("provider unreachable at period end; ending access from our record")
             own = Snapshot(subscription_id, record.status, record.cancel_at_period_end, record.current_period_end,

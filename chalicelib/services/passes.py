@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from ..domain import passes as rules
 from ..domain.bookings import PassUseRef, Settlement, SettlementKind
 from ..domain.emails import normalise_email
-from ..domain.errors import NotFoundError, PassChangedError, PaymentsUnavailableError
+from ..domain.errors import NotFoundError, PassChangedError
 from ..domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, PassProduct, PassView
 from ..domain.tenancy import Business, Feature
 from ..logs import logger
 from ..ports.clock import Clock, new_id, utc_now
-from ..ports.payments import CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout, PaymentPort
+from ..ports.payments import BusinessPayments, CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,10 +108,10 @@ class PassService:
         products: PassProductStore,
         passes: PassStore,
         customers: CustomerStore,
-        payments: Callable[[], PaymentPort | None],
+        payments: BusinessPayments,
         clock: Clock = utc_now,
     ) -> None:
-        """``payments`` is looked up per checkout: the provider adapter is built lazily elsewhere."""
+        """``payments`` gives the business's own Stripe account (T4), or refuses while it is not connected (T6)."""
         self.products = products
         self.passes = passes
         self.customers = customers
@@ -187,9 +187,7 @@ class PassService:
         product = self.products.get(business_id, body.product_id)
         if not product.on_sale:
             raise NotFoundError(f"Pass product '{body.product_id}' is not on sale.")
-        port = self.payments()
-        if port is None:
-            raise PaymentsUnavailableError("Payments are not set up for this deployment.")
+        port = self.payments.for_business(business_id)
         return port.create_checkout(
             CheckoutRequest(
                 business_id=business_id,

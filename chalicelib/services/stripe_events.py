@@ -1,4 +1,10 @@
-"""The consumer of Stripe events from the queue: dedupe by event id, then a table from type to handler.
+"""The consumer of Stripe events from the queue: route by account, dedupe, then a table from type to handler.
+
+Connect (T5): every event names the connected ``account`` it happened on; that account, looked up
+in the businesses' index, is the only thing that decides which business an event may touch. An
+event whose metadata names another business is ignored; events of unknown or disconnected accounts
+and of the other mode (``livemode``) are acknowledged, logged and ignored. Dedupe is per (account,
+event id): ledger rows written before Connect (keyed by event id alone) stay as they are.
 
 Each event is parsed once into a typed ``ProviderEvent`` that the handlers share. Exactly once *in
 effect*: the event id is claimed with one conditional put before handling (the ledger keeps ids 35
@@ -16,15 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import InvalidInputError
 from ..domain.money import format_money
+from ..domain.tenancy import StripeConnection
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
 
 if TYPE_CHECKING:
     from ..domain.memberships import MemberRecord
+    from ..domain.tenancy import Business
     from ..ports.memberships import MembershipStore, MemberStore, ProcessedEventLedger
     from ..ports.messaging import EventQueuePort, MailerPort
-    from ..ports.payments import CheckoutHandler, EventParser, PaymentPort, ProviderEvent
+    from ..ports.payments import BusinessPayments, CheckoutHandler, CompletedCheckout, EventParser, ProviderEvent
     from .membership_lifecycle import MembershipLifecycle
+    from .stripe_connect import StripeConnect
 
 FANOUT_PAGE = 25
 ReleaseCheckout = Callable[[str, str], None]
@@ -46,11 +55,13 @@ class StripeEventConsumer:
         membership_repo: MembershipStore,
         members: MemberStore,
         checkout_handlers: dict[str, CheckoutHandler],
-        payments: Callable[[], PaymentPort],
+        payments: BusinessPayments,
         mailer: Callable[[], MailerPort],
         queue: Callable[[], EventQueuePort],
         *,
         parse: EventParser,
+        connect: Callable[[], StripeConnect],
+        livemode: bool,
         clock: Clock = utc_now,
     ) -> None:
         self.processed = processed
@@ -63,8 +74,11 @@ class StripeEventConsumer:
         self.mailer = mailer
         self.queue = queue
         self.parse = parse
+        self.connect = connect
+        self.livemode = livemode
         self.clock = clock
-        self.dispatch: dict[str, Callable[[ProviderEvent], None]] = {
+        self.dispatch: dict[str, Callable[[ProviderEvent, Business], None]] = {
+            "account.application.deauthorized": self.deauthorized,
             "checkout.session.completed": self.checkout_completed,
             "checkout.session.async_payment_succeeded": self.checkout_completed,
             "checkout.session.async_payment_failed": self.checkout_released,
@@ -88,20 +102,44 @@ class StripeEventConsumer:
     def handle(self, body: dict[str, Any]) -> None:
         """``queue_handlers["stripe_event"]``: body is the verified event JSON."""
         event = self.parse(body)
+        business = self.business_of(event)
+        if business is None:
+            return
         handler = self.dispatch.get(event.type)
         if handler is None:
             logger.info("stripe event type not handled; acknowledged", extra={"event_type": event.type})
-        if not self.processed.claim(event.event_id, event.type, self.clock()):
-            logger.info("stripe event already processed", extra={"event_id": event.event_id})
+        key = f"{event.account}:{event.event_id}"
+        if not self.processed.claim(key, event.type, self.clock()):
+            logger.info("stripe event already processed", extra={"event_id": event.event_id, "account": event.account})
             return
         if handler is None:
             return
-        logger.append_keys(stripe_event_id=event.event_id, stripe_event_type=event.type)
+        logger.append_keys(stripe_event_id=event.event_id, stripe_event_type=event.type, business_id=business.business_id)
         try:
-            handler(event)
+            handler(event, business)
         except BaseException:
-            self.processed.release(event.event_id)  # the retry applies it
+            self.processed.release(key)  # the retry applies it
             raise
+
+    def business_of(self, event: ProviderEvent) -> Business | None:
+        """The business the event's account belongs to, or None (acknowledged and ignored, logged)."""
+        why, business = None, None
+        if event.livemode != self.livemode:
+            why = "event of the other mode (livemode)"
+        elif not event.account:
+            why = "event names no connected account"
+        else:
+            business = self.connect().business_of_account(event.account)
+            if business is None:
+                why = "event of an unknown account"
+            elif (business.stripe_connection is not StripeConnection.CONNECTED
+                  and event.type != "account.application.deauthorized"):
+                why, business = "event of a disconnected account", None
+        if why:
+            logger.warning(f"stripe {why}; acknowledged and ignored",
+                           extra={"event_id": event.event_id, "event_type": event.type, "account": event.account,
+                                  "livemode": event.livemode})
+        return business
 
     def price_changed_batch(self, body: dict[str, Any]) -> None:
         """``queue_handlers["price_changed_member_batch"]``: one page of members, then the next page's message."""
@@ -126,14 +164,25 @@ class StripeEventConsumer:
 
     # --- event handlers -------------------------------------------------------------------------
 
-    def log_only(self, event: ProviderEvent) -> None:
-        logger.info("stripe event recorded", extra={"object_id": event.object_id})
+    def deauthorized(self, event: ProviderEvent, business: Business) -> None:
+        self.connect().deauthorized(business, f"{event.account}:{event.event_id}")
 
-    def checkout_completed(self, event: ProviderEvent) -> None:
+    def log_only(self, event: ProviderEvent, business: Business) -> None:
+        logger.info("stripe event recorded", extra={"object_id": event.object_id, "business_id": business.business_id})
+
+    def _checkout_of(self, event: ProviderEvent, business: Business) -> CompletedCheckout | None:
+        done = event.checkout
+        if done is not None and done.business_id != business.business_id:
+            logger.warning("checkout metadata names another business than its account's; ignored",
+                           extra={"session_id": event.object_id, "metadata_business_id": done.business_id})
+            return None
+        return done
+
+    def checkout_completed(self, event: ProviderEvent, business: Business) -> None:
         if not event.checkout_paid:
             logger.info("checkout completed, payment pending (async)", extra={"session_id": event.object_id})
             return
-        done = event.checkout
+        done = self._checkout_of(event, business)
         handler = self.checkout_handlers.get(done.purpose) if done else None
         if done is None or handler is None:
             logger.warning("checkout with no handler for its purpose; acknowledged",
@@ -141,20 +190,21 @@ class StripeEventConsumer:
             return
         handler(done)
 
-    def checkout_released(self, event: ProviderEvent) -> None:
-        done = event.checkout
+    def checkout_released(self, event: ProviderEvent, business: Business) -> None:
+        done = self._checkout_of(event, business)
         if done is not None and done.purpose == "membership" and done.reference:
             self.release_checkout(done.business_id, done.reference)
 
-    def subscription_changed(self, event: ProviderEvent) -> None:
+    def subscription_changed(self, event: ProviderEvent, business: Business) -> None:
         if event.subscription_id:
-            self.lifecycle.sync(event.subscription_id, likely_new=event.type == "customer.subscription.created")
+            self.lifecycle.sync(business.business_id, event.subscription_id,
+                                likely_new=event.type == "customer.subscription.created")
 
-    def _invoice_member(self, event: ProviderEvent) -> MemberRecord | None:
-        return self.lifecycle.sync(event.subscription_id) if event.subscription_id else None
+    def _invoice_member(self, event: ProviderEvent, business: Business) -> MemberRecord | None:
+        return self.lifecycle.sync(business.business_id, event.subscription_id) if event.subscription_id else None
 
-    def invoice_paid(self, event: ProviderEvent) -> None:
-        invoice, record = event.invoice, self._invoice_member(event)
+    def invoice_paid(self, event: ProviderEvent, business: Business) -> None:
+        invoice, record = event.invoice, self._invoice_member(event, business)
         if invoice is None or record is None or invoice.billing_reason != "subscription_cycle":
             return  # the first invoice is confirmed by the checkout's own email
         membership = self.membership_repo.get_recent(record.business_id, record.membership_id)
@@ -162,11 +212,11 @@ class StripeEventConsumer:
         context.update(amount=format_money(invoice.amount_paid, invoice.currency), invoice_url=invoice.hosted_invoice_url)
         self.mailer().send_once(invoice.invoice_id, "membership_renewed", record.email, context)
 
-    def invoice_failed(self, event: ProviderEvent) -> None:
-        record = self._invoice_member(event)
+    def invoice_failed(self, event: ProviderEvent, business: Business) -> None:
+        record = self._invoice_member(event, business)
         if record is None or event.invoice is None:
             return
-        current = self.payments().retrieve_invoice(event.invoice.invoice_id)
+        current = self.payments.for_business(business.business_id).retrieve_invoice(event.invoice.invoice_id)
         if current.status in ("paid", "void"):
             return  # a late event: the invoice was paid (or voided) meanwhile
         membership = self.membership_repo.get_recent(record.business_id, record.membership_id)
@@ -175,10 +225,12 @@ class StripeEventConsumer:
                        action_required=event.type == "invoice.payment_action_required")
         self.mailer().send_once(f"{current.invoice_id}#{current.attempt_count}", "payment_failed", record.email, context)
 
-    def price_updated(self, event: ProviderEvent) -> None:
+    def price_updated(self, event: ProviderEvent, business: Business) -> None:
         """A price changed in Stripe: update the option, then tell every member on it, page by page."""
         price = event.price
         membership = self.membership_repo.by_product(price.product_id) if price and price.product_id else None
+        if membership is not None and membership.business_id != business.business_id:
+            membership = None  # a product id of another account: never touch another business
         option = membership.option_by_price(price.price_id) if membership and price else None
         if price is None or membership is None or option is None:
             return
@@ -193,10 +245,10 @@ class StripeEventConsumer:
             self.queue().send("price_changed_member_batch", {"event_id": event.event_id, "price_id": price.price_id,
                                                              "cursor": None})
 
-    def product_updated(self, event: ProviderEvent) -> None:
+    def product_updated(self, event: ProviderEvent, business: Business) -> None:
         product = event.product
         membership = self.membership_repo.by_product(product.product_id) if product else None
-        if product is None or membership is None:
+        if product is None or membership is None or membership.business_id != business.business_id:
             return
         title, description = product.name or membership.title, product.description
         if (title, description) != (membership.title, membership.description):

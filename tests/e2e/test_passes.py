@@ -33,6 +33,11 @@ class RecordingPayments:
 
     def __init__(self) -> None:
         self.requests: list[CheckoutRequest] = []
+        self.accounts: list[str] = []
+
+    def for_account(self, account_id: str, application_fee_bps: int = 0) -> RecordingPayments:
+        self.accounts.append(account_id)  # the business's own Stripe account (T4)
+        return self
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         self.requests.append(request)
@@ -329,7 +334,8 @@ def stripe_checkout_completed(event_id: str, request: CheckoutRequest, session_i
                      "reference": request.reference, "customer_email": request.customer_email},
     }
     event = copy.deepcopy(resources["event"])
-    event.update(id=event_id, type="checkout.session.completed", data={"object": session})
+    event.update(id=event_id, type="checkout.session.completed", data={"object": session},
+                 account=f"acct_{request.business_id}", livemode=False)  # a Connect event of the business's account
     return event
 
 

@@ -6,7 +6,14 @@ import copy
 from typing import Any, Literal
 
 from chalicelib.adapters.stripe_payments import invoice_snapshot, subscription_snapshot
-from chalicelib.ports.payments import CheckoutRequest, CheckoutSession, InvoiceSnapshot, RecurringPrice, SubscriptionSnapshot
+from chalicelib.ports.payments import (
+    CheckoutRequest,
+    CheckoutSession,
+    ConnectedAccount,
+    InvoiceSnapshot,
+    RecurringPrice,
+    SubscriptionSnapshot,
+)
 
 
 class FakePayments:
@@ -17,6 +24,22 @@ class FakePayments:
         self.refunds: list[tuple[str | None, str | None, int]] = []
         self.calls: list[str] = []
         self.fail_checkout = False
+        self.accounts: list[str] = []  # the connected account of every bound call (for_account)
+        self.connect_codes: dict[str, ConnectedAccount] = {}
+
+    # The platform (``PaymentPlatform``) and a business's payments (``BusinessPayments``): one in-memory account.
+    def for_account(self, account_id: str, application_fee_bps: int = 0) -> FakePayments:
+        self.accounts.append(account_id)
+        return self
+
+    def for_business(self, business_id: str) -> FakePayments:
+        return self
+
+    def connect_url(self, state: str, redirect_uri: str) -> str:
+        return f"https://connect.example/oauth/authorize?state={state}&redirect_uri={redirect_uri}"
+
+    def connect_account(self, code: str) -> ConnectedAccount:
+        return self.connect_codes[code]
 
     def _call(self, name: str) -> None:
         self.calls.append(name)
@@ -100,3 +123,30 @@ class FakePayments:
 
 
 
+
+
+class OneAccount:
+    """``BusinessPayments`` for use-case tests: every business is connected to the one fake account."""
+
+    def __init__(self, port: Any) -> None:
+        self.port = port  # the port, or a function giving the current one
+
+    def for_business(self, business_id: str) -> Any:
+        return self.port() if callable(self.port) else self.port
+
+
+class FakeConnect:
+    """What the event consumer asks of Connect: the business of an account, and deauthorisation."""
+
+    def __init__(self, **accounts: str) -> None:
+        from chalicelib.domain.tenancy import Business, Plan, StripeConnection
+
+        self.businesses = {acct: Business(bid, bid, Plan.STANDARD, "UTC", stripe_account_id=acct,
+                                          stripe_connection=StripeConnection.CONNECTED) for acct, bid in accounts.items()}
+        self.deauthorized_events: list[tuple[str, str]] = []
+
+    def business_of_account(self, account_id: str) -> Any:
+        return self.businesses.get(account_id)
+
+    def deauthorized(self, business: Any, occurrence: str) -> None:
+        self.deauthorized_events.append((business.business_id, occurrence))

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from chalicelib.bootstrap import container
 from chalicelib.ports.queue import SQS_MAX_MESSAGE_BYTES, STORED_KIND
 from chalicelib.workers.events import PoisonMessageError, process_record
+from tests.conftest import make_business
 from tests.stripe_support import drain, event, post_webhook, resource, setup_queue_and_mail, signed
 
 
@@ -17,6 +18,7 @@ from tests.stripe_support import drain, event, post_webhook, resource, setup_que
 def queue(api):
     boto3.client("s3", region_name="eu-west-1").create_bucket(
         Bucket=container().settings.blob_bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    make_business("biz-a")  # the event's account (acct_biz-a) routes to it
     return setup_queue_and_mail()
 
 
@@ -46,7 +48,7 @@ def test_a_signed_300_kb_event_is_accepted_queued_as_a_pointer_and_processed(api
     assert seen == [json.loads(payload)]  # dispatched under its own kind, with the whole body
 
     assert drain(queue) == 1  # the real consumer, as the Lambda runs it
-    assert container().stripe_events.processed.seen("evt_large_1")
+    assert container().stripe_events.processed.seen("acct_biz-a:evt_large_1")  # dedupe per (account, event)
 
 
 def test_a_small_event_still_travels_inline(api, queue):

@@ -29,6 +29,7 @@ from tests.fakes.memberships import (
     InMemoryMemberships,
     InMemoryProcessedEvents,
 )
+from tests.fakes.payments import FakeConnect, OneAccount
 from tests.stripe_support import event, resource
 
 DAY = 86400
@@ -66,10 +67,11 @@ class World:
         self.mailer = FakeMailer()
         clock = lambda: datetime.fromtimestamp(self.now, UTC)  # noqa: E731
         self.lifecycle = MembershipLifecycle(FakeBusinesses(), memberships(), self.members, lambda: self.groups,
-                                             lambda: self.stripe, lambda: self.mailer, clock)  # type: ignore[arg-type,return-value]
+                                             OneAccount(lambda: self.stripe), lambda: self.mailer, clock)  # type: ignore[arg-type,return-value]
         self.consumer = StripeEventConsumer(InMemoryProcessedEvents(), self.lifecycle, lambda b, c: None, memberships(),
-                                            self.members, {}, lambda: self.stripe, lambda: self.mailer,  # type: ignore[arg-type,return-value]
-                                            FakeQueue, parse=parse_event, clock=clock)
+                                            self.members, {}, OneAccount(lambda: self.stripe), lambda: self.mailer,  # type: ignore[arg-type,return-value]
+                                            FakeQueue, parse=parse_event, connect=lambda: FakeConnect(acct_biz="biz"),  # type: ignore[arg-type,return-value]
+                                            livemode=False, clock=clock)
 
     def deliver(self, evt: dict[str, Any]) -> None:
         self.now += 1
@@ -89,7 +91,7 @@ def life(stripe: FakeStripe, sid: str, steps: list[str], tick: Any) -> list[list
     def emit(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         nonlocal n
         n += 1
-        return event(kind, copy.deepcopy(obj), event_id=f"evt_{sid}_{n}", created=tick())
+        return event(kind, copy.deepcopy(obj), event_id=f"evt_{sid}_{n}", created=tick(), account="acct_biz")
 
     def invoice(status: str, reason: str) -> dict[str, Any]:
         iid = f"in_{sid}_{len(stripe.invoices)}"

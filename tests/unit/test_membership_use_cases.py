@@ -29,7 +29,7 @@ from tests.fakes.memberships import (
     InMemoryMemberships,
     InMemoryProcessedEvents,
 )
-from tests.fakes.payments import FakePayments
+from tests.fakes.payments import FakeConnect, FakePayments, OneAccount
 
 NOW = datetime(2030, 1, 10, 12, tzinfo=UTC)
 END = int(datetime(2030, 2, 10, tzinfo=UTC).timestamp())
@@ -64,14 +64,15 @@ class World:
             self.ticks += 1
             return NOW + timedelta(milliseconds=self.ticks)
         self.lifecycle = MembershipLifecycle(FakeBusinesses(), self.memberships, self.members, lambda: self.groups,
-                                             lambda: self.payments, lambda: self.mailer, clock)
+                                             OneAccount(self.payments), lambda: self.mailer, clock)
         self.completion = CheckoutCompletion(self.checkouts, NoBookings(), NoBookings(), NoBookings(),  # type: ignore[arg-type]
-                                             self.lifecycle, self.customers, lambda: self.payments,  # type: ignore[arg-type]
+                                             self.lifecycle, self.customers, OneAccount(self.payments),  # type: ignore[arg-type]
                                              lambda: self.mailer, "https://api.example", clock)
         self.consumer = StripeEventConsumer(InMemoryProcessedEvents(), self.lifecycle, lambda b, c: None, self.memberships,
-                                            self.members, {"membership": self.completion.complete}, lambda: self.payments,
-                                            lambda: self.mailer, lambda: self.queue, parse=parse_event, clock=clock)
-        self.actions = MemberActions(self.memberships, self.members, self.lifecycle, lambda: self.payments,
+                                            self.members, {"membership": self.completion.complete}, OneAccount(self.payments),
+                                            lambda: self.mailer, lambda: self.queue, parse=parse_event,
+                                            connect=lambda: FakeConnect(acct_biz="biz"), livemode=False, clock=clock)  # type: ignore[arg-type,return-value]
+        self.actions = MemberActions(self.memberships, self.members, self.lifecycle, OneAccount(self.payments),
                                      "https://api.example")
 
     def subscribe(self, sid: str = "sub_1", email: str = BOOKER) -> None:
@@ -82,7 +83,7 @@ class World:
 
     def session_event(self, event_id: str, subscription: str | None, reference: str = "co1") -> dict[str, object]:
         md = {"business_id": "biz", "purpose": "membership", "reference": reference, "customer_email": BOOKER}
-        return {"id": event_id, "type": "checkout.session.completed", "created": 1, "data": {"object": {
+        return {"account": "acct_biz", "id": event_id, "type": "checkout.session.completed", "created": 1, "data": {"object": {
             "id": f"cs_{reference}", "payment_status": "paid", "metadata": md, "customer": "cus_1",
             "subscription": subscription, "invoice": None if subscription else "in_1", "amount_total": 3000,
             "currency": "eur"}}}
@@ -124,7 +125,7 @@ def test_one_off_completion_asks_stripe_only_for_the_invoice_and_formats_yen_wit
 def test_staff_cancel_at_period_end_keeps_access_and_mails_once():
     w = World()
     w.subscribe()
-    w.consumer.handle({"id": "evt_c", "type": "customer.subscription.created", "created": 1,
+    w.consumer.handle({"account": "acct_biz", "id": "evt_c", "type": "customer.subscription.created", "created": 1,
                        "data": {"object": {"id": "sub_1"}}})
     staff = StaffContext(BIZ, "staff")
     view = w.actions.cancel_at_period_end(staff, "sub_1")
@@ -136,9 +137,9 @@ def test_staff_cancel_at_period_end_keeps_access_and_mails_once():
 def test_subscription_deleted_ends_access_and_leaves_the_group():
     w = World()
     w.subscribe()
-    w.lifecycle.sync("sub_1", likely_new=True)
+    w.lifecycle.sync("biz", "sub_1", likely_new=True)
     w.payments.subs["sub_1"].update(status="canceled", canceled_at=5)
-    w.consumer.handle({"id": "evt_d", "type": "customer.subscription.deleted", "created": 2,
+    w.consumer.handle({"account": "acct_biz", "id": "evt_d", "type": "customer.subscription.deleted", "created": 2,
                        "data": {"object": {"id": "sub_1"}}})
     assert w.groups.members == set() and [t for t, *_ in w.mailer.outbox] == ["membership_ended"]
 
@@ -146,7 +147,7 @@ def test_subscription_deleted_ends_access_and_leaves_the_group():
 def test_portal_only_for_the_bookers_own_subscription():
     w = World()
     w.subscribe()
-    w.lifecycle.sync("sub_1")
+    w.lifecycle.sync("biz", "sub_1")
     with pytest.raises(NotFoundError):
         w.actions.portal(booker("eve@example.com"), "sub_1")
     assert w.actions.portal(booker(), "sub_1").endswith("/portal/cus_1")
@@ -156,13 +157,13 @@ def test_failed_handling_releases_the_event_claim_for_the_retry():
     w = World()
     calls: list[str] = []
 
-    def flaky(event: object) -> None:
+    def flaky(event: object, business: object) -> None:
         calls.append("x")
         if len(calls) == 1:
             raise RuntimeError("boom")
 
     w.consumer.dispatch["invoice.paid"] = flaky
-    evt = {"id": "evt_f", "type": "invoice.paid", "created": 1, "data": {"object": {"id": "in_9"}}}
+    evt = {"account": "acct_biz", "id": "evt_f", "type": "invoice.paid", "created": 1, "data": {"object": {"id": "in_9"}}}
     with pytest.raises(RuntimeError):
         w.consumer.handle(evt)
     w.consumer.handle(evt)
@@ -174,8 +175,8 @@ def test_price_change_is_saved_and_members_told_page_by_page():
     w = World()
     for i in range(3):
         w.subscribe(f"sub_{i}", f"m{i}@example.com")
-        w.lifecycle.sync(f"sub_{i}")
-    w.consumer.handle({"id": "evt_p", "type": "price.updated", "created": 1, "data": {"object": {
+        w.lifecycle.sync("biz", f"sub_{i}")
+    w.consumer.handle({"account": "acct_biz", "id": "evt_p", "type": "price.updated", "created": 1, "data": {"object": {
         "id": "price_1", "product": "prod_1", "unit_amount": 3500, "currency": "eur", "nickname": "Monthly",
         "recurring": {"interval": "month", "interval_count": 1}, "active": True}}})
     assert w.memberships.get("biz", "m1").option("o1").amount_minor == 3500
@@ -187,7 +188,7 @@ def test_price_change_is_saved_and_members_told_page_by_page():
 
 def test_catalogue_creates_group_product_and_prices():
     w = World()
-    catalogue = MembershipCatalogue(w.memberships, NoBookings(), lambda: w.groups, lambda: w.payments)  # type: ignore[arg-type]
+    catalogue = MembershipCatalogue(w.memberships, NoBookings(), lambda: w.groups, OneAccount(w.payments))  # type: ignore[arg-type]
     made = catalogue.create(StaffContext(BIZ, "staff"), NewMembership(
         "Silver", published=True, price_options=(NewPriceOption("Yearly", 10000, "EUR", "year"),)))
     assert made.group_id == f"g_{made.membership_id}" and made.provider_product_id == f"prod_{made.membership_id}"
@@ -198,12 +199,12 @@ def test_catalogue_creates_group_product_and_prices():
 def test_checkout_refuses_a_current_member_and_opens_a_session_otherwise():
     w = World()
     start = BasketCheckout(w.memberships, w.members, w.checkouts, NoBookings(), NoBookings(),  # type: ignore[arg-type]
-                           lambda: w.payments, "https://api.example", clock=lambda: NOW)
+                           OneAccount(w.payments), "https://api.example", clock=lambda: NOW)
     started = start.start(booker(), MembershipPurchase("m1", "o1"))
     assert started.session_id == f"cs_{started.checkout_id}" and started.held_booking_ids == ()
     [request] = w.payments.checkouts
     assert request.mode == "subscription" and request.metadata["membership_id"] == "m1"
     w.subscribe()
-    w.lifecycle.sync("sub_1")
+    w.lifecycle.sync("biz", "sub_1")
     with pytest.raises(ConflictError):
         start.start(booker(), MembershipPurchase("m1", "o1"))

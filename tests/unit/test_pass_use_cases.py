@@ -24,6 +24,7 @@ from chalicelib.services.passes import (
     UsesOverride,
 )
 from tests.fakes.passes import InMemoryPasses, InMemoryPassProducts
+from tests.fakes.payments import OneAccount
 
 NOW = datetime(2030, 1, 10, 9, tzinfo=UTC)
 BIZ = Business("biz-a", "Studio", Plan.STANDARD, "Europe/Berlin")
@@ -52,7 +53,7 @@ class Customers:
 @pytest.fixture
 def world():
     products, passes, customers = InMemoryPassProducts(), InMemoryPasses(), Customers(JANE)
-    service = PassService(products, passes, customers, payments=lambda: None, clock=lambda: NOW)
+    service = PassService(products, passes, customers, payments=OneAccount(None), clock=lambda: NOW)
     product = service.create_product(STAFF, NewPassProduct(
         title="10 classes", price_minor=12000, uses=10, eligible=EligibleTerms(ticket_ids=("t1",)),
         expiry=ExpiryTerms("days_from_first_use", days=30)))

@@ -4,13 +4,24 @@ from __future__ import annotations
 import time
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ...domain.errors import NotFoundError
-from ...domain.tenancy import Business, Plan
+from ...domain.tenancy import Business, Plan, StripeConnection
 from .base import find, register, table_meta
 
 CACHE_SECONDS = 30.0
+
+
+class BusinessesByStripeAccount(GlobalSecondaryIndex["BusinessModel"]):
+    """Connect events name their account: this routes each one to its business with one query (T5)."""
+
+    class Meta:
+        index_name = "by_stripe_account"
+        projection = AllProjection()
+
+    stripe_account_id = UnicodeAttribute(hash_key=True)
 
 
 @register
@@ -22,6 +33,28 @@ class BusinessModel(Model):
     timezone = UnicodeAttribute()
     currency = UnicodeAttribute(default="EUR")
     return_use_on_cancel = BooleanAttribute(default=True)
+    stripe_account_id = UnicodeAttribute(null=True)
+    stripe_connection = UnicodeAttribute(default=StripeConnection.NOT_CONNECTED.value)
+    stripe_livemode = BooleanAttribute(default=False)
+    stripe_charges_enabled = BooleanAttribute(default=False)
+    stripe_account_email = UnicodeAttribute(null=True)
+    by_stripe_account = BusinessesByStripeAccount()
+
+
+def business_of(m: BusinessModel) -> Business:
+    return Business(
+        business_id=m.business_id,
+        name=m.name,
+        plan=Plan(m.plan),
+        timezone=m.timezone,
+        currency=m.currency or "EUR",
+        return_use_on_cancel=m.return_use_on_cancel,
+        stripe_account_id=m.stripe_account_id,
+        stripe_connection=StripeConnection(m.stripe_connection or StripeConnection.NOT_CONNECTED.value),
+        stripe_livemode=bool(m.stripe_livemode),
+        stripe_charges_enabled=bool(m.stripe_charges_enabled),
+        stripe_account_email=m.stripe_account_email,
+    )
 
 
 class BusinessRepository:
@@ -43,14 +76,7 @@ class BusinessRepository:
         m = find(BusinessModel, business_id)
         if m is None:
             return None
-        business = Business(
-            business_id=m.business_id,
-            name=m.name,
-            plan=Plan(m.plan),
-            timezone=m.timezone,
-            currency=m.currency or "EUR",
-            return_use_on_cancel=m.return_use_on_cancel,
-        )
+        business = business_of(m)
         self._cache[business_id] = (time.monotonic() + CACHE_SECONDS, business)
         return business
 
@@ -62,5 +88,18 @@ class BusinessRepository:
             timezone=business.timezone,
             currency=business.currency,
             return_use_on_cancel=business.return_use_on_cancel,
+            stripe_account_id=business.stripe_account_id,
+            stripe_connection=business.stripe_connection.value,
+            stripe_livemode=business.stripe_livemode,
+            stripe_charges_enabled=business.stripe_charges_enabled,
+            stripe_account_email=business.stripe_account_email,
         ).save()
         self._cache.pop(business.business_id, None)
+
+    def by_stripe_account(self, account_id: str) -> list[Business]:
+        """Every business that ever connected this account (an index query; normally one)."""
+        return [business_of(m) for m in BusinessModel.by_stripe_account.query(account_id)]
+
+    def forget(self, business_id: str) -> None:
+        """Drop the cached copy (the connection changed: the next request reads the table)."""
+        self._cache.pop(business_id, None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from ...domain.errors import InvalidInputError
+from ...domain.errors import InvalidInputError, StripeNotConnectedError
 from ...domain.memberships import Membership, PriceOption, check_billing_period
 from ...ports.clock import new_id
-from ...ports.payments import PaymentPort, RecurringPrice
+from ...ports.payments import BusinessPayments, RecurringPrice
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,7 +45,7 @@ class MembershipChanges:
 
 class MembershipCatalogue:
     def __init__(self, memberships: MembershipStore, catalogue: CatalogueStore,
-                 groups: Callable[[], MembershipGroups], payments: Callable[[], PaymentPort]) -> None:
+                 groups: Callable[[], MembershipGroups], payments: BusinessPayments) -> None:
         self.memberships = memberships
         self.catalogue = catalogue
         self.groups = groups
@@ -60,9 +60,10 @@ class MembershipCatalogue:
                 check_billing_period(option.interval, option.interval_count)
             except InvalidInputError as exc:
                 raise InvalidInputError(exc.message, field=f"price_options.{i}.{exc.details.get('field')}")
+        port = self.payments.for_business(business_id)  # T6: refused before anything is made
         membership_id = new_id()
         group = self.groups().create_membership_group(business_id, membership_id, body.title, body.description)
-        product_id = self.payments().create_product(business_id, membership_id, body.title, body.description)
+        product_id = port.create_product(business_id, membership_id, body.title, body.description)
         membership = Membership(business_id, membership_id, body.title, body.description, body.published,
                                 tuple(body.page_ids), group.group_id, product_id)
         for option in body.price_options:
@@ -74,8 +75,8 @@ class MembershipCatalogue:
         check_billing_period(body.interval, body.interval_count)
         option_id = new_id()
         price = RecurringPrice(body.amount_minor, body.currency, body.interval, body.interval_count)
-        price_id = self.payments().create_price(membership.business_id, option_id, membership.provider_product_id or "",
-                                                body.title, price)
+        price_id = self.payments.for_business(membership.business_id).create_price(
+            membership.business_id, option_id, membership.provider_product_id or "", body.title, price)
         option = PriceOption(option_id, body.title, body.amount_minor, body.currency, body.interval,
                              body.interval_count, price_id)
         return replace(membership, options=membership.options + (option,))
@@ -89,7 +90,7 @@ class MembershipCatalogue:
         membership = self.memberships.get(ctx.business_id, membership_id)
         option = membership.option(option_id)
         if option.provider_price_id:
-            self.payments().update_price_title(option.provider_price_id, title)
+            self.payments.for_business(ctx.business_id).update_price_title(option.provider_price_id, title)
         renamed = replace(option, title=title)
         membership = replace(membership, options=tuple(renamed if o.option_id == option_id else o for o in membership.options))
         self.memberships.save(membership)
@@ -102,7 +103,7 @@ class MembershipCatalogue:
             self.catalogue.get_page(ctx.business_id, page_id)
         after = replace(before, **changes)
         if (after.title, after.description) != (before.title, before.description) and after.provider_product_id:
-            self.payments().update_product(after.provider_product_id, after.title, after.description, True)
+            self.payments.for_business(ctx.business_id).update_product(after.provider_product_id, after.title, after.description, True)
         self.memberships.save(after)
         return after
 
@@ -112,9 +113,14 @@ class MembershipCatalogue:
     def list_for(self, ctx: StaffContext) -> list[Membership]:
         return self.memberships.list(ctx.business_id)
 
-    def dashboard_url(self, kind: Literal["products", "prices"], object_id: str | None) -> str | None:
-        """'Open on Stripe' for staff views."""
-        return self.payments().dashboard_url(kind, object_id) if object_id else None
+    def dashboard_url(self, business_id: str, kind: Literal["products", "prices"], object_id: str | None) -> str | None:
+        """'Open on Stripe' for staff views, into the business's own account (none while it is not connected)."""
+        if not object_id:
+            return None
+        try:
+            return self.payments.for_business(business_id).dashboard_url(kind, object_id)
+        except StripeNotConnectedError:
+            return None
 
     def published(self, ctx: PublicContext) -> list[Membership]:
         return [m for m in self.memberships.list(ctx.business_id) if m.published]

@@ -13,10 +13,9 @@ from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlemen
 from ...domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError
 from ...domain.memberships import Checkout, Membership, has_access
 from ...ports.clock import Clock, new_id, utc_now
-from ...ports.payments import CheckoutLine, CheckoutRequest, PaymentPort
+from ...ports.payments import BusinessPayments, CheckoutLine, CheckoutRequest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from ...domain.context import BookerContext
     from ...ports.bookings import BookingStore
@@ -61,7 +60,7 @@ def release_places(bookings: BookingStore, held: list[Booking], clock: Clock) ->
 
 class BasketCheckout:
     def __init__(self, memberships: MembershipStore, members: MemberStore, checkouts: CheckoutStore,
-                 catalogue: CatalogueStore, bookings: BookingStore, payments: Callable[[], PaymentPort],
+                 catalogue: CatalogueStore, bookings: BookingStore, payments: BusinessPayments,
                  public_base_url: str, clock: Clock = utc_now) -> None:
         self.memberships = memberships
         self.members = members
@@ -74,6 +73,7 @@ class BasketCheckout:
 
     def start(self, ctx: BookerContext, body: MembershipPurchase) -> CheckoutStarted:
         business_id, email = ctx.business_id, ctx.email
+        port = self.payments.for_business(business_id)  # T6: refused before any place is held
         membership = self.memberships.get(business_id, body.membership_id)
         if not membership.published:
             raise NotFoundError(f"Membership '{body.membership_id}' does not exist.")
@@ -102,7 +102,7 @@ class BasketCheckout:
             expires_in_seconds=CHECKOUT_HOLD_SECONDS,
         )
         try:
-            session = self.payments().create_checkout(request)
+            session = port.create_checkout(request)
         except Exception:
             release_places(self.bookings, held, self.clock)  # no session: nothing would ever release them
             self.checkouts.close(business_id, checkout_id, "failed")

@@ -24,14 +24,14 @@ if TYPE_CHECKING:
     from ...ports.bookings import BookingStore
     from ...ports.catalogue import CatalogueStore
     from ...ports.memberships import CheckoutStore, HeldPlaces, MembershipStore
-    from ...ports.payments import CompletedCheckout, PaymentPort
+    from ...ports.payments import BusinessPayments, CompletedCheckout
     from ...ports.tenancy import BusinessStore, CustomerStore
     from ..membership_lifecycle import MembershipLifecycle
 
 
 class CheckoutCompletion:
     def __init__(self, checkouts: CheckoutStore, held: HeldPlaces, bookings: BookingStore, catalogue: CatalogueStore,
-                 lifecycle: MembershipLifecycle, customers: CustomerStore, payments: Callable[[], PaymentPort],
+                 lifecycle: MembershipLifecycle, customers: CustomerStore, payments: BusinessPayments,
                  mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now) -> None:
         self.checkouts = checkouts
         self.held = held
@@ -62,7 +62,7 @@ class CheckoutCompletion:
             self.checkouts.close(done.business_id, done.reference, "completed")
         invoice_id = done.invoice_id
         if done.subscription_id:
-            record, sub = self.lifecycle.sync_snapshot(done.subscription_id)
+            record, sub = self.lifecycle.sync_snapshot(done.business_id, done.subscription_id)
             invoice_id = invoice_id or sub.latest_invoice_id
         else:
             record = self.lifecycle.apply_one_off(done.business_id, checkout.membership_id, checkout.email,
@@ -90,7 +90,7 @@ class CheckoutCompletion:
         attachments: tuple[Attachment, ...] = ()
         context.update(invoice_attached=False, invoice_url=None)
         if invoice_id:
-            payments = self.payments()
+            payments = self.payments.for_business(record.business_id)
             invoice = payments.retrieve_invoice(invoice_id)
             pdf = payments.invoice_pdf(invoice)
             if pdf:
@@ -125,7 +125,7 @@ class CheckoutCompletion:
             logger.warning("paid after its held place was released and taken; refunding the ticket",
                            extra={"booking_id": booking.booking_id, "amount_minor": amount})
             if amount > 0:
-                self.payments().refund_payment(done.payment_intent_id, done.invoice_id, amount,
+                self.payments.for_business(done.business_id).refund_payment(done.payment_intent_id, done.invoice_id, amount,
                                                key=f"{done.session_id}:{booking.booking_id}")
             return None
 

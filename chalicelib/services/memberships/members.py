@@ -8,16 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...domain.errors import ConflictError, NotFoundError, RuleRefusedError
+from ...domain.errors import ConflictError, NotFoundError, RuleRefusedError, StripeNotConnectedError
 from ...domain.memberships import ONE_OFF_STATUS, MemberRecord
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from datetime import datetime
 
     from ...domain.context import BookerContext, StaffContext
     from ...ports.memberships import MembershipStore, MemberStore
-    from ...ports.payments import PaymentPort
+    from ...ports.payments import BusinessPayments
     from ..membership_lifecycle import MembershipLifecycle
 
 
@@ -43,7 +42,7 @@ class MemberView:
 
 class MemberActions:
     def __init__(self, memberships: MembershipStore, members: MemberStore, lifecycle: MembershipLifecycle,
-                 payments: Callable[[], PaymentPort], public_base_url: str) -> None:
+                 payments: BusinessPayments, public_base_url: str) -> None:
         self.memberships = memberships
         self.members = members
         self.lifecycle = lifecycle
@@ -51,7 +50,12 @@ class MemberActions:
         self.public_base_url = public_base_url.rstrip("/")
 
     def staff_view(self, record: MemberRecord) -> MemberView:
-        link = self.payments().dashboard_url("subscriptions", record.subscription_id) if record.customer_id else None
+        link = None
+        if record.customer_id:
+            try:
+                link = self.payments.for_business(record.business_id).dashboard_url("subscriptions", record.subscription_id)
+            except StripeNotConnectedError:  # records stay visible while the account is disconnected
+                link = None
         return MemberView(record, self.lifecycle.access(record), link)
 
     def of_membership(self, ctx: StaffContext, membership_id: str) -> list[MemberView]:
@@ -68,8 +72,8 @@ class MemberActions:
         if not self.lifecycle.access(record):
             raise ConflictError("This membership has already ended.", code="already_ended")
         read_ms = self.lifecycle.now_ms()
-        snap = self.payments().set_cancel_at_period_end(subscription_id, cancel, key=str(record.synced_ms))
-        return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
+        snap = self.payments.for_business(ctx.business_id).set_cancel_at_period_end(subscription_id, cancel, key=str(record.synced_ms))
+        return self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record)
 
     def cancel_now(self, ctx: StaffContext, subscription_id: str, refund: bool) -> MemberView:
         record = self.members.get(ctx.business_id, subscription_id)
@@ -80,8 +84,8 @@ class MemberActions:
                 raise RuleRefusedError("refund_unavailable", "Refund one-off purchases on Stripe directly.")
             return self.staff_view(self.lifecycle.end_one_off(record))
         read_ms = self.lifecycle.now_ms()
-        snap = self.payments().cancel_now(subscription_id, refund, key=str(record.synced_ms))
-        return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
+        snap = self.payments.for_business(ctx.business_id).cancel_now(subscription_id, refund, key=str(record.synced_ms))
+        return self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record)
 
     def reset_billing_cycle(self, ctx: StaffContext, subscription_id: str) -> MemberView:
         record = self.members.get(ctx.business_id, subscription_id)
@@ -89,8 +93,8 @@ class MemberActions:
             raise RuleRefusedError("not_renewing", f"Only a running subscription can renew from today (it is {record.status}).")
         read_ms = self.lifecycle.now_ms()
         key = f"{record.synced_ms}:{self.lifecycle.clock().date()}"
-        snap = self.payments().reset_billing_cycle(subscription_id, key=key)
-        return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
+        snap = self.payments.for_business(ctx.business_id).reset_billing_cycle(subscription_id, key=key)
+        return self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record)
 
     def mine(self, ctx: BookerContext) -> list[MemberView]:
         return [MemberView(r, self.lifecycle.access(r)) for r in self.members.for_booker(ctx.business_id, ctx.email)]
@@ -103,4 +107,4 @@ class MemberActions:
         if not record.customer_id:
             raise RuleRefusedError("no_portal", "This membership has no Stripe customer to manage.")
         return_url = f"{self.public_base_url}/v1/businesses/{ctx.business_id}/memberships"
-        return self.payments().portal_url(record.customer_id, return_url)
+        return self.payments.for_business(ctx.business_id).portal_url(record.customer_id, return_url)
