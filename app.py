@@ -6,7 +6,7 @@ import os
 
 from chalice import Chalice
 
-from chalicelib.api import bookings, business, catalogue, customers, groups, memberships, passes, webhooks
+from chalicelib.api import bookings, business, catalogue, customer_accounts, customers, groups, memberships, passes, webhooks
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.docs import docs_blueprint
 
@@ -15,6 +15,8 @@ app = Chalice(app_name="memberships")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(docs_blueprint)
 for module in (business, catalogue, customers, bookings, groups, passes, memberships, webhooks):
+    app.register_blueprint(module.api.blueprint)
+for module in (customer_accounts,):
     app.register_blueprint(module.api.blueprint)
 
 

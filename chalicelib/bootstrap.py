@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .services.bookings import BookingService
     from .services.business import BusinessService
     from .services.catalogue import CatalogueService
+    from .services.customer_deletion import CustomerDeletion
     from .services.customers import CustomerService
     from .services.groups import GroupService
     from .services.membership_lifecycle import MembershipLifecycle
@@ -90,6 +91,14 @@ class Container:
 
         return CustomerService(self.customer_store, self.access)
 
+    @cached_property
+    def customer_deletion(self) -> CustomerDeletion:
+        from .adapters.dynamodb.account_history import AccountHistoryRepository
+        from .services.customer_deletion import CustomerDeletion
+
+        return CustomerDeletion(self.customer_store, self.customer_store, AccountHistoryRepository(),
+                                lambda: self.event_queue, self.access)
+
     # -- catalogue and bookings ---------------------------------------------------------------------
     @cached_property
     def catalogue_store(self) -> CatalogueRepository:
@@ -139,7 +148,7 @@ class Container:
         # How a booking is paid: asked in order, the first that applies settles. A method (and its
         # feature's modules) is made only when a booking gets as far as asking it.
         methods: list[PaymentMethod] = [FreeTickets(), LazyPaymentMethod(pass_payment), LazyPaymentMethod(offer_use)]
-        return BookingService(self.catalogue_store, self.booking_store, methods)
+        return BookingService(self.catalogue_store, self.booking_store, methods, kinds=self.customer_store)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
@@ -287,6 +296,7 @@ class Container:
             "stripe_event": self.stripe_events.handle,
             "price_changed_member_batch": self.stripe_events.price_changed_batch,
             "membership_period_end": self.stripe_events.period_end,
+            "customer_history_move": lambda body: self.customer_deletion.move_history(body),
         }
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------

@@ -42,7 +42,8 @@ class AccessService:
         business = self.businesses.get(business_id)
         self._gate(business, feature)
         customer = self._link(business_id, caller.email)
-        return BookerContext(business=business, subject=caller.subject, email=caller.email, customer=customer)
+        return BookerContext(business=business, subject=caller.subject, email=caller.email, customer=customer,
+                             account_email=customer.account_email)
 
     def public(self, business_id: str, feature: Feature | None) -> PublicContext:
         business = self.businesses.get(business_id)
@@ -72,7 +73,7 @@ class AccessService:
                 customer = self.customers.get(business_id, email)
         elif customer.signed_in_at is None:
             self.customers.mark_signed_in(business_id, email, now)
-        if customer.disabled:
+        if customer.disabled or customer.deleting:
             raise ForbiddenError("Your access to this business has been disabled.", code="customer_disabled")
         self._linked[key] = (time.monotonic() + LINK_TTL_SECONDS, customer)
         return customer

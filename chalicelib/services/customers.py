@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from ..domain.customers import Customer, CustomerKind, Participant
+from ..domain.customers import Customer, CustomerKind, Participant, check_can_invite
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
-    from ..domain.context import StaffContext
+    from ..domain.context import BookerContext, StaffContext
     from ..ports.tenancy import CustomerStore
 
 
@@ -24,6 +24,12 @@ class NewCustomer:
 class CustomerChanges:
     name: str | None = None
     disabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class NewAdditionalUser:
+    email: str
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,28 @@ class CustomerService:
         before = self.customers.get(ctx.business_id, self._email(email))
         after = replace(before, participants=before.participants + (Participant(new_id(), name),))
         self.customers.save(before, after)
+        return after
+
+    def invite_additional_user(self, ctx: BookerContext, body: NewAdditionalUser) -> Customer:
+        """C1: a primary customer gives someone access to their account (bookings, passes, memberships,
+        never the payment method). A new email gets a record; an app user's record is converted."""
+        email = normalise_email(body.email)
+        if not email:
+            raise InvalidInputError(f"'{body.email}' is not an email address.", field="email")
+        inviter = self.customers.get(ctx.business_id, ctx.email)  # fresh: a first booking just made them primary
+        existing = self.customers.find(ctx.business_id, email)
+        check_can_invite(inviter, existing)
+        invited = Customer(ctx.business_id, email, name=body.name or "", kind=CustomerKind.ADDITIONAL_USER,
+                           created_at=self.clock(), primary_email=ctx.email)
+        if existing is None:
+            if self.customers.create_if_missing(invited):
+                return invited
+            existing = self.customers.get(ctx.business_id, email)  # signed in meanwhile: convert that record
+            check_can_invite(inviter, existing)
+        after = replace(existing, kind=CustomerKind.ADDITIONAL_USER, primary_email=ctx.email,
+                        name=existing.name or invited.name)
+        self.customers.save(existing, after)
+        self.links.unlink(ctx.business_id, email)
         return after
 
     def search(self, ctx: StaffContext, query: CustomerQuery) -> list[Customer]:

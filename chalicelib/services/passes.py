@@ -177,7 +177,7 @@ class PassService:
         return self._views(business, passes)
 
     def mine(self, ctx: BookerContext) -> list[PassView]:
-        return self._views(ctx.business, self.passes.for_customer(ctx.business_id, ctx.email))
+        return self._views(ctx.business, self.passes.for_customer(ctx.business_id, ctx.account_email))
 
     # P2 — purchase, and issuing by hand
 

@@ -1,0 +1,29 @@
+"""Additional users, deletion and exports of customer records (C1, C3, C6)."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from .common import Request, ResponseModel, Title
+
+
+class AdditionalUserIn(Request):
+    email: str = Field(max_length=254)
+    name: Title | None = None
+
+
+class AdditionalUserOut(ResponseModel):
+    email: str
+    name: str
+    kind: str
+    primary_email: str | None
+
+
+class DeletionOut(ResponseModel):
+    email: str
+    state: str = Field(description="'deleted', or 'moving_history' while registrations move to the primary customer")
+    moved_to: str | None
+
+
+class ExportIn(Request):
+    emails: list[str] | None = Field(None, min_length=1, max_length=1000,
+                                     description="Customers to export; leave out for every customer.")
