@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .services.catalogue import CatalogueService
     from .services.customer_deletion import CustomerDeletion
     from .services.customers import CustomerService
+    from .services.exports import CustomerExport
     from .services.groups import GroupService
     from .services.membership_lifecycle import MembershipLifecycle
     from .services.memberships.catalogue import MembershipCatalogue
@@ -98,6 +99,15 @@ class Container:
 
         return CustomerDeletion(self.customer_store, self.customer_store, AccountHistoryRepository(),
                                 lambda: self.event_queue, self.access)
+
+    @cached_property
+    def customer_export(self) -> CustomerExport:
+        from .adapters.dynamodb.exports import DynamoExportSource, ExportJobRepository
+        from .adapters.s3_exports import S3ExportFiles
+        from .services.exports import CustomerExport
+
+        files = S3ExportFiles(self.settings.blob_bucket, self.settings.region)
+        return CustomerExport(DynamoExportSource(), ExportJobRepository(), lambda: files, lambda: self.event_queue)
 
     # -- catalogue and bookings ---------------------------------------------------------------------
     @cached_property
@@ -297,6 +307,7 @@ class Container:
             "price_changed_member_batch": self.stripe_events.price_changed_batch,
             "membership_period_end": self.stripe_events.period_end,
             "customer_history_move": lambda body: self.customer_deletion.move_history(body),
+            "customer_export": lambda body: self.customer_export.run(body),
         }
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------

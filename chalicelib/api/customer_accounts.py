@@ -1,15 +1,20 @@
 """Customer accounts: additional users invited by a primary customer, deletion, exports (C1, C3, C6)."""
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from chalice.app import Response
 
 from .framework import BOOKER, STAFF, ApiBlueprint, command, container
 
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, StaffContext
     from ..domain.customers import Customer
-    from ..schemas.customer_accounts import AdditionalUserIn
+    from ..schemas.customer_accounts import AdditionalUserIn, ExportIn
     from ..services.customer_deletion import Deletion
+    from ..services.exports import ExportJobView
 
 api = ApiBlueprint(__name__, tag="customers", schemas="chalicelib.schemas.customer_accounts")
 MANAGE = "/v1/manage/customers"
@@ -28,3 +33,22 @@ def invite_additional_user(ctx: BookerContext, body: AdditionalUserIn) -> Custom
         role=STAFF, response="DeletionOut", status=202)
 def delete(ctx: StaffContext, email: str) -> Deletion:
     return container().customer_deletion.delete(ctx, email)
+
+
+@api.op("POST", "/v1/manage/customer-exports", role=STAFF, body="ExportIn", response="ExportJobOut",
+        summary="CSV of customers' registrations and payments: the file (200), or a background job to poll (202)")
+def export(ctx: StaffContext, body: ExportIn) -> Response:
+    from ..services.exports import CsvFile, ExportRequest
+
+    outcome = container().customer_export.start(ctx, command(ExportRequest, body))
+    if isinstance(outcome, CsvFile):
+        return Response(body=outcome.text, status_code=200, headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{outcome.filename}"'})
+    return Response(body=json.dumps(asdict(outcome)), status_code=202, headers={"Content-Type": "application/json"})
+
+
+@api.op("GET", "/v1/manage/customer-exports/{job_id}", summary="A background export: its state and download link",
+        role=STAFF, response="ExportJobOut")
+def export_job(ctx: StaffContext, job_id: str) -> ExportJobView:
+    return container().customer_export.job(ctx, job_id)

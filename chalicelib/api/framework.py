@@ -268,7 +268,11 @@ class ApiBlueprint:
                         kwargs["body"] = parse_body(request.raw_body, op.body)  # type: ignore[arg-type]
                     if op.query_ref is not None:
                         kwargs["query"] = parse_query(request.query_params, op.query)  # type: ignore[arg-type]
-                    result = serialise(handler(ctx, **kwargs), op)
+                    outcome = handler(ctx, **kwargs)
+                    if isinstance(outcome, Response):  # the handler chose the response (a CSV file, a 202)
+                        outcome.headers["X-Correlation-Id"] = correlation
+                        return outcome
+                    result = serialise(outcome, op)
                 except BadRequest as exc:
                     return error_body(400, exc.code, exc.message, correlation, fields=exc.fields)
                 except DomainError as exc:

@@ -27,3 +27,12 @@ class DeletionOut(ResponseModel):
 class ExportIn(Request):
     emails: list[str] | None = Field(None, min_length=1, max_length=1000,
                                      description="Customers to export; leave out for every customer.")
+
+
+class ExportJobOut(ResponseModel):
+    job_id: str
+    state: str = Field(description="'queued', then 'done' (or 'failed')")
+    rows: int
+    download_url: str | None = Field(None, description="Short-lived link to the CSV once done")
+    link_expires_in: int | None = None
+    error: str | None = None
