@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .ports.queue import BlobStore
     from .services.access import AccessService
     from .services.bookings import BookingService
+    from .services.broadcasts import BroadcastService
     from .services.business import BusinessService
     from .services.catalogue import CatalogueService
     from .services.customer_deletion import CustomerDeletion
@@ -108,6 +109,21 @@ class Container:
 
         files = S3ExportFiles(self.settings.blob_bucket, self.settings.region)
         return CustomerExport(DynamoExportSource(), ExportJobRepository(), lambda: files, lambda: self.event_queue)
+
+    @cached_property
+    def broadcasts(self) -> BroadcastService:
+        import os
+
+        from .adapters.dynamodb.broadcasts import BroadcastRepository, CustomerAudience, CustomerMessageLog, SuppressionList
+        from .adapters.ses_email import JinjaRenderer, SesEmailSender
+        from .services.broadcasts import BroadcastService
+
+        sender = SesEmailSender(self.settings.email_sender, self.settings.region)
+        renderer = JinjaRenderer()
+        rate = float(os.environ.get("SES_SEND_RATE", "14"))  # SES's per-second quota of the account
+        return BroadcastService(BroadcastRepository(), CustomerAudience(), CustomerMessageLog(), SuppressionList(),
+                                lambda: sender, lambda: renderer, lambda: self.event_queue,
+                                self.settings.public_base_url, send_rate=rate)
 
     # -- catalogue and bookings ---------------------------------------------------------------------
     @cached_property
@@ -308,6 +324,7 @@ class Container:
             "membership_period_end": self.stripe_events.period_end,
             "customer_history_move": lambda body: self.customer_deletion.move_history(body),
             "customer_export": lambda body: self.customer_export.run(body),
+            "broadcast_page": lambda body: self.broadcasts.send_page(body),
         }
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
@@ -12,7 +12,8 @@ from .framework import BOOKER, STAFF, ApiBlueprint, command, container
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, StaffContext
     from ..domain.customers import Customer
-    from ..schemas.customer_accounts import AdditionalUserIn, ExportIn
+    from ..schemas.customer_accounts import AdditionalUserIn, ExportIn, MessageIn, PageQuery
+    from ..services.broadcasts import MessageQueued
     from ..services.customer_deletion import Deletion
     from ..services.exports import ExportJobView
 
@@ -52,3 +53,19 @@ def export(ctx: StaffContext, body: ExportIn) -> Response:
         role=STAFF, response="ExportJobOut")
 def export_job(ctx: StaffContext, job_id: str) -> ExportJobView:
     return container().customer_export.job(ctx, job_id)
+
+
+@api.op("POST", "/v1/manage/messages", summary="Email selected customers or a whole kind (sent in the background)",
+        role=STAFF, body="MessageIn", response="MessageQueuedOut", status=202)
+def send_message(ctx: StaffContext, body: MessageIn) -> MessageQueued:
+    from ..services.broadcasts import NewMessage
+
+    return container().broadcasts.send(ctx, command(NewMessage, body))
+
+
+@api.op("GET", f"{MANAGE}/{{email}}/messages", summary="Messages sent to a customer, newest first, with their state",
+        role=STAFF, query="PageQuery", response="MessageLogPage")
+def messages(ctx: StaffContext, email: str, query: PageQuery) -> dict[str, Any]:
+    customer = container().customers.get(ctx, email)  # 404 for a customer of no record here
+    items, following = container().broadcasts.history(ctx, customer.email, query.limit, query.cursor)
+    return {"items": [asdict(i) | {"state": i.state.value} for i in items], "next": following}
