@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .services.broadcasts import BroadcastService
     from .services.business import BusinessService
     from .services.catalogue import CatalogueService
+    from .services.customer_data import CustomerData
     from .services.customer_deletion import CustomerDeletion
     from .services.customers import CustomerService
     from .services.exports import CustomerExport
@@ -124,6 +125,14 @@ class Container:
         return BroadcastService(BroadcastRepository(), CustomerAudience(), CustomerMessageLog(), SuppressionList(),
                                 lambda: sender, lambda: renderer, lambda: self.event_queue,
                                 self.settings.public_base_url, send_rate=rate)
+
+    @cached_property
+    def customer_data(self) -> CustomerData:
+        from .adapters.dynamodb.broadcasts import CustomerMessageLog
+        from .adapters.dynamodb.exports import DynamoExportSource
+        from .services.customer_data import CustomerData
+
+        return CustomerData(DynamoExportSource(), CustomerMessageLog())
 
     # -- catalogue and bookings ---------------------------------------------------------------------
     @cached_property

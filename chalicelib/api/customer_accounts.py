@@ -69,3 +69,9 @@ def messages(ctx: StaffContext, email: str, query: PageQuery) -> dict[str, Any]:
     customer = container().customers.get(ctx, email)  # 404 for a customer of no record here
     items, following = container().broadcasts.history(ctx, customer.email, query.limit, query.cursor)
     return {"items": [asdict(i) | {"state": i.state.value} for i in items], "next": following}
+
+
+@api.op("GET", f"{MANAGE}/{{email}}/data-export", summary="Everything held about a customer, as JSON (GDPR access)",
+        role=STAFF)
+def data_export(ctx: StaffContext, email: str) -> dict[str, Any]:
+    return container().customer_data.export(ctx, email)

@@ -75,3 +75,14 @@ def test_bookings_made_before_becoming_an_additional_user_move_to_the_primary(ap
     assert history.move_bookings(BIZ, HAL, PAT, limit=2) == 0
     assert {BookingModel.get(BIZ, i).booker_email for i in ids} == {PAT}
     assert len(api.call("GET", f"/v1/manage/customers/{PAT}/bookings", staff).json) == 3
+
+
+def test_a_customers_data_export_holds_their_record_registrations_and_payments(api):
+    staff, _, entry = setup_entry(api, capacity=20)
+    booking = book(api, PAT, entry)
+    data = api.call("GET", f"/v1/manage/customers/{PAT}/data-export", staff)
+    assert data.status_code == 200, data.body
+    assert data.json["customer"]["email"] == PAT and data.json["customer"]["kind"] == "primary"
+    assert [r["booking_id"] for r in data.json["registrations"]] == [booking["booking_id"]]
+    assert data.json["payments"] == [] and data.json["messages"] == []
+    assert api.call("GET", "/v1/manage/customers/nobody@example.com/data-export", staff).status_code == 404
