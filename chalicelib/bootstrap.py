@@ -183,7 +183,10 @@ class Container:
         # How a booking is paid: asked in order, the first that applies settles. A method (and its
         # feature's modules) is made only when a booking gets as far as asking it.
         methods: list[PaymentMethod] = [FreeTickets(), LazyPaymentMethod(pass_payment), LazyPaymentMethod(offer_use)]
-        return BookingService(self.catalogue_store, self.booking_store, methods, kinds=self.customer_store)
+        from .services.customers import KindPromotion
+
+        promotion = KindPromotion(self.customer_store, self.access)
+        return BookingService(self.catalogue_store, self.booking_store, methods, kinds=promotion)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property

@@ -4,6 +4,7 @@ disabled check happen. The route framework calls it before every handler (``api/
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..domain.context import BookerContext, PublicContext, StaffContext
@@ -77,6 +78,13 @@ class AccessService:
             raise ForbiddenError("Your access to this business has been disabled.", code="customer_disabled")
         self._linked[key] = (time.monotonic() + LINK_TTL_SECONDS, customer)
         return customer
+
+    def promoted(self, business_id: str, email: str) -> None:
+        """A registration made this booker primary (C1): the cached record says so, no re-read needed."""
+        key = (business_id, email)
+        hit = self._linked.get(key)
+        if hit is not None:
+            self._linked[key] = (hit[0], replace(hit[1], kind=CustomerKind.PRIMARY))
 
     def unlink(self, business_id: str, email: str) -> None:
         """Staff changed the record (e.g. disabled it): this container re-reads it on the next request."""

@@ -11,7 +11,9 @@ from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, StaffContext
+    from ..ports.customers import CustomerKinds
     from ..ports.tenancy import CustomerStore
+    from .access import AccessService
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,20 @@ class CustomerQuery:
 
 class LinkCache(Protocol):
     def unlink(self, business_id: str, email: str) -> None: ...
+
+
+class KindPromotion:
+    """C1 promotion through the store, with the request-context cache told, so the booker's next
+    request within the cache's minute does not try the write again."""
+
+    def __init__(self, kinds: CustomerKinds, access: AccessService) -> None:
+        self.kinds = kinds
+        self.access = access
+
+    def promote_to_primary(self, business_id: str, email: str) -> bool:
+        changed = self.kinds.promote_to_primary(business_id, email)
+        self.access.promoted(business_id, email)
+        return changed
 
 
 class CustomerService:
