@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .services.customer_data import CustomerData
     from .services.customer_deletion import CustomerDeletion
     from .services.customers import CustomerService
+    from .services.email_feedback import EmailFeedback
     from .services.exports import CustomerExport
     from .services.groups import GroupService
     from .services.membership_lifecycle import MembershipLifecycle
@@ -133,6 +134,16 @@ class Container:
         from .services.customer_data import CustomerData
 
         return CustomerData(DynamoExportSource(), CustomerMessageLog())
+
+    @cached_property
+    def email_feedback(self) -> EmailFeedback:
+        import os
+
+        from .adapters.dynamodb.broadcasts import SuppressionList
+        from .adapters.sns_signatures import SnsSignatures
+        from .services.email_feedback import EmailFeedback
+
+        return EmailFeedback(SnsSignatures(), SuppressionList(), os.environ.get("SES_FEEDBACK_TOPIC_ARN", ""))
 
     # -- catalogue and bookings ---------------------------------------------------------------------
     @cached_property

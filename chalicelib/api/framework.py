@@ -240,6 +240,7 @@ class ApiBlueprint:
         response: type[BaseModel] | str | None = None,
         many: bool = False,
         status: int = 200,
+        content_types: tuple[str, ...] = ("application/json",),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         op = Operation(method, path, summary, self.tag, role, feature, self.schemas, body, query, response, many, status)
         if role == BOOKER and f"{{{BUSINESS_PARAM}}}" not in path:
@@ -296,7 +297,7 @@ class ApiBlueprint:
                 path,
                 methods=[method],
                 authorizer=None if role == PUBLIC else jwt_auth,
-                content_types=["application/json"],
+                content_types=list(content_types),
                 cors=False,
             )(view)
             return handler

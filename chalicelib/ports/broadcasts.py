@@ -2,7 +2,7 @@
 (whose conditional put is the once-per-recipient ledger), and the suppression list."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..domain.broadcasts import Broadcast, MessageLogEntry
@@ -44,3 +44,13 @@ class Suppressions(Protocol):
     def suppress(self, email: str, reason: str) -> None: ...
 
 
+
+
+class SnsVerifier(Protocol):
+    def verify(self, message: dict[str, Any]) -> None:
+        """Raise ``ForbiddenError`` unless SNS signed ``message``."""
+        ...
+
+    def confirm(self, subscribe_url: str) -> None:
+        """Confirm the subscription (after ``verify``)."""
+        ...
