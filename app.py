@@ -6,7 +6,19 @@ import os
 
 from chalice import Chalice
 
-from chalicelib.api import bookings, business, catalogue, customers, groups, memberships, passes, staff, stripe_connect, webhooks
+from chalicelib.api import (
+    bookings,
+    business,
+    catalogue,
+    customer_accounts,
+    customers,
+    groups,
+    memberships,
+    passes,
+    staff,
+    stripe_connect,
+    webhooks,
+)
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.docs import docs_blueprint
 
@@ -14,7 +26,8 @@ app = Chalice(app_name="memberships")
 
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(docs_blueprint)
-for module in (business, catalogue, customers, bookings, groups, passes, memberships, stripe_connect, webhooks, staff):
+for module in (business, catalogue, customers, customer_accounts, bookings, groups, passes, memberships, stripe_connect,
+               webhooks, staff):
     app.register_blueprint(module.api.blueprint)
 
 

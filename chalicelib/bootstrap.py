@@ -33,9 +33,14 @@ if TYPE_CHECKING:
     from .ports.staff import StaffStore
     from .services.access import AccessService
     from .services.bookings import BookingService
+    from .services.broadcasts import BroadcastService
     from .services.business import BusinessService
     from .services.catalogue import CatalogueService
+    from .services.customer_data import CustomerData
+    from .services.customer_deletion import CustomerDeletion
     from .services.customers import CustomerService
+    from .services.email_feedback import EmailFeedback
+    from .services.exports import CustomerExport
     from .services.groups import GroupService
     from .services.membership_lifecycle import MembershipLifecycle
     from .services.memberships.catalogue import MembershipCatalogue
@@ -113,6 +118,56 @@ class Container:
 
         return CustomerService(self.customer_store, self.access)
 
+    @cached_property
+    def customer_deletion(self) -> CustomerDeletion:
+        from .adapters.dynamodb.account_history import AccountHistoryRepository
+        from .services.customer_deletion import CustomerDeletion
+
+        return CustomerDeletion(self.customer_store, self.customer_store, AccountHistoryRepository(),
+                                lambda: self.event_queue, self.access)
+
+    @cached_property
+    def customer_export(self) -> CustomerExport:
+        from .adapters.dynamodb.exports import DynamoExportSource, ExportJobRepository
+        from .adapters.s3_exports import S3ExportFiles
+        from .services.exports import CustomerExport
+
+        files = S3ExportFiles(self.settings.blob_bucket, self.settings.region)
+        return CustomerExport(DynamoExportSource(), ExportJobRepository(), lambda: files, lambda: self.event_queue)
+
+    @cached_property
+    def broadcasts(self) -> BroadcastService:
+        import os
+
+        from .adapters.dynamodb.broadcasts import BroadcastRepository, CustomerAudience, CustomerMessageLog, SuppressionList
+        from .adapters.ses_email import JinjaRenderer, SesEmailSender
+        from .services.broadcasts import BroadcastService
+
+        sender = SesEmailSender(self.settings.email_sender, self.settings.region)
+        renderer = JinjaRenderer()
+        rate = float(os.environ.get("SES_SEND_RATE", "14"))  # SES's per-second quota of the account
+        return BroadcastService(BroadcastRepository(), CustomerAudience(), CustomerMessageLog(), SuppressionList(),
+                                lambda: sender, lambda: renderer, lambda: self.event_queue,
+                                self.settings.public_base_url, send_rate=rate)
+
+    @cached_property
+    def customer_data(self) -> CustomerData:
+        from .adapters.dynamodb.broadcasts import CustomerMessageLog
+        from .adapters.dynamodb.exports import DynamoExportSource
+        from .services.customer_data import CustomerData
+
+        return CustomerData(DynamoExportSource(), CustomerMessageLog())
+
+    @cached_property
+    def email_feedback(self) -> EmailFeedback:
+        import os
+
+        from .adapters.dynamodb.broadcasts import SuppressionList
+        from .adapters.sns_signatures import SnsSignatures
+        from .services.email_feedback import EmailFeedback
+
+        return EmailFeedback(SnsSignatures(), SuppressionList(), os.environ.get("SES_FEEDBACK_TOPIC_ARN", ""))
+
     # -- catalogue and bookings ---------------------------------------------------------------------
     @cached_property
     def catalogue_store(self) -> CatalogueRepository:
@@ -162,7 +217,10 @@ class Container:
         # How a booking is paid: asked in order, the first that applies settles. A method (and its
         # feature's modules) is made only when a booking gets as far as asking it.
         methods: list[PaymentMethod] = [FreeTickets(), LazyPaymentMethod(pass_payment), LazyPaymentMethod(offer_use)]
-        return BookingService(self.catalogue_store, self.booking_store, methods)
+        from .services.customers import KindPromotion
+
+        promotion = KindPromotion(self.customer_store, self.access)
+        return BookingService(self.catalogue_store, self.booking_store, methods, kinds=promotion)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
@@ -311,6 +369,9 @@ class Container:
             "stripe_event": self.stripe_events.handle,
             "price_changed_member_batch": self.stripe_events.price_changed_batch,
             "membership_period_end": self.stripe_events.period_end,
+            "customer_history_move": lambda body: self.customer_deletion.move_history(body),
+            "customer_export": lambda body: self.customer_export.run(body),
+            "broadcast_page": lambda body: self.broadcasts.send_page(body),
         }
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------

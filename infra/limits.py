@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+EXPORT_RETENTION_DAYS = 1
 BLOB_RETENTION_DAYS = 15  # longer than the dead-letter queue keeps a message (14 days from its first enqueue)
 ACCESS_LOG_FORMAT = ('{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
                      '"method":"$context.httpMethod","path":"$context.resourcePath","status":"$context.status",'
@@ -44,7 +45,10 @@ def blob_bucket(prefix: str, protect: bool) -> dict[str, Any]:
                                                "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
             "LifecycleConfiguration": {"Rules": [{"Id": "expire-message-bodies", "Status": "Enabled",
-                                                  "ExpirationInDays": BLOB_RETENTION_DAYS}]},
+                                                  "ExpirationInDays": BLOB_RETENTION_DAYS},
+                                                 # customer exports (C3): personal data, fetched by a 5-minute link
+                                                 {"Id": "expire-exports", "Status": "Enabled", "Prefix": "exports/",
+                                                  "ExpirationInDays": EXPORT_RETENTION_DAYS}]},
         }},
         "BlobBucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
             "Bucket": {"Ref": "BlobBucket"},

@@ -5,6 +5,7 @@ boto3 and jinja2 are imported on first use: neither belongs to the API's cold st
 from __future__ import annotations
 
 from email.message import EmailMessage as MimeMessage
+from email.utils import formataddr
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ SUBJECTS = {
     "price_changed": "The price of {{ membership_title }} is changing",
     "staff_invitation": "You are invited to join {{ business_name }} as {{ role }}",
     "stripe_disconnected": "{{ business_name }}: your Stripe account was disconnected",
+    "staff_message": "{{ subject }}",
 }
 
 
@@ -59,7 +61,7 @@ class SesEmailSender:
 
     def send(self, message: EmailMessage) -> str:
         mime = MimeMessage()
-        mime["From"] = self.sender_address
+        mime["From"] = formataddr((message.sender_name, self.sender_address)) if message.sender_name else self.sender_address
         mime["To"] = message.to
         mime["Subject"] = message.subject
         mime.set_content(message.text)
@@ -68,7 +70,7 @@ class SesEmailSender:
             maintype, _, subtype = a.content_type.partition("/")
             mime.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
         resp = self.client.send_email(
-            FromEmailAddress=self.sender_address,
+            FromEmailAddress=mime["From"],
             Destination={"ToAddresses": [message.to]},
             Content={"Raw": {"Data": mime.as_bytes()}},
         )

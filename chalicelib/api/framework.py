@@ -297,6 +297,7 @@ class ApiBlueprint:
         paginated: bool = False,
         status: int = 200,
         many: bool = False,
+        content_types: tuple[str, ...] = ("application/json",),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         op = Operation(method, path, summary, self.tag, role, feature, self.schemas, body, query, response, paginated,
                        status, many)
@@ -332,6 +333,9 @@ class ApiBlueprint:
                     if op.query_ref is not None:
                         kwargs["query"] = parse_query(query_params, op.query)  # type: ignore[arg-type]
                     answer = handler(ctx, **kwargs)
+                    if isinstance(answer, Response):  # the handler chose the response (a CSV file, a 202)
+                        answer.headers["X-Correlation-Id"] = correlation
+                        return answer
                     result = page_body(answer, op, scope) if paginated else serialise(answer, op)
                 except BadRequest as exc:
                     return error_body(400, exc.code, exc.message, correlation, fields=exc.fields)
@@ -356,7 +360,7 @@ class ApiBlueprint:
                 path,
                 methods=[method],
                 authorizer=None if role == PUBLIC else jwt_auth,
-                content_types=["application/json"],
+                content_types=list(content_types),
                 cors=False,
             )(view)
             return handler

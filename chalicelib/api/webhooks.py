@@ -21,3 +21,11 @@ def stripe_webhook(ctx: None) -> dict[str, Any]:
     signature = headers.get("stripe-signature")
     event = container().webhooks.receive(raw if isinstance(raw, bytes) else raw.encode(), signature)
     return {"received": True, "event_id": event.id}
+
+
+@api.op("POST", "/webhooks/ses", summary="SES bounces and complaints via SNS (signature and topic checked)", role=PUBLIC,
+        content_types=("text/plain", "application/json"))
+def ses_feedback(ctx: None) -> dict[str, Any]:
+    raw = api.blueprint.current_request.raw_body or b""
+    suppressed = container().email_feedback.receive(raw if isinstance(raw, bytes) else raw.encode())
+    return {"received": True, "suppressed": suppressed}

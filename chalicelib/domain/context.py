@@ -32,12 +32,26 @@ class StaffContext:
 
 @dataclass(frozen=True)
 class BookerContext:
-    """A signed-in booker at ``business``, linked to their customer record (never a disabled one)."""
+    """A signed-in booker at ``business``, linked to their customer record (never a disabled one).
+
+    ``email`` is the person; ``account_email`` the account they act on (C1): the primary customer's
+    for an additional user, resolved in ``services/access.py``. Bookings, passes and memberships are
+    the account's; payment methods are only ever the person's own.
+    """
 
     business: Business
     subject: str
     email: str
     customer: Customer
+    account_email: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.account_email:
+            object.__setattr__(self, "account_email", self.email)
+
+    @property
+    def is_additional_user(self) -> bool:
+        return self.account_email != self.email
 
     @property
     def business_id(self) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from .errors import ConflictError, ForbiddenError, InvalidInputError
+
 MIN_SEARCH = 2
 
 
@@ -31,6 +33,33 @@ class Customer:
     signed_in_at: datetime | None = None
     disabled: bool = False
     created_at: datetime | None = None
+    primary_email: str | None = None  # additional users only: whose account they see and book on
+    deleting: bool = False  # an additional user whose history is being moved to the primary (C6)
+
+    @property
+    def account_email(self) -> str:
+        """The account this person acts on: their primary's for an additional user, else their own."""
+        return self.primary_email or self.email
+
+
+def check_deletable(customer: Customer) -> None:
+    """C6: only app users and additional users can be deleted; primary customers can be disabled."""
+    if customer.kind is CustomerKind.PRIMARY:
+        raise ConflictError(
+            "Primary customers cannot be deleted (they registered or bought); disable them instead.",
+            code="primary_customer_not_deletable",
+        )
+
+
+def check_can_invite(inviter: Customer, invitee: Customer | None) -> None:
+    """C1: a primary customer invites additional users; an existing customer record is not taken over."""
+    if inviter.kind is not CustomerKind.PRIMARY or inviter.primary_email:
+        raise ForbiddenError("Only a primary customer can invite additional users.", code="not_a_primary_customer")
+    if invitee is not None and invitee.email == inviter.email:
+        raise InvalidInputError("You cannot invite yourself.", field="email")
+    if invitee is not None and (invitee.kind is not CustomerKind.APP_USER or invitee.primary_email):
+        raise ConflictError(f"'{invitee.email}' is already a customer here and cannot become an additional user.",
+                            code="already_a_customer")
 
 
 def fold(text: str) -> str:

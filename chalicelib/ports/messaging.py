@@ -31,6 +31,7 @@ class EmailMessage:
     html: str
     text: str
     attachments: tuple[Attachment, ...] = ()
+    sender_name: str | None = None  # shown as the From name (the business's, for staff messages)
 
 
 class EmailSender(Protocol):

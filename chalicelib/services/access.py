@@ -4,6 +4,7 @@ disabled check happen. The route framework calls it before every handler (``api/
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..domain.context import BookerContext, OperatorContext, PersonContext, PublicContext, StaffContext
@@ -72,7 +73,8 @@ class AccessService:
         business = self.businesses.get(business_id)
         self._gate(business, feature)
         customer = self._link(business_id, caller.email)
-        return BookerContext(business=business, subject=caller.subject, email=caller.email, customer=customer)
+        return BookerContext(business=business, subject=caller.subject, email=caller.email, customer=customer,
+                             account_email=customer.account_email)
 
     def public(self, business_id: str, feature: Feature | None) -> PublicContext:
         business = self.businesses.get(business_id)
@@ -102,10 +104,17 @@ class AccessService:
                 customer = self.customers.get(business_id, email)
         elif customer.signed_in_at is None:
             self.customers.mark_signed_in(business_id, email, now)
-        if customer.disabled:
+        if customer.disabled or customer.deleting:
             raise ForbiddenError("Your access to this business has been disabled.", code="customer_disabled")
         self._linked[key] = (time.monotonic() + LINK_TTL_SECONDS, customer)
         return customer
+
+    def promoted(self, business_id: str, email: str) -> None:
+        """A registration made this booker primary (C1): the cached record says so, no re-read needed."""
+        key = (business_id, email)
+        hit = self._linked.get(key)
+        if hit is not None:
+            self._linked[key] = (hit[0], replace(hit[1], kind=CustomerKind.PRIMARY))
 
     def unlink(self, business_id: str, email: str) -> None:
         """Staff changed the record (e.g. disabled it): this container re-reads it on the next request."""

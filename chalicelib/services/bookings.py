@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request, raise_full
+from ..domain.customers import CustomerKind
 from ..domain.errors import EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
 from ..ports.clock import Clock, new_id, utc_now
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ..domain.tenancy import Business
     from ..ports.bookings import BookingStore
     from ..ports.catalogue import CatalogueStore
+    from ..ports.customers import CustomerKinds
 
 ATTEMPTS = 4
 
@@ -76,14 +78,16 @@ class BookingService:
         bookings: BookingStore,
         methods: Sequence[PaymentMethod],
         clock: Clock = utc_now,
+        kinds: CustomerKinds | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
         self.methods = list(methods)
         self.clock = clock
+        self.kinds = kinds
 
     def book(self, ctx: BookerContext, body: BookTickets) -> Booking:
-        email, business, business_id = ctx.email, ctx.business, ctx.business_id
+        email, business, business_id = ctx.account_email, ctx.business, ctx.business_id
         participants = tuple(body.participants)
         booking_id = new_id()
         for attempt in range(ATTEMPTS):
@@ -109,12 +113,18 @@ class BookingService:
             )
             try:
                 self.bookings.create(booking, capacity=entry.capacity)
+                self._registered(ctx)
                 return booking
             except (EntryFullError, TransactionContendedError):
                 # Re-read and decide again: the entry may be full now, or the use spent.
                 if attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
+
+    def _registered(self, ctx: BookerContext) -> None:
+        """C1: whoever registers (free or paid) is a primary customer; one write, only when the kind changes."""
+        if self.kinds is not None and ctx.customer.kind is CustomerKind.APP_USER:
+            self.kinds.promote_to_primary(ctx.business_id, ctx.email)
 
     def cancel_mine(self, ctx: BookerContext, booking_id: str) -> Booking:
         return self._cancel(ctx.business, self.get_for_booker(ctx, booking_id))
@@ -134,12 +144,12 @@ class BookingService:
 
     def get_for_booker(self, ctx: BookerContext, booking_id: str) -> Booking:
         booking = self.bookings.get(ctx.business_id, booking_id)
-        if booking.booker_email != ctx.email:
+        if booking.booker_email != ctx.account_email:
             raise NotFoundError(f"Booking '{booking_id}' does not exist.")
         return booking
 
     def mine(self, ctx: BookerContext, page: PageRequest) -> Page[Booking]:
-        return self.bookings.booker_page(ctx.business_id, ctx.email, page)
+        return self.bookings.booker_page(ctx.business_id, ctx.account_email, page)
 
     def for_entry(self, ctx: StaffContext, entry_id: str, page: PageRequest) -> Page[Booking]:
         self.catalogue.get_entry(ctx.business_id, entry_id)

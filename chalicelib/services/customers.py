@@ -4,15 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from ..domain.customers import Customer, CustomerKind, Participant
+from ..domain.customers import Customer, CustomerKind, Participant, check_can_invite
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
-    from ..domain.context import StaffContext
+    from ..domain.context import BookerContext, StaffContext
     from ..domain.paging import Page, PageRequest
+    from ..ports.customers import CustomerKinds
     from ..ports.tenancy import CustomerStore
+    from .access import AccessService
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class CustomerChanges:
 
 
 @dataclass(frozen=True)
+class NewAdditionalUser:
+    email: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class CustomerQuery:
     q: str | None = None
     kind: str | None = None
@@ -35,6 +43,20 @@ class CustomerQuery:
 
 class LinkCache(Protocol):
     def unlink(self, business_id: str, email: str) -> None: ...
+
+
+class KindPromotion:
+    """C1 promotion through the store, with the request-context cache told, so the booker's next
+    request within the cache's minute does not try the write again."""
+
+    def __init__(self, kinds: CustomerKinds, access: AccessService) -> None:
+        self.kinds = kinds
+        self.access = access
+
+    def promote_to_primary(self, business_id: str, email: str) -> bool:
+        changed = self.kinds.promote_to_primary(business_id, email)
+        self.access.promoted(business_id, email)
+        return changed
 
 
 class CustomerService:
@@ -66,6 +88,28 @@ class CustomerService:
         before = self.customers.get(ctx.business_id, self._email(email))
         after = replace(before, participants=before.participants + (Participant(new_id(), name),))
         self.customers.save(before, after)
+        return after
+
+    def invite_additional_user(self, ctx: BookerContext, body: NewAdditionalUser) -> Customer:
+        """C1: a primary customer gives someone access to their account (bookings, passes, memberships,
+        never the payment method). A new email gets a record; an app user's record is converted."""
+        email = normalise_email(body.email)
+        if not email:
+            raise InvalidInputError(f"'{body.email}' is not an email address.", field="email")
+        inviter = self.customers.get(ctx.business_id, ctx.email)  # fresh: a first booking just made them primary
+        existing = self.customers.find(ctx.business_id, email)
+        check_can_invite(inviter, existing)
+        invited = Customer(ctx.business_id, email, name=body.name or "", kind=CustomerKind.ADDITIONAL_USER,
+                           created_at=self.clock(), primary_email=ctx.email)
+        if existing is None:
+            if self.customers.create_if_missing(invited):
+                return invited
+            existing = self.customers.get(ctx.business_id, email)  # signed in meanwhile: convert that record
+            check_can_invite(inviter, existing)
+        after = replace(existing, kind=CustomerKind.ADDITIONAL_USER, primary_email=ctx.email,
+                        name=existing.name or invited.name)
+        self.customers.save(existing, after)
+        self.links.unlink(ctx.business_id, email)
         return after
 
     def search(self, ctx: StaffContext, query: CustomerQuery, page: PageRequest) -> Page[Customer]:

@@ -225,7 +225,7 @@ class GroupService:
     # --- allowances (O7) ---
     def my_allowances(self, ctx: BookerContext) -> list[Allowance]:
         business, business_id = ctx.business, ctx.business_id
-        found = self.members.for_email(business_id, ctx.email)
+        found = self.members.for_email(business_id, ctx.account_email)
         groups = self.groups.get_many(business_id, [m.group_id for m, _ in found])
         now = self.clock()
         out: list[Allowance] = []

@@ -178,7 +178,7 @@ class PassService:
         return self._views(business, passes)
 
     def mine(self, ctx: BookerContext, page: PageRequest) -> Page[PassView]:
-        return self._views(ctx.business, self.passes.customer_page(ctx.business_id, ctx.email, page))
+        return self._views(ctx.business, self.passes.customer_page(ctx.business_id, ctx.account_email, page))
 
     # P2 — purchase, and issuing by hand
 

@@ -249,3 +249,18 @@ def _staff_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
 
 
 EXTRA_IDS.append(_staff_ids)
+
+
+def _export_job_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """Customer exports: a finished background export of business A (written directly: no queue here)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.dynamodb.exports import ExportJobRepository
+    from chalicelib.domain.exports import ExportJob, ExportState
+
+    ExportJobRepository().save(ExportJob(A, "export-a", ExportState.DONE, datetime.now(UTC), rows=1,
+                                         key=f"exports/{A}/export-a.csv"))
+    return {"job_id": "export-a"}
+
+
+EXTRA_IDS.append(_export_job_ids)

@@ -127,6 +127,8 @@ def test_large_message_bodies_have_a_private_expiring_bucket_the_functions_are_t
     bucket = resources["BlobBucket"]
     assert bucket["DeletionPolicy"] == "Retain"
     assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
-    [rule] = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert rule["ExpirationInDays"] > 14  # outlives the dead-letter queue's retention
+    rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-message-bodies"]["ExpirationInDays"] > 14  # outlives the dead-letter queue's retention
+    assert "Prefix" not in rules["expire-message-bodies"]
+    assert (rules["expire-exports"]["Prefix"], rules["expire-exports"]["ExpirationInDays"]) == ("exports/", 1)
     assert resources["ProcessEvents"]["Properties"]["Environment"]["Variables"]["BLOB_BUCKET"] == {"Ref": "BlobBucket"}

@@ -138,3 +138,22 @@ def test_unlink_makes_the_next_call_read_the_record_again(access, stores):
     with pytest.raises(ForbiddenError) as refused:
         access.booker(ANN, "paid", None)
     assert refused.value.code == "customer_disabled"
+
+
+def test_a_promoted_booker_is_primary_in_the_cache_without_a_reread():
+    from chalicelib.domain.customers import Customer, CustomerKind
+    from chalicelib.domain.tenancy import Caller, Plan
+    from chalicelib.services.access import AccessService
+    from tests.fakes.core import FakeBusinessStore, FakeCustomerStore
+    from tests.fakes.staff import FakeStaffStore
+
+    customers = FakeCustomerStore(Customer("biz", "amy@example.com", kind=CustomerKind.APP_USER))
+    from chalicelib.domain.tenancy import Business
+
+    access = AccessService(FakeBusinessStore(Business("biz", "Studio", Plan.STANDARD, "UTC")), customers, FakeStaffStore())
+    caller = Caller(subject="s", email="amy@example.com")
+    assert access.booker(caller, "biz", None).customer.kind is CustomerKind.APP_USER
+    reads = customers.reads
+    access.promoted("biz", "amy@example.com")
+    assert access.booker(caller, "biz", None).customer.kind is CustomerKind.PRIMARY
+    assert customers.reads == reads

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from ...domain.customers import (
@@ -41,6 +41,8 @@ class CustomerModel(Model):
     signed_in_at = UTCDateTimeAttribute(null=True)
     disabled = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute(null=True)
+    primary_email = UnicodeAttribute(null=True)
+    deleting = BooleanAttribute(null=True)
 
 
 @register
@@ -64,6 +66,8 @@ def customer_from(m: CustomerModel) -> Customer:
         signed_in_at=m.signed_in_at,
         disabled=bool(m.disabled),
         created_at=m.created_at,
+        primary_email=m.primary_email or None,
+        deleting=bool(m.deleting),
     )
 
 
@@ -93,6 +97,30 @@ class CustomerRepository:
             self.create_if_missing(Customer(business_id, email, kind=CustomerKind.PRIMARY, created_at=at))
         elif existing.kind is CustomerKind.APP_USER:
             self.save(existing, replace(existing, kind=CustomerKind.PRIMARY))
+
+    def promote_to_primary(self, business_id: str, email: str) -> bool:
+        """One conditional write: an app user becomes primary (C1); False if it already was something else."""
+        try:
+            CustomerModel(business_id, email).update(
+                actions=[CustomerModel.kind.set(CustomerKind.PRIMARY.value)],
+                condition=CustomerModel.kind == CustomerKind.APP_USER.value,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def mark_deleting(self, business_id: str, email: str) -> None:
+        CustomerModel(business_id, email).update(actions=[CustomerModel.deleting.set(True)],
+                                                 condition=CustomerModel.email.exists())
+
+    def delete(self, customer: Customer) -> None:
+        """The record and its search fragments."""
+        CustomerModel(customer.business_id, customer.email).delete()
+        with CustomerSearchModel.batch_write() as batch:
+            for frag in search_fragments(customer.name, customer.email):
+                batch.delete(CustomerSearchModel(customer.business_id, f"{frag}#{customer.email}"))
 
     def mark_signed_in(self, business_id: str, email: str, at: datetime) -> None:
         CustomerModel(business_id, email).update(
@@ -148,6 +176,8 @@ class CustomerRepository:
             signed_in_at=c.signed_in_at,
             disabled=c.disabled,
             created_at=c.created_at,
+            primary_email=c.primary_email,
+            deleting=c.deleting or None,
         )
 
     def _index(self, c: Customer, old_name: str | None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ...domain.errors import ConflictError, NotFoundError, RuleRefusedError, StripeNotConnectedError
+from ...domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleRefusedError, StripeNotConnectedError
 from ...domain.memberships import ONE_OFF_STATUS, MemberRecord
 
 if TYPE_CHECKING:
@@ -97,10 +97,13 @@ class MemberActions:
         return self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record)
 
     def mine(self, ctx: BookerContext) -> list[MemberView]:
-        return [MemberView(r, self.lifecycle.access(r)) for r in self.members.for_booker(ctx.business_id, ctx.email)]
+        return [MemberView(r, self.lifecycle.access(r)) for r in self.members.for_booker(ctx.business_id, ctx.account_email)]
 
     def portal(self, ctx: BookerContext, subscription_id: str) -> str:
-        """A fresh billing-portal session, made when the booker asks for it."""
+        """A fresh billing-portal session, made when the booker asks for it (never for an additional user: C1)."""
+        if ctx.is_additional_user:
+            raise ForbiddenError("Additional users cannot see or change the account's payment method.",
+                                 code="payment_method_not_shared")
         record = self.members.find(ctx.business_id, subscription_id)
         if record is None or record.email != ctx.email:
             raise NotFoundError(f"Membership subscription '{subscription_id}' does not exist.")

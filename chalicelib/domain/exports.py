@@ -1,0 +1,66 @@
+"""CSV exports of customers' registrations and payments (C3): the columns, and cells a spreadsheet
+cannot run. A cell starting with ``= + - @`` (or a tab / carriage return, which some spreadsheets skip
+before such a character) is read as a formula by Excel, LibreOffice and Google Sheets; a leading
+``'`` makes it text (OWASP's advice for CSV injection).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+
+    from .bookings import Booking
+    from .customers import Customer
+    from .passes import Pass
+
+COLUMNS = ("customer_email", "customer_name", "customer_kind", "primary_email", "row_type", "reference",
+           "item", "date", "status", "participants", "paid_with", "amount_minor", "currency")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"  # Excel reads UTF-8 (names with accents) only when the file starts with it
+
+
+def safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _customer_cells(customer: Customer) -> list[str]:
+    return [customer.email, customer.name, customer.kind.value, customer.primary_email or ""]
+
+
+def registration_row(customer: Customer, booking: Booking) -> list[str]:
+    return [safe_cell(c) for c in (
+        *_customer_cells(customer), "registration", booking.booking_id, f"{booking.entry_id}/{booking.ticket_id}",
+        booking.entry_starts_at.isoformat(), booking.status.value, "; ".join(booking.participants),
+        booking.paid_with.value, "", "")]
+
+
+def payment_row(customer: Customer, purchase: Pass) -> list[str]:
+    """A pass purchase (the payments the product records today; see README for what is missing)."""
+    return [safe_cell(c) for c in (
+        *_customer_cells(customer), "payment", purchase.purchase_ref or purchase.pass_id, f"pass: {purchase.title}",
+        purchase.purchased_at.isoformat(), "revoked" if purchase.revoked else "paid" if purchase.purchase_ref else "issued",
+        "", "card" if purchase.purchase_ref else "staff", str(purchase.price_minor), purchase.currency)]
+
+
+class ExportState(str, Enum):
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """A background export staff poll; ``key`` names the finished file."""
+
+    business_id: str
+    job_id: str
+    state: ExportState
+    created_at: datetime
+    emails: tuple[str, ...] | None = None  # None: every customer
+    rows: int = 0
+    key: str | None = None
+    error: str | None = None

@@ -1,0 +1,75 @@
+"""Deleting customers (C6): app users go at once; an additional user's history moves to their primary
+customer first, in bounded transactions driven by the events queue, so a long history is moved
+completely (a crash or timeout resumes from what is left), never half. Primary customers stay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..domain.customers import CustomerKind, check_deletable
+from ..domain.emails import normalise_email
+from ..domain.errors import NotFoundError
+from ..logs import logger
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..domain.context import StaffContext
+    from ..ports.customers import AccountHistory, CustomerRemoval
+    from ..ports.queue import EventPublisher
+    from ..ports.tenancy import CustomerStore
+    from .customers import LinkCache
+
+MOVE_KIND = "customer_history_move"
+BOOKINGS_PER_TRANSACTION = 25
+TRANSACTIONS_PER_MESSAGE = 40  # ~1,000 bookings per queue message, well inside a Lambda's time
+
+
+@dataclass(frozen=True)
+class Deletion:
+    email: str
+    state: str  # "deleted" | "moving_history"
+    moved_to: str | None = None
+
+
+class CustomerDeletion:
+    def __init__(self, customers: CustomerStore, removal: CustomerRemoval, history: AccountHistory,
+                 queue: Callable[[], EventPublisher], links: LinkCache,
+                 per_transaction: int = BOOKINGS_PER_TRANSACTION,
+                 per_message: int = TRANSACTIONS_PER_MESSAGE) -> None:
+        self.customers = customers
+        self.removal = removal
+        self.history = history
+        self.queue = queue
+        self.links = links
+        self.per_transaction = per_transaction
+        self.per_message = per_message
+
+    def delete(self, ctx: StaffContext, raw_email: str) -> Deletion:
+        email = normalise_email(raw_email)
+        if not email:
+            raise NotFoundError(f"No customer with email '{raw_email}'.")
+        customer = self.customers.get(ctx.business_id, email)
+        check_deletable(customer)
+        self.links.unlink(ctx.business_id, email)
+        if customer.kind is CustomerKind.APP_USER or not customer.primary_email:
+            self.removal.delete(customer)
+            return Deletion(email, "deleted")
+        self.removal.mark_deleting(ctx.business_id, email)  # refused from now on; staff see the state
+        self.queue().send(MOVE_KIND, {"business_id": ctx.business_id, "email": email,
+                                      "primary_email": customer.primary_email})
+        return Deletion(email, "moving_history", moved_to=customer.primary_email)
+
+    def move_history(self, body: dict[str, Any]) -> None:
+        """Queue handler: move up to ``per_message`` batches, then either finish or queue the rest."""
+        business_id, email, primary = str(body["business_id"]), str(body["email"]), str(body["primary_email"])
+        customer = self.customers.find(business_id, email)
+        if customer is None:
+            return  # finished by an earlier delivery
+        for _ in range(self.per_message):
+            if self.history.move_bookings(business_id, email, primary, self.per_transaction) == 0:
+                self.removal.delete(customer)
+                logger.info("additional user deleted; history moved", extra={"to": primary})
+                return
+        self.queue().send(MOVE_KIND, body)
