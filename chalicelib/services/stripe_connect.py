@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..domain.errors import ConflictError, InvalidInputError, PaymentsUnavailableError
 from ..domain.tenancy import CONNECT_STEP, StripeConnection
 from ..logs import logger
+from .staff import require_owner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,6 +69,7 @@ class StripeConnect:
 
     def start(self, ctx: StaffContext) -> str:
         """The Stripe page where the owner approves the connection; it sends them back to the callback."""
+        require_owner(ctx)  # T2: only an owner manages the Stripe connection
         return self.platform().connect_url(self.sign_state(ctx.business_id, ctx.subject), self.callback_url)
 
     def sign_state(self, business_id: str, subject: str) -> str:

@@ -201,3 +201,14 @@ def test_checkouts_are_made_on_the_business_account_with_its_plans_application_f
     assert resp.status_code in (200, 201), resp.body
     session = provider.objects[resp.json["session_id"]]
     assert session["_account"] == "acct_biz-a" and session["_application_fee"] == fee  # 100 bps of 50.00 on standard
+
+
+def test_only_an_owner_may_start_connecting(api):
+    from tests.conftest import grant_staff, mint
+
+    make_business("biz-owners", stripe_account=None)
+    local_stripe()
+    grant_staff("biz-owners", "plain-staff", role="staff")
+    refused = api.call("POST", CONNECTION, mint(sub="plain-staff"))
+    assert (refused.status_code, refused.json["error"]["code"]) == (403, "owner_required")
+    assert api.call("POST", CONNECTION, staff_token("biz-owners")).status_code == 200
