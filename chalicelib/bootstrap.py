@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .services.access import AccessService
     from .services.bookings import BookingService
     from .services.business import BusinessService
+    from .services.card_bookings import CardBookingCompletion, CardPayment
     from .services.catalogue import CatalogueService
     from .services.customers import CustomerService
     from .services.groups import GroupService
@@ -124,7 +125,15 @@ class Container:
 
     @cached_property
     def bookings(self) -> BookingService:
-        from .services.bookings import BookingService, FreeTickets, LazyPaymentMethod, PaymentMethod
+        from .services.bookings import (
+            BookingService,
+            FreeTickets,
+            LazyPaymentMethod,
+            PaymentMethod,
+            card_applies,
+            offer_applies,
+            pass_applies,
+        )
 
         def pass_payment() -> PaymentMethod:
             from .services.passes import PassPayment
@@ -136,9 +145,14 @@ class Container:
 
             return OfferUse(self.group_members)
 
-        # How a booking is paid: asked in order, the first that applies settles. A method (and its
-        # feature's modules) is made only when a booking gets as far as asking it.
-        methods: list[PaymentMethod] = [FreeTickets(), LazyPaymentMethod(pass_payment), LazyPaymentMethod(offer_use)]
+        def card_payment() -> PaymentMethod:
+            return self.card_payment
+
+        # How a booking is paid: asked in order, the first that applies settles (under "auto" a refusal
+        # moves on: B2). A method (and its feature's modules) is made only when a booking asks it.
+        methods: list[PaymentMethod] = [LazyPaymentMethod(offer_use, offer_applies), FreeTickets(),
+                                        LazyPaymentMethod(pass_payment, pass_applies),
+                                        LazyPaymentMethod(card_payment, card_applies)]
         return BookingService(self.catalogue_store, self.booking_store, methods)
 
     # -- customer groups and offers -------------------------------------------------------------------
@@ -261,7 +275,22 @@ class Container:
     @cached_property
     def checkout_handlers(self) -> dict[str, CheckoutHandler]:
         """Paid checkouts: purpose -> what completing one means (each feature owns its own)."""
-        return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete}
+        return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete,
+                "booking": self.card_booking_completion.complete}
+
+    # -- paying for bookings by card (B1) ---------------------------------------------------------------
+    @cached_property
+    def card_payment(self) -> CardPayment:
+        from .services.card_bookings import CardPayment
+
+        return CardPayment(self.checkout_store, self.booking_store, self.payment_port, self.settings.public_base_url)
+
+    @cached_property
+    def card_booking_completion(self) -> CardBookingCompletion:
+        from .services.card_bookings import CardBookingCompletion
+
+        return CardBookingCompletion(self.checkout_store, self.checkout_completion.settle_held, self.businesses,
+                                     self.customer_store, lambda: self.mailer)
 
     @cached_property
     def stripe_events(self) -> StripeEventConsumer:

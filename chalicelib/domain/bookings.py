@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .catalogue import Entry, Ticket
 
 MAX_SEATS_PER_BOOKING = 20
+CARD_HOLD_SECONDS = 30 * 60  # Stripe's shortest checkout life: a held place comes back after it
 
 
 class BookingStatus(str, Enum):
@@ -122,6 +123,13 @@ class Booking:
     use_returned: bool | None = None
     # Until when a ``held`` place waits for its payment; past it (+ grace) the safety net gives it back.
     hold_expires_at: datetime | None = None
+    # Where a ``held`` card booking is paid (only in the response that opened the checkout; not stored).
+    checkout_url: str | None = None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """Until when a held place waits for its payment."""
+        return self.hold_expires_at if self.status is BookingStatus.HELD else None
 
     @property
     def seats(self) -> int:

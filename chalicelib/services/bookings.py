@@ -7,10 +7,20 @@ register theirs in the composition root (``bootstrap``), so this module knows no
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request, raise_full
-from ..domain.errors import EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
+from ..domain.bookings import (
+    CARD_HOLD_SECONDS,
+    Booking,
+    BookingStatus,
+    Settlement,
+    SettlementKind,
+    check_cancellable,
+    check_request,
+    raise_full,
+)
+from ..domain.errors import EntryFullError, NotFoundError, PlanRequiredError, RuleRefusedError, TransactionContendedError
 from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
@@ -23,6 +33,7 @@ if TYPE_CHECKING:
     from ..ports.catalogue import CatalogueStore
 
 ATTEMPTS = 4
+EXPLICIT_CHOICES = ("pass", "card")
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class BookTickets:
     entry_id: str
     ticket_id: str
     participants: tuple[str, ...] = ()
-    pay_with: str = "auto"  # "auto" | "pass" | "card"
+    pay_with: str = "auto"  # "auto" (B2: offer, oldest pass, free, card) | "pass" | "card"
 
 
 class PaymentMethod(Protocol):
@@ -40,12 +51,40 @@ class PaymentMethod(Protocol):
         """Decide what pays (reading what it needs); raise ``RuleRefusedError`` naming the rule."""
         ...
 
+    def booked(self, business: Business, entry: Entry, ticket: Ticket, booking: Booking) -> Booking:
+        """After the booking transaction: what the booker still has to do (a card checkout); else as is."""
+        ...
+
+
+class SettledAtOnce:
+    """A method whose settlement is complete in the booking transaction (free, offer use, pass use)."""
+
+    def booked(self, business: Business, entry: Entry, ticket: Ticket, booking: Booking) -> Booking:
+        return booking
+
+
+def offer_applies(ticket: Ticket, pay_with: str) -> bool:
+    return ticket.exclusive and pay_with == "auto"
+
+
+def pass_applies(ticket: Ticket, pay_with: str) -> bool:
+    """Asked for, or (B2) before card for any paid ticket that is not a member ticket."""
+    return pay_with == "pass" or (pay_with == "auto" and not ticket.exclusive and not ticket.free)
+
+
+def card_applies(ticket: Ticket, pay_with: str) -> bool:
+    return pay_with in ("auto", "card") and not ticket.exclusive and ticket.price_minor > 0
+
 
 class LazyPaymentMethod:
-    """A payment method made on first use: a free booking never imports the pass or offer modules."""
+    """A payment method made on first use: a free booking never imports the pass, offer or card modules.
 
-    def __init__(self, make: Callable[[], PaymentMethod]) -> None:
+    ``when`` is the method's own ``applies`` rule, asked without making the method.
+    """
+
+    def __init__(self, make: Callable[[], PaymentMethod], when: Callable[[Ticket, str], bool]) -> None:
         self._make = make
+        self._when = when
         self._method: PaymentMethod | None = None
 
     def _get(self) -> PaymentMethod:
@@ -54,13 +93,16 @@ class LazyPaymentMethod:
         return self._method
 
     def applies(self, ticket: Ticket, pay_with: str) -> bool:
-        return self._get().applies(ticket, pay_with)
+        return self._when(ticket, pay_with)
 
     def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
         return self._get().settle(business, entry, ticket, email, seats)
 
+    def booked(self, business: Business, entry: Entry, ticket: Ticket, booking: Booking) -> Booking:
+        return self._get().booked(business, entry, ticket, booking)
 
-class FreeTickets:
+
+class FreeTickets(SettledAtOnce):
     def applies(self, ticket: Ticket, pay_with: str) -> bool:
         return ticket.free and pay_with == "auto"
 
@@ -90,10 +132,10 @@ class BookingService:
             ticket = entry.ticket(body.ticket_id)
             now = self.clock()
             check_request(entry, ticket, participants, now, places=False)
-            method = self._method(ticket, body.pay_with)
-            settlement = method.settle(business, entry, ticket, email, 1 + len(participants))
+            method, settlement = self._settle(business, entry, ticket, email, 1 + len(participants), body.pay_with)
             if entry.places_left < 1 + len(participants):
                 raise_full(entry.places_left)
+            held = settlement.status is BookingStatus.HELD
             booking = Booking(
                 business_id=business_id,
                 booking_id=booking_id,
@@ -105,14 +147,16 @@ class BookingService:
                 status=settlement.status,
                 created_at=now,
                 entry_starts_at=entry.starts_at,
+                hold_expires_at=now + timedelta(seconds=CARD_HOLD_SECONDS) if held else None,
             )
             try:
                 self.bookings.create(booking, capacity=entry.capacity)
-                return booking
             except (EntryFullError, TransactionContendedError):
                 # Re-read and decide again: the entry may be full now, or the use spent.
                 if attempt == ATTEMPTS - 1:
                     raise
+                continue
+            return method.booked(business, entry, ticket, booking)
         raise AssertionError("unreachable")
 
     def cancel_mine(self, ctx: BookerContext, booking_id: str) -> Booking:
@@ -147,13 +191,26 @@ class BookingService:
     def for_customer(self, ctx: StaffContext, email: str) -> list[Booking]:
         return self.bookings.for_booker(ctx.business_id, email)
 
-    def _method(self, ticket: Ticket, pay_with: str) -> PaymentMethod:
-        for method in self.methods:
-            if method.applies(ticket, pay_with):
-                return method
-        if ticket.exclusive:
-            raise RuleRefusedError("offers_unavailable", "Exclusive tickets cannot be booked yet.")
-        raise RuleRefusedError(
-            "payment_method_unavailable",
-            f"This ticket cannot be paid with '{pay_with}'.",
-        )
+    def _settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int,
+                pay_with: str) -> tuple[PaymentMethod, Settlement]:
+        """The first method that applies settles; under ``auto`` a refusal moves on to the next (B2).
+
+        The last refusal stands, with ``try``: the explicit choices that could still pay this ticket.
+        """
+        methods = [m for m in self.methods if m.applies(ticket, pay_with)]
+        alternatives = [p for p in EXPLICIT_CHOICES if p != pay_with and any(m.applies(ticket, p) for m in self.methods)]
+        if not methods:
+            if ticket.exclusive:
+                raise RuleRefusedError("offers_unavailable", "Exclusive tickets cannot be booked yet.")
+            raise RuleRefusedError("payment_method_unavailable", f"This ticket cannot be paid with '{pay_with}'.",
+                                   **{"try": alternatives or ["auto"]})
+        for i, method in enumerate(methods):
+            try:
+                return method, method.settle(business, entry, ticket, email, seats)
+            except (RuleRefusedError, PlanRequiredError) as refusal:
+                if pay_with == "auto" and i < len(methods) - 1:
+                    continue
+                if alternatives:
+                    refusal.details.setdefault("try", alternatives)
+                raise
+        raise AssertionError("unreachable")

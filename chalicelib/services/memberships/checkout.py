@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind, check_request, raise_full
+from ...domain.bookings import (
+    CARD_HOLD_SECONDS,
+    Booking,
+    BookingStatus,
+    CardPaymentRef,
+    Settlement,
+    SettlementKind,
+    check_request,
+    raise_full,
+)
 from ...domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError
 from ...domain.memberships import Checkout, Membership, has_access
 from ...ports.clock import Clock, new_id, utc_now
@@ -23,7 +32,7 @@ if TYPE_CHECKING:
     from ...ports.catalogue import CatalogueStore
     from ...ports.memberships import CheckoutStore, MembershipStore, MemberStore
 
-CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places come back after it
+CHECKOUT_HOLD_SECONDS = CARD_HOLD_SECONDS  # Stripe's shortest session life: held places come back after it
 
 
 @dataclass(frozen=True)

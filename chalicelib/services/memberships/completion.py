@@ -7,19 +7,18 @@ email links to the booker's portal route, which opens a fresh session when follo
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ...domain.bookings import Booking, BookingStatus
-from ...domain.errors import EntryFullError, NotFoundError
+from ...domain.errors import NotFoundError
 from ...domain.money import format_money
-from ...logs import logger
 from ...ports.clock import Clock, utc_now
 from ...ports.messaging import Attachment, MailerPort
+from .holds import HeldPlaceSettlement, booking_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ...domain.bookings import Booking
     from ...domain.memberships import Checkout, MemberRecord
     from ...ports.bookings import BookingStore
     from ...ports.catalogue import CatalogueStore
@@ -43,6 +42,7 @@ class CheckoutCompletion:
         self.mailer = mailer
         self.public_base_url = public_base_url.rstrip("/")
         self.clock = clock
+        self.settle_held = HeldPlaceSettlement(bookings, held, catalogue, payments)
 
     @property
     def memberships(self) -> MembershipStore:
@@ -57,7 +57,7 @@ class CheckoutCompletion:
         checkout = self.checkouts.find(done.business_id, done.reference)
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
-        confirmed = [self._confirm(done, bid) for bid in checkout.booking_ids]
+        confirmed = [self.settle_held.confirm(done, bid) for bid in checkout.booking_ids]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
         invoice_id = done.invoice_id
@@ -98,39 +98,5 @@ class CheckoutCompletion:
             context.update(invoice_attached=bool(pdf), invoice_url=invoice.hosted_invoice_url or invoice.invoice_pdf)
         self.mailer().send_once(record.subscription_id, "membership_confirmation", record.email, context, attachments)
 
-    def _confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
-        """Turn a held place into a booking; one released before the payment reached us is re-taken."""
-        booking = self.bookings.get(done.business_id, booking_id)
-        if booking.status is BookingStatus.HELD:
-            if self.held.confirm(done.business_id, booking_id):
-                return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
-            booking = self.bookings.get(done.business_id, booking_id)
-        if booking.status is BookingStatus.CONFIRMED:
-            return booking
-        return self._retake_released(done, booking)
-
-    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
-        """The hold was given back before this paid completion arrived (a late event).
-
-        The booker paid for the place, so it is theirs again if it is still free. If someone else
-        took it meanwhile, the ticket's price is refunded (the membership itself stands): a business
-        keeps no money for a place it cannot give, and never overbooks to honour a late payment.
-        """
-        entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
-        try:
-            self.bookings.retake(booking, capacity=entry.capacity)
-            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
-        except EntryFullError:
-            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
-            logger.warning("paid after its held place was released and taken; refunding the ticket",
-                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
-            if amount > 0:
-                self.payments().refund_payment(done.payment_intent_id, done.invoice_id, amount,
-                                               key=f"{done.session_id}:{booking.booking_id}")
-            return None
-
     def _booking_line(self, b: Booking) -> dict[str, Any]:
-        entry = self.catalogue.get_entry(b.business_id, b.entry_id)
-        tz = self.businesses.get(b.business_id).tz
-        return {"entry_title": entry.title, "starts_at": entry.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "ticket_title": entry.ticket(b.ticket_id).title, "seats": b.seats}
+        return booking_line(self.catalogue, self.businesses.get(b.business_id).tz, b)
