@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .services.access import AccessService
     from .services.bookings import BookingService
     from .services.business import BusinessService
-    from .services.card_bookings import CardBookingCompletion, CardPayment
+    from .services.card_bookings import CardBookingCompletion, CardPayment, CardRefunds
     from .services.catalogue import CatalogueService
     from .services.customers import CustomerService
     from .services.groups import GroupService
@@ -153,7 +153,7 @@ class Container:
         methods: list[PaymentMethod] = [LazyPaymentMethod(offer_use, offer_applies), FreeTickets(),
                                         LazyPaymentMethod(pass_payment, pass_applies),
                                         LazyPaymentMethod(card_payment, card_applies)]
-        return BookingService(self.catalogue_store, self.booking_store, methods)
+        return BookingService(self.catalogue_store, self.booking_store, methods, refunds=lambda: self.card_refunds)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
@@ -284,6 +284,12 @@ class Container:
         from .services.card_bookings import CardPayment
 
         return CardPayment(self.checkout_store, self.booking_store, self.payment_port, self.settings.public_base_url)
+
+    @cached_property
+    def card_refunds(self) -> CardRefunds:
+        from .services.card_bookings import CardRefunds
+
+        return CardRefunds(self.checkout_store, self.booking_store, self.catalogue_store, self.payment_port)
 
     @cached_property
     def card_booking_completion(self) -> CardBookingCompletion:

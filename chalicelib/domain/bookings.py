@@ -8,7 +8,7 @@ place, so a place is never taken without what pays for it, nor the other way rou
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +107,31 @@ class Settlement:
         return cls(kind, ref_type(**kwargs), status)
 
 
+class RefundPolicy(str, Enum):
+    FULL = "full"
+    NONE = "none"
+    FULL_UNTIL = "full_until"  # in full until N hours before the start, nothing after
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money given back for a cancelled card booking (B3): ``state`` is requested, refunded or failed."""
+
+    amount_minor: int
+    currency: str
+    state: str
+
+
+def refund_due(policy: str, hours_before: int, starts_at: datetime, now: datetime, paid_minor: int) -> int:
+    """What the business's refund policy gives back of ``paid_minor`` when cancelling at ``now``."""
+    rule = RefundPolicy(policy)
+    if rule is RefundPolicy.NONE:
+        return 0
+    if rule is RefundPolicy.FULL_UNTIL and now > starts_at - timedelta(hours=hours_before):
+        return 0
+    return paid_minor
+
+
 @dataclass(frozen=True)
 class Booking:
     business_id: str
@@ -123,6 +148,7 @@ class Booking:
     use_returned: bool | None = None
     # Until when a ``held`` place waits for its payment; past it (+ grace) the safety net gives it back.
     hold_expires_at: datetime | None = None
+    refund: Refund | None = None
     # Where a ``held`` card booking is paid (only in the response that opened the checkout; not stored).
     checkout_url: str | None = None
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ..domain.bookings import Booking, BookingStatus
+    from ..domain.bookings import Booking, BookingStatus, Refund
 
 
 class BookingStore(Protocol):
@@ -27,6 +27,10 @@ class BookingStore(Protocol):
 
     def retake(self, booking: Booking, capacity: int) -> None:
         """Take a released hold's places again (``EntryFullError`` when they went to someone else)."""
+        ...
+
+    def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
+        """Show on the booking what a cancellation gave back (B3)."""
         ...
 
     def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]: ...

@@ -61,6 +61,11 @@ class CheckoutStore(Protocol):
         """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""
         ...
 
+    def record_payment(self, business_id: str, checkout_id: str, payment_intent_id: str | None,
+                       invoice_id: str | None) -> None:
+        """Keep what paid the checkout (a later refund needs it); the same values on a redelivery."""
+        ...
+
 
 class HeldPlaces(Protocol):
     def confirm(self, business_id: str, booking_id: str) -> bool:

@@ -20,6 +20,12 @@ class BookingIn(Request):
     )
 
 
+class BookingRefundOut(ResponseModel):
+    amount_minor: int
+    currency: str
+    state: str
+
+
 class BookingOut(ResponseModel):
     booking_id: str
     entry_id: str
@@ -34,5 +40,6 @@ class BookingOut(ResponseModel):
     entry_starts_at: datetime
     cancelled_at: datetime | None
     use_returned: bool | None
+    refund: BookingRefundOut | None = Field(None, description="What a cancellation of a card booking gave back.")
     checkout_url: str | None = Field(None, description="A held card booking: pay here before expires_at.")
     expires_at: datetime | None = Field(None, description="A held card booking: the place is given back after this.")

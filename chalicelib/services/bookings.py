@@ -7,13 +7,14 @@ register theirs in the composition root (``bootstrap``), so this module knows no
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from ..domain.bookings import (
     CARD_HOLD_SECONDS,
     Booking,
     BookingStatus,
+    Refund,
     Settlement,
     SettlementKind,
     check_cancellable,
@@ -110,6 +111,12 @@ class FreeTickets(SettledAtOnce):
         return Settlement(SettlementKind.FREE)
 
 
+class CancelRefunds(Protocol):
+    def refund(self, business: Business, booking: Booking, at: datetime) -> Refund | None:
+        """Give back what the business's policy says for a cancelled paid booking; None when nothing."""
+        ...
+
+
 class BookingService:
     def __init__(
         self,
@@ -117,11 +124,13 @@ class BookingService:
         bookings: BookingStore,
         methods: Sequence[PaymentMethod],
         clock: Clock = utc_now,
+        refunds: Callable[[], CancelRefunds] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
         self.methods = list(methods)
         self.clock = clock
+        self.refunds = refunds
 
     def book(self, ctx: BookerContext, body: BookTickets) -> Booking:
         email, business, business_id = ctx.email, ctx.business, ctx.business_id
@@ -173,7 +182,11 @@ class BookingService:
             SettlementKind.PASS,
         )
         returned = self.bookings.cancel(booking, now, give_back_use=give_back)
-        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
+        refund = None
+        paid = booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.CONFIRMED
+        if paid and self.refunds is not None:
+            refund = self.refunds().refund(business, booking, now)  # B3, staff and booker alike
+        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned, refund=refund)
 
     def get_for_booker(self, ctx: BookerContext, booking_id: str) -> Booking:
         booking = self.bookings.get(ctx.business_id, booking_id)

@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..domain.bookings import CARD_HOLD_SECONDS, Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind
+from ..domain.bookings import (
+    CARD_HOLD_SECONDS,
+    Booking,
+    BookingStatus,
+    CardPaymentRef,
+    Refund,
+    Settlement,
+    SettlementKind,
+    refund_due,
+)
 from ..domain.errors import ConflictError, NotFoundError
 from ..domain.memberships import Checkout
 from ..logs import logger
@@ -22,10 +31,12 @@ from .memberships.holds import HeldPlaceSettlement, booking_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from ..domain.catalogue import Entry, Ticket
     from ..domain.tenancy import Business
     from ..ports.bookings import BookingStore
+    from ..ports.catalogue import CatalogueStore
     from ..ports.memberships import CheckoutStore
     from ..ports.messaging import MailerPort
     from ..ports.tenancy import BusinessStore, CustomerStore
@@ -77,6 +88,39 @@ class CardPayment:
         return replace(booking, checkout_url=session.url)
 
 
+class CardRefunds:
+    """B3: a cancelled card-paid booking gets back what the business's policy says, against its payment."""
+
+    def __init__(self, checkouts: CheckoutStore, bookings: BookingStore, catalogue: CatalogueStore,
+                 payments: Callable[[], PaymentPort]) -> None:
+        self.checkouts = checkouts
+        self.bookings = bookings
+        self.catalogue = catalogue
+        self.payments = payments
+
+    def refund(self, business: Business, booking: Booking, at: datetime) -> Refund | None:
+        ref = booking.settlement.ref
+        checkout = self.checkouts.find(business.business_id, ref.checkout_id) if isinstance(ref, CardPaymentRef) else None
+        if checkout is None or not (checkout.payment_intent_id or checkout.invoice_id):
+            return None  # never paid (or paid before payments were recorded): nothing to give back
+        ticket = self.catalogue.get_entry(business.business_id, booking.entry_id).ticket(booking.ticket_id)
+        amount = refund_due(business.refund_policy, business.refund_hours_before, booking.entry_starts_at, at,
+                            ticket.price_minor * booking.seats)
+        if amount <= 0:
+            return None
+        state = "refunded"
+        try:
+            self.payments().refund_payment(checkout.payment_intent_id, checkout.invoice_id, amount,
+                                           key=f"cancel:{booking.booking_id}")
+        except Exception:
+            # The booking stays cancelled; the refund shows as failed for staff to settle by hand.
+            logger.exception("refund for a cancelled booking failed", extra={"booking_id": booking.booking_id})
+            state = "failed"
+        refund = Refund(amount, ticket.currency, state)
+        self.bookings.record_refund(business.business_id, booking.booking_id, refund)
+        return refund
+
+
 class CardBookingCompletion:
     """``checkout_handlers["booking"]``: the paid checkout's place is confirmed (once), then one email."""
 
@@ -93,6 +137,7 @@ class CardBookingCompletion:
         checkout = self.checkouts.find(done.business_id, done.reference)
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
+        self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
         confirmed = [b for b in (self.settle_held.confirm(done, bid) for bid in checkout.booking_ids) if b is not None]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")

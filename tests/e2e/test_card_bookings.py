@@ -7,7 +7,10 @@ works (offer, oldest pass, free, card), and a refusal says what would.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 
 from tests.conftest import booker_token, make_business, staff_token
 from tests.stripe_support import deliver_new_events, local_stripe, sent_emails, setup_queue_and_mail
@@ -28,7 +31,7 @@ def shop(api):
         "capacity": 2, "tickets": [{"title": "Drop-in", "price_minor": 1500, "currency": "EUR"},
                                    {"title": "Open day", "price_minor": 0, "currency": "EUR"}]}).json
     return {"api": api, "staff": staff, "provider": provider, "queue": queue_url, "entry": entry,
-            "seen": len(provider.events)}
+            "seen": len(provider.events), "sessions": set()}
 
 
 def deliver(shop) -> None:
@@ -50,7 +53,9 @@ def status(shop, booking_id: str, email: str = ANN) -> str:
 
 
 def session_of(shop, booking: dict) -> str:
-    return booking["checkout_url"].rsplit("/", 1)[1]
+    session_id = booking["checkout_url"].rsplit("/", 1)[1]
+    shop["sessions"].add(session_id)
+    return session_id
 
 
 def test_paid_ticket_is_held_then_confirmed_once_with_one_email(shop):
@@ -103,8 +108,7 @@ def test_payment_after_release_of_a_taken_place_is_refunded(shop):
     shop["provider"].pay_checkout(session_of(shop, first))
     deliver(shop)
     assert status(shop, first["booking_id"]) == "cancelled" and booked(shop) == 2
-    refunds = [o for o in shop["provider"].objects.values() if o.get("object") == "refund"]
-    assert len(refunds) == 1 and refunds[0]["amount"] == 3000
+    assert [r["amount"] for r in refunds(shop)] == [3000]
 
 
 def test_auto_uses_an_eligible_pass_without_naming_it(shop):
@@ -132,3 +136,48 @@ def test_an_explicit_choice_that_cannot_pay_says_what_would(shop):
     assert free_by_card.json["error"]["reason"] == "payment_method_unavailable"
     assert book(shop, ticket=1).json["paid_with"] == "free"
     assert book(shop, BEN, pay_with="card").json["paid_with"] == "card"
+
+
+def paid_booking(shop, email: str = ANN) -> dict:
+    booking = book(shop, email).json
+    shop["provider"].pay_checkout(session_of(shop, booking))
+    deliver(shop)
+    return booking
+
+
+def refunds(shop) -> list[dict]:
+    """Refunds of this test's payments (the local provider lives as long as the test process)."""
+    ours = {o["payment_intent"] for o in shop["provider"].objects.values()
+            if o.get("object") == "checkout.session" and o["id"] in shop["sessions"]}
+    return [o for o in shop["provider"].objects.values() if o.get("object") == "refund" and o["payment_intent"] in ours]
+
+
+@pytest.mark.parametrize("who", ["booker", "staff"])
+def test_cancelling_a_paid_booking_refunds_it_in_full_by_default(shop, who):
+    booking = paid_booking(shop)
+    path = (f"{MINE}/bookings/{booking['booking_id']}/cancel" if who == "booker"
+            else f"/v1/manage/bookings/{booking['booking_id']}/cancel")
+    resp = shop["api"].call("POST", path, booker_token(ANN) if who == "booker" else shop["staff"])
+    assert resp.status_code == 200, resp.body
+    assert resp.json["refund"] == {"amount_minor": 1500, "currency": "EUR", "state": "refunded"}
+    assert [r["amount"] for r in refunds(shop)] == [1500]
+    again = shop["api"].call("GET", f"{MINE}/bookings/{booking['booking_id']}", booker_token(ANN)).json
+    assert again["refund"]["amount_minor"] == 1500 and again["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(("settings", "refunded"), [({"refund_policy": "none"}, None),
+                                                    ({"refund_policy": "full_until", "refund_hours_before": 24}, 1500),
+                                                    ({"refund_policy": "full_until", "refund_hours_before": 48}, None)])
+def test_the_business_refund_policy_decides(shop, settings, refunded):
+    assert shop["api"].call("PATCH", "/v1/manage/business", shop["staff"], settings).status_code == 200
+    with time_machine.travel(datetime(2031, 12, 1, 0, 0, tzinfo=UTC)):  # 41 h before the 18:00 Berlin start
+        booking = paid_booking(shop)
+        resp = shop["api"].call("POST", f"{MINE}/bookings/{booking['booking_id']}/cancel", booker_token(ANN)).json
+    assert (resp["refund"] or {}).get("amount_minor") == refunded
+    assert len(refunds(shop)) == (1 if refunded else 0)
+
+
+def test_cancelling_an_unpaid_hold_refunds_nothing(shop):
+    booking = book(shop).json
+    resp = shop["api"].call("POST", f"{MINE}/bookings/{booking['booking_id']}/cancel", booker_token(ANN)).json
+    assert resp["status"] == "cancelled" and resp["refund"] is None and refunds(shop) == []

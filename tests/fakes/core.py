@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.domain.bookings import Booking, BookingStatus, SettlementKind
+from chalicelib.domain.bookings import Booking, BookingStatus, Refund, SettlementKind
 from chalicelib.domain.catalogue import Entry, SchedulePage
 from chalicelib.domain.customers import Customer, CustomerKind, matches
 from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, TransactionContendedError
@@ -234,6 +234,9 @@ class FakeBookingStore:
         self.items[(booking.business_id, booking.booking_id)] = replace(
             current, status=BookingStatus.CONFIRMED, cancelled_at=None)
         self.writes += 1
+
+    def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
+        self.items[(business_id, booking_id)] = replace(self.get(business_id, booking_id), refund=refund)
 
     def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         return [(b.business_id, b.booking_id) for b in self.items.values()

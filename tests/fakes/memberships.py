@@ -107,6 +107,12 @@ class InMemoryCheckouts:
         self.rows[(business_id, checkout_id)] = replace(current, state=state)
         return True
 
+    def record_payment(self, business_id: str, checkout_id: str, payment_intent_id: str | None,
+                       invoice_id: str | None) -> None:
+        current = self.rows[(business_id, checkout_id)]
+        self.rows[(business_id, checkout_id)] = replace(current, payment_intent_id=payment_intent_id or current.payment_intent_id,
+                                                        invoice_id=invoice_id or current.invoice_id)
+
 
 class InMemoryProcessedEvents:
     def __init__(self) -> None:

@@ -19,7 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
+from ...domain.bookings import Booking, BookingStatus, Refund, Settlement, SettlementKind
 from ...domain.errors import ConflictError, EntryFullError, TransactionContendedError
 from .base import failed_conditions, load, register, table_meta, transaction
 from .catalogue import EntryModel
@@ -80,6 +80,9 @@ class BookingModel(Model):
     use_returned = BooleanAttribute(null=True)
     hold_day = UnicodeAttribute(null=True)
     hold_expires_at = UTCDateTimeAttribute(null=True)
+    refund_amount = NumberAttribute(null=True)
+    refund_currency = UnicodeAttribute(null=True)
+    refund_state = UnicodeAttribute(null=True)
     by_booker = BookingsByBooker()
     by_entry = BookingsByEntry()
     by_hold_expiry = BookingsByHoldExpiry()
@@ -108,6 +111,8 @@ def booking_from(m: BookingModel) -> Booking:
         cancelled_at=m.cancelled_at,
         use_returned=m.use_returned,
         hold_expires_at=m.hold_expires_at,
+        refund=Refund(int(m.refund_amount), m.refund_currency or "", m.refund_state or "")
+        if m.refund_amount is not None else None,
     )
 
 
@@ -239,6 +244,11 @@ class BookingRepository:
             if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking is not cancelled.", code="not_cancelled")
             raise TransactionContendedError("Another booking touched the same places; try again.")
+
+    def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
+        BookingModel(business_id, booking_id).update(actions=[
+            BookingModel.refund_amount.set(refund.amount_minor), BookingModel.refund_currency.set(refund.currency),
+            BookingModel.refund_state.set(refund.state)])
 
     def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         """(business_id, booking_id) of places held on ``day`` whose hold expired before ``before``."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import ListAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
@@ -9,6 +10,9 @@ from pynamodb.models import Model
 
 from ...domain.memberships import Checkout
 from .base import find, is_condition_failure, register, table_meta
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
 PROCESSED_EVENT_DAYS = 35  # well past Stripe's 3-day retry window
 # A claim left by an invocation that died is taken over after this (the consumer times out at 100 s;
@@ -28,6 +32,8 @@ class CheckoutModel(Model):
     email = UnicodeAttribute()
     booking_ids = ListAttribute(of=UnicodeAttribute, default=list)
     session_id = UnicodeAttribute(null=True)
+    payment_intent_id = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
     state = UnicodeAttribute(default="open")  # open, completed, expired
     created_at = UTCDateTimeAttribute()
 
@@ -55,7 +61,18 @@ class CheckoutRepository:
         if m is None:
             return None
         return Checkout(m.business_id, m.checkout_id, m.membership_id, m.option_id, m.email,
-                        tuple(str(b) for b in m.booking_ids or ()), m.state, m.session_id)
+                        tuple(str(b) for b in m.booking_ids or ()), m.state, m.session_id, m.payment_intent_id,
+                        m.invoice_id)
+
+    def record_payment(self, business_id: str, checkout_id: str, payment_intent_id: str | None,
+                       invoice_id: str | None) -> None:
+        actions: list[Action] = []
+        if payment_intent_id:
+            actions.append(CheckoutModel.payment_intent_id.set(payment_intent_id))
+        if invoice_id:
+            actions.append(CheckoutModel.invoice_id.set(invoice_id))
+        if actions:
+            CheckoutModel(business_id, checkout_id).update(actions=actions)
 
     def close(self, business_id: str, checkout_id: str, state: str) -> bool:
         """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from ...domain.errors import NotFoundError
@@ -21,6 +21,9 @@ class BusinessModel(Model):
     plan = UnicodeAttribute()
     timezone = UnicodeAttribute()
     return_use_on_cancel = BooleanAttribute(default=True)
+    refund_policy = UnicodeAttribute(default="full")
+    refund_hours_before = NumberAttribute(default=24)
+    max_places_per_booker = NumberAttribute(default=10)
 
 
 class BusinessRepository:
@@ -48,6 +51,9 @@ class BusinessRepository:
             plan=Plan(m.plan),
             timezone=m.timezone,
             return_use_on_cancel=m.return_use_on_cancel,
+            refund_policy=m.refund_policy or "full",
+            refund_hours_before=int(m.refund_hours_before if m.refund_hours_before is not None else 24),
+            max_places_per_booker=int(m.max_places_per_booker if m.max_places_per_booker is not None else 10),
         )
         self._cache[business_id] = (time.monotonic() + CACHE_SECONDS, business)
         return business
@@ -59,5 +65,8 @@ class BusinessRepository:
             plan=business.plan.value,
             timezone=business.timezone,
             return_use_on_cancel=business.return_use_on_cancel,
+            refund_policy=business.refund_policy,
+            refund_hours_before=business.refund_hours_before,
+            max_places_per_booker=business.max_places_per_booker,
         ).save()
         self._cache.pop(business.business_id, None)

@@ -57,6 +57,7 @@ class CheckoutCompletion:
         checkout = self.checkouts.find(done.business_id, done.reference)
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
+        self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
         confirmed = [self.settle_held.confirm(done, bid) for bid in checkout.booking_ids]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
