@@ -235,6 +235,14 @@ class FakeBookingStore:
             current, status=BookingStatus.CONFIRMED, cancelled_at=None)
         self.writes += 1
 
+    def confirm(self, business_id: str, booking_id: str) -> bool:
+        """``HeldPlaces``: held -> confirmed, conditional on still being held."""
+        current = self.get(business_id, booking_id)
+        if current.status is not BookingStatus.HELD:
+            return False
+        self.items[(business_id, booking_id)] = replace(current, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+        return True
+
     def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
         self.items[(business_id, booking_id)] = replace(self.get(business_id, booking_id), refund=refund)
 
