@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .ports.payments import CheckoutHandler, PaymentPort
     from .ports.queue import BlobStore
     from .services.access import AccessService
+    from .services.booking_notices import BookingNotices
     from .services.bookings import BookingService
     from .services.business import BusinessService
     from .services.card_bookings import CardBookingCompletion, CardPayment, CardRefunds
@@ -153,7 +154,15 @@ class Container:
         methods: list[PaymentMethod] = [LazyPaymentMethod(offer_use, offer_applies), FreeTickets(),
                                         LazyPaymentMethod(pass_payment, pass_applies),
                                         LazyPaymentMethod(card_payment, card_applies)]
-        return BookingService(self.catalogue_store, self.booking_store, methods, refunds=lambda: self.card_refunds)
+        return BookingService(self.catalogue_store, self.booking_store, methods, refunds=lambda: self.card_refunds,
+                              notify=lambda kind, booking: self.booking_notices.enqueue(kind, booking))
+
+    @cached_property
+    def booking_notices(self) -> BookingNotices:
+        from .services.booking_notices import BookingNotices
+
+        return BookingNotices(self.booking_store, self.catalogue_store, self.businesses, lambda: self.event_queue,
+                              lambda: self.mailer)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
@@ -322,6 +331,7 @@ class Container:
             "stripe_event": self.stripe_events.handle,
             "price_changed_member_batch": self.stripe_events.price_changed_batch,
             "membership_period_end": self.stripe_events.period_end,
+            "booking_notice": self.booking_notices.deliver,
         }
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------

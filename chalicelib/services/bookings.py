@@ -125,12 +125,14 @@ class BookingService:
         methods: Sequence[PaymentMethod],
         clock: Clock = utc_now,
         refunds: Callable[[], CancelRefunds] | None = None,
+        notify: Callable[[str, Booking], None] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
         self.methods = list(methods)
         self.clock = clock
         self.refunds = refunds
+        self.notify = notify  # ("confirmed" | "cancelled", booking): queues the booker's email
 
     def book(self, ctx: BookerContext, body: BookTickets) -> Booking:
         email, business, business_id = ctx.email, ctx.business, ctx.business_id
@@ -165,7 +167,10 @@ class BookingService:
                 if attempt == ATTEMPTS - 1:
                     raise
                 continue
-            return method.booked(business, entry, ticket, booking)
+            booking = method.booked(business, entry, ticket, booking)
+            if booking.status is BookingStatus.CONFIRMED and self.notify is not None:
+                self.notify("confirmed", booking)
+            return booking
         raise AssertionError("unreachable")
 
     def cancel_mine(self, ctx: BookerContext, booking_id: str) -> Booking:
@@ -186,7 +191,10 @@ class BookingService:
         paid = booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.CONFIRMED
         if paid and self.refunds is not None:
             refund = self.refunds().refund(business, booking, now)  # B3, staff and booker alike
-        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned, refund=refund)
+        cancelled = replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned, refund=refund)
+        if self.notify is not None:
+            self.notify("cancelled", cancelled)
+        return cancelled
 
     def get_for_booker(self, ctx: BookerContext, booking_id: str) -> Booking:
         booking = self.bookings.get(ctx.business_id, booking_id)

@@ -181,3 +181,20 @@ def test_cancelling_an_unpaid_hold_refunds_nothing(shop):
     booking = book(shop).json
     resp = shop["api"].call("POST", f"{MINE}/bookings/{booking['booking_id']}/cancel", booker_token(ANN)).json
     assert resp["status"] == "cancelled" and resp["refund"] is None and refunds(shop) == []
+
+
+def test_every_confirmed_booking_and_every_cancellation_is_mailed_once_with_local_times(shop):
+    free = book(shop, ticket=1).json
+    deliver(shop)
+    cancelled = shop["api"].call("POST", f"{MINE}/bookings/{free['booking_id']}/cancel", booker_token(ANN))
+    assert cancelled.status_code == 200
+    paid = paid_booking(shop, BEN)
+    shop["api"].call("POST", f"/v1/manage/bookings/{paid['booking_id']}/cancel", shop["staff"])
+    deliver(shop)
+    deliver(shop)  # nothing new: each notice was mailed once
+    mails = sorted((m["to"], m["subject"]) for m in sent_emails())
+    assert mails == [(ANN, f"Your booking at Studio {BIZ} is cancelled"), (ANN, f"Your booking at Studio {BIZ} is confirmed"),
+                     (BEN, f"Your booking at Studio {BIZ} is cancelled"), (BEN, f"Your booking at Studio {BIZ} is confirmed")]
+    texts = [m["text"] for m in sent_emails()]
+    assert all("Tue 2 Dec, 18:00" in t for t in texts)
+    assert any("15.00" in t and "refunded" in t for t in texts if "cancelled" in t)

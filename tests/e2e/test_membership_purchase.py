@@ -7,6 +7,8 @@ cancellations and price changes play out with their emails (M5, M6, M8) and staf
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chalicelib.bootstrap import container
@@ -115,6 +117,7 @@ def test_purchase_with_basket_to_booking_and_emails_exactly_once(shop):
     assert sorted(m["subject"] for m in mails) == ["Welcome to Gold", "Your booking at Studio biz-m is confirmed"]
     welcome = next(m for m in mails if m["subject"] == "Welcome to Gold")
     assert welcome["to"] == BOOKER and welcome["attachments"][0].endswith(".pdf")
+    assert re.search(r"renews on (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\.", welcome["text"]), welcome["text"]
     # The email links to the booker's portal route (a fresh session when followed), never a session of its own.
     assert f"/me/memberships/{sub['subscription_id']}/portal" in welcome["text"] and "/portal/bps_" not in welcome["text"]
 
