@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .catalogue import Entry, Ticket
 
 MAX_SEATS_PER_BOOKING = 20
+# B8: checkouts one booker may have open (unpaid) at once. Three covers a class, a membership and a
+# retry in another tab; with the per-entry cap it bounds what one person can freeze to 3 x that cap.
+MAX_OPEN_CHECKOUTS = 3
 CARD_HOLD_SECONDS = 30 * 60  # Stripe's shortest checkout life: a held place comes back after it
 
 

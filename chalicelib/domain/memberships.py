@@ -214,6 +214,8 @@ class Checkout:
     # What paid it (recorded on completion): a cancelled card booking is refunded against it (B3).
     payment_intent_id: str | None = None
     invoice_id: str | None = None
+    url: str | None = None  # the session's payment page, handed back to a repeated request (B4)
+    expires_at: int | None = None
 
 
 class StaleSnapshotError(Exception):

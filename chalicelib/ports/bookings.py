@@ -16,7 +16,7 @@ class BookingStore(Protocol):
 
     def for_entry(self, business_id: str, entry_id: str) -> list[Booking]: ...
 
-    def create(self, booking: Booking, capacity: int) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
         """Take the places and the settlement's use in one transaction; ``EntryFullError`` or
         ``TransactionContendedError`` (re-read and decide again) or the settlement's own refusal."""
         ...

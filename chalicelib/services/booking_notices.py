@@ -39,8 +39,9 @@ class BookingNotices:
         try:
             self.queue().send(MESSAGE_KIND, {"kind": kind, "business_id": booking.business_id,
                                              "booking_id": booking.booking_id})
-        except Exception:
-            logger.exception("booking notice not queued", extra={"booking_id": booking.booking_id, "kind": kind})
+        except Exception as exc:
+            logger.warning("booking notice not queued",
+                           extra={"booking_id": booking.booking_id, "kind": kind, "error": repr(exc)})
 
     def deliver(self, body: dict[str, Any]) -> None:
         """``queue_handlers["booking_notice"]``: one email per booking and kind, whatever the redeliveries."""

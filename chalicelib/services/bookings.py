@@ -161,7 +161,7 @@ class BookingService:
                 hold_expires_at=now + timedelta(seconds=CARD_HOLD_SECONDS) if held else None,
             )
             try:
-                self.bookings.create(booking, capacity=entry.capacity)
+                self.bookings.create(booking, capacity=entry.capacity, booker_cap=business.max_places_per_booker)
             except (EntryFullError, TransactionContendedError):
                 # Re-read and decide again: the entry may be full now, or the use spent.
                 if attempt == ATTEMPTS - 1:

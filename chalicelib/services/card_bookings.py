@@ -63,8 +63,12 @@ class CardPayment:
         """Open the checkout for the held place; without one nothing would ever release it, so give it back."""
         assert isinstance(booking.settlement.ref, CardPaymentRef)
         checkout_id = booking.settlement.ref.checkout_id
-        self.checkouts.create(Checkout(business.business_id, checkout_id, "", "", booking.booker_email,
-                                       (booking.booking_id,)), booking.created_at)
+        try:  # counted among the booker's open checkouts: refused past MAX_OPEN_CHECKOUTS (B8)
+            self.checkouts.create(Checkout(business.business_id, checkout_id, "", "", booking.booker_email,
+                                           (booking.booking_id,)), booking.created_at)
+        except Exception:
+            self._release(booking)
+            raise
         mine = f"{self.public_base_url}/v1/businesses/{business.business_id}/me/bookings/{booking.booking_id}"
         request = CheckoutRequest(
             business_id=business.business_id, customer_email=booking.booker_email, mode="payment",
@@ -78,14 +82,18 @@ class CardPayment:
         try:
             session = self.payments().create_checkout(request)
         except Exception:
-            try:
-                self.bookings.cancel(booking, self.clock(), give_back_use=False, only_if=BookingStatus.HELD)
-            except ConflictError:
-                pass
+            self._release(booking)
             self.checkouts.close(business.business_id, checkout_id, "failed")
             raise
-        self.checkouts.set_session(business.business_id, checkout_id, session.session_id)
+        self.checkouts.set_session(business.business_id, checkout_id, session.session_id, session.url, session.expires_at)
         return replace(booking, checkout_url=session.url)
+
+    def _release(self, booking: Booking) -> None:
+        """No checkout for the held place: nothing would ever release it, so give it back now."""
+        try:
+            self.bookings.cancel(booking, self.clock(), give_back_use=False, only_if=BookingStatus.HELD)
+        except ConflictError:
+            pass
 
 
 class CardRefunds:

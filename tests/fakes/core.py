@@ -16,7 +16,7 @@ from typing import Protocol
 from chalicelib.domain.bookings import Booking, BookingStatus, Refund, SettlementKind
 from chalicelib.domain.catalogue import Entry, SchedulePage
 from chalicelib.domain.customers import Customer, CustomerKind, matches
-from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, TransactionContendedError
+from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
 from chalicelib.domain.tenancy import Business
 
 Write = Callable[[], None]
@@ -190,11 +190,15 @@ class FakeBookingStore:
         found = [b for (biz, _), b in self.items.items() if biz == business_id and b.entry_id == entry_id]
         return sorted(found, key=lambda b: b.created_at)
 
-    def create(self, booking: Booking, capacity: int) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
         self._contend()
         entry = self.catalogue.get_entry(booking.business_id, booking.entry_id)
         if entry.capacity != capacity or entry.booked > capacity - booking.seats:
             raise EntryFullError("Not enough places left on this entry.")
+        mine = sum(b.seats for b in self.items.values() if b.entry_id == booking.entry_id
+                   and b.booker_email == booking.booker_email and b.status is not BookingStatus.CANCELLED)
+        if booker_cap is not None and mine + booking.seats > booker_cap:
+            raise RuleRefusedError("booker_limit", "Too many places for one booker.", max_places=booker_cap)
         if (booking.business_id, booking.booking_id) in self.items:
             raise ConflictError("This booking already exists.", code="duplicate_booking")
         writer = self.writers.get(booking.settlement.kind)

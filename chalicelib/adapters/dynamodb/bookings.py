@@ -20,8 +20,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ...domain.bookings import Booking, BookingStatus, Refund, Settlement, SettlementKind
-from ...domain.errors import ConflictError, EntryFullError, TransactionContendedError
+from ...domain.errors import ConflictError, EntryFullError, RuleRefusedError, TransactionContendedError
 from .base import failed_conditions, load, register, table_meta, transaction
+from .booker_counters import BookerCounterModel, add_within, places_scope, take_back
 from .catalogue import EntryModel
 
 if TYPE_CHECKING:
@@ -153,8 +154,11 @@ class BookingRepository:
             for m in BookingModel.by_entry.query(entry_id, filter_condition=BookingModel.business_id == business_id)
         ]
 
-    def create(self, booking: Booking, capacity: int) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
         """Take ``booking.seats`` places and the settlement in one transaction.
+
+        The booker's own count of places on the entry goes up in it too, only while within ``booker_cap``
+        (B8: held and booked places together); ``RuleRefusedError("booker_limit")`` otherwise.
 
         Raises ``EntryFullError`` if the places are gone, the writer's refusal if its condition
         failed, ``TransactionContendedError`` if another transaction touched the same items.
@@ -170,12 +174,17 @@ class BookingRepository:
                     condition=(EntryModel.capacity == capacity) & (EntryModel.booked <= capacity - booking.seats),
                 )
                 txn.save(self._model(booking), condition=BookingModel.booking_id.does_not_exist())
+                add_within(txn, places_scope(booking.business_id, booking.entry_id), booking.booker_email,
+                           booking.seats, booker_cap)
                 if writer is not None:
                     writer.take(txn, booking)
         except TransactWriteError as exc:
             failed = failed_conditions(txn, exc)
             if EntryModel.Meta.table_name in failed:
                 raise EntryFullError("Not enough places left on this entry.")
+            if BookerCounterModel.Meta.table_name in failed:
+                raise RuleRefusedError("booker_limit", f"One booker may hold at most {booker_cap} places on this entry "
+                                       "(held and booked together).", max_places=booker_cap)
             if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking already exists.", code="duplicate_booking")
             if writer is not None and failed:
@@ -211,6 +220,7 @@ class BookingRepository:
                     actions=[EntryModel.booked.add(-booking.seats)],
                     condition=EntryModel.booked >= booking.seats,
                 )
+                take_back(txn, places_scope(booking.business_id, booking.entry_id), booking.booker_email, booking.seats)
         except TransactWriteError as exc:
             if BookingModel.Meta.table_name in failed_conditions(txn, exc):
                 raise ConflictError("This booking is no longer cancellable (already cancelled or confirmed).",
@@ -237,6 +247,8 @@ class BookingRepository:
                     actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value), BookingModel.cancelled_at.remove()],
                     condition=BookingModel.status == BookingStatus.CANCELLED.value,
                 )
+                add_within(txn, places_scope(booking.business_id, booking.entry_id), booking.booker_email,
+                           booking.seats, None)  # paid for: counted, never refused
         except TransactWriteError as exc:
             failed = failed_conditions(txn, exc)
             if EntryModel.Meta.table_name in failed:

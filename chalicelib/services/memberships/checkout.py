@@ -94,13 +94,26 @@ class BasketCheckout:
                for r in self.members.for_booker(business_id, email) if r.membership_id == membership.membership_id):
             raise ConflictError("You already hold this membership.", code="already_member")
         checkout_id = new_id()
-        held, ticket_lines = self._hold_basket(business_id, membership, email, checkout_id, body)
+        already_open = self.checkouts.claim_membership(business_id, membership.membership_id, email, checkout_id)
+        if already_open is not None:
+            return self._the_open_one(business_id, already_open)
+        try:
+            held, ticket_lines = self._hold_basket(business_id, membership, email, checkout_id, body,
+                                                   ctx.business.max_places_per_booker)
+        except Exception:
+            self.checkouts.drop_claim(business_id, membership.membership_id, email, checkout_id)
+            raise
         lines = [CheckoutLine(f"{membership.title} — {option.title}", option.amount_minor, option.currency,
                               provider_price_id=option.provider_price_id)]
         lines += [line for line in ticket_lines if line.amount_minor > 0]
         booking_ids = tuple(b.booking_id for b in held)
-        self.checkouts.create(Checkout(business_id, checkout_id, membership.membership_id, option.option_id, email,
-                                       booking_ids), now)
+        try:
+            self.checkouts.create(Checkout(business_id, checkout_id, membership.membership_id, option.option_id, email,
+                                           booking_ids), now)
+        except Exception:
+            release_places(self.bookings, held, self.clock)
+            self.checkouts.drop_claim(business_id, membership.membership_id, email, checkout_id)
+            raise
         base = f"{self.public_base_url}/v1/businesses/{business_id}/memberships"
         request = CheckoutRequest(
             business_id=business_id, customer_email=email,
@@ -116,11 +129,20 @@ class BasketCheckout:
             release_places(self.bookings, held, self.clock)  # no session: nothing would ever release them
             self.checkouts.close(business_id, checkout_id, "failed")
             raise
-        self.checkouts.set_session(business_id, checkout_id, session.session_id)
+        self.checkouts.set_session(business_id, checkout_id, session.session_id, session.url, session.expires_at)
         return CheckoutStarted(checkout_id, session.session_id, session.url, session.expires_at, booking_ids)
 
+    def _the_open_one(self, business_id: str, checkout_id: str) -> CheckoutStarted:
+        """B4: the booker already has this membership's checkout open: hand that one back, never a second."""
+        open_one = self.checkouts.find(business_id, checkout_id)
+        if open_one is None or not open_one.session_id or not open_one.url:
+            raise ConflictError("Your checkout for this membership is being opened; try again in a moment.",
+                                code="checkout_in_progress")
+        return CheckoutStarted(open_one.checkout_id, open_one.session_id, open_one.url, open_one.expires_at,
+                               open_one.booking_ids)
+
     def _hold_basket(self, business_id: str, membership: Membership, email: str, checkout_id: str,
-                     body: MembershipPurchase) -> tuple[list[Booking], list[CheckoutLine]]:
+                     body: MembershipPurchase, booker_cap: int) -> tuple[list[Booking], list[CheckoutLine]]:
         """Hold a place for every basket ticket (status ``held``), all or none."""
         held: list[Booking] = []
         lines: list[CheckoutLine] = []
@@ -141,7 +163,7 @@ class BasketCheckout:
                                   BookingStatus.HELD, now, entry.starts_at,
                                   hold_expires_at=now + timedelta(seconds=CHECKOUT_HOLD_SECONDS))
                 try:
-                    self.bookings.create(booking, capacity=entry.capacity)
+                    self.bookings.create(booking, capacity=entry.capacity, booker_cap=booker_cap)
                 except EntryFullError:
                     raise_full(entry.places_left)
                 held.append(booking)
