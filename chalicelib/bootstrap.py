@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .services.booking_notices import BookingNotices
     from .services.bookings import BookingService
     from .services.business import BusinessService
-    from .services.card_bookings import CardBookingCompletion, CardPayment, CardRefunds
+    from .services.card_bookings import CardBookingCompletion, CardPayment
     from .services.catalogue import CatalogueService
     from .services.customers import CustomerService
     from .services.groups import GroupService
@@ -126,15 +126,7 @@ class Container:
 
     @cached_property
     def bookings(self) -> BookingService:
-        from .services.bookings import (
-            BookingService,
-            FreeTickets,
-            LazyPaymentMethod,
-            PaymentMethod,
-            card_applies,
-            offer_applies,
-            pass_applies,
-        )
+        from .services.bookings import BookingService, PaymentMethod, payment_methods
 
         def pass_payment() -> PaymentMethod:
             from .services.passes import PassPayment
@@ -146,15 +138,9 @@ class Container:
 
             return OfferUse(self.group_members)
 
-        def card_payment() -> PaymentMethod:
-            return self.card_payment
-
-        # How a booking is paid: asked in order, the first that applies settles (under "auto" a refusal
-        # moves on: B2). A method (and its feature's modules) is made only when a booking asks it.
-        methods: list[PaymentMethod] = [LazyPaymentMethod(offer_use, offer_applies), FreeTickets(),
-                                        LazyPaymentMethod(pass_payment, pass_applies),
-                                        LazyPaymentMethod(card_payment, card_applies)]
-        return BookingService(self.catalogue_store, self.booking_store, methods, refunds=lambda: self.card_refunds,
+        # A method (and its feature's modules) is made only when a booking asks it.
+        methods = payment_methods(offer_use=offer_use, pass_payment=pass_payment, card=lambda: self.card_payment)
+        return BookingService(self.catalogue_store, self.booking_store, methods, refunds=lambda: self.card_payment,
                               notify=lambda kind, booking: self.booking_notices.enqueue(kind, booking))
 
     @cached_property
@@ -258,7 +244,8 @@ class Container:
         from .services.memberships.checkout import BasketCheckout
 
         return BasketCheckout(self.membership_store, self.member_store, self.checkout_store, self.catalogue_store,
-                              self.booking_store, self.payment_port, self.settings.public_base_url)
+                              self.booking_store, self.payment_port, self.settings.public_base_url,
+                              groups=self.group_store)
 
     @cached_property
     def checkout_completion(self) -> CheckoutCompletion:
@@ -292,13 +279,8 @@ class Container:
     def card_payment(self) -> CardPayment:
         from .services.card_bookings import CardPayment
 
-        return CardPayment(self.checkout_store, self.booking_store, self.payment_port, self.settings.public_base_url)
-
-    @cached_property
-    def card_refunds(self) -> CardRefunds:
-        from .services.card_bookings import CardRefunds
-
-        return CardRefunds(self.checkout_store, self.booking_store, self.catalogue_store, self.payment_port)
+        return CardPayment(self.checkout_store, self.booking_store, self.catalogue_store, self.payment_port,
+                           self.settings.public_base_url)
 
     @cached_property
     def card_booking_completion(self) -> CardBookingCompletion:

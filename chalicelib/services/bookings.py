@@ -117,6 +117,14 @@ class CancelRefunds(Protocol):
         ...
 
 
+def payment_methods(offer_use: Callable[[], PaymentMethod], pass_payment: Callable[[], PaymentMethod],
+                    card: Callable[[], PaymentMethod]) -> list[PaymentMethod]:
+    """B2's order: a member offer use, else free, else the oldest eligible pass, else card (free tickets
+    never spend a pass use). Under ``auto`` a method's refusal moves on to the next."""
+    return [LazyPaymentMethod(offer_use, offer_applies), FreeTickets(), LazyPaymentMethod(pass_payment, pass_applies),
+            LazyPaymentMethod(card, card_applies)]
+
+
 class BookingService:
     def __init__(
         self,

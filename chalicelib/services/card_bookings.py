@@ -45,10 +45,13 @@ PURPOSE = "booking"
 
 
 class CardPayment:
-    def __init__(self, checkouts: CheckoutStore, bookings: BookingStore, payments: Callable[[], PaymentPort],
-                 public_base_url: str, clock: Clock = utc_now) -> None:
+    """The booking ``PaymentMethod`` for paid tickets, and (B3) the refund when a paid one is cancelled."""
+
+    def __init__(self, checkouts: CheckoutStore, bookings: BookingStore, catalogue: CatalogueStore,
+                 payments: Callable[[], PaymentPort], public_base_url: str, clock: Clock = utc_now) -> None:
         self.checkouts = checkouts
         self.bookings = bookings
+        self.catalogue = catalogue
         self.payments = payments
         self.public_base_url = public_base_url.rstrip("/")
         self.clock = clock
@@ -88,25 +91,8 @@ class CardPayment:
         self.checkouts.set_session(business.business_id, checkout_id, session.session_id, session.url, session.expires_at)
         return replace(booking, checkout_url=session.url)
 
-    def _release(self, booking: Booking) -> None:
-        """No checkout for the held place: nothing would ever release it, so give it back now."""
-        try:
-            self.bookings.cancel(booking, self.clock(), give_back_use=False, only_if=BookingStatus.HELD)
-        except ConflictError:
-            pass
-
-
-class CardRefunds:
-    """B3: a cancelled card-paid booking gets back what the business's policy says, against its payment."""
-
-    def __init__(self, checkouts: CheckoutStore, bookings: BookingStore, catalogue: CatalogueStore,
-                 payments: Callable[[], PaymentPort]) -> None:
-        self.checkouts = checkouts
-        self.bookings = bookings
-        self.catalogue = catalogue
-        self.payments = payments
-
     def refund(self, business: Business, booking: Booking, at: datetime) -> Refund | None:
+        """B3: what the business's policy gives back, refunded against the checkout's payment."""
         ref = booking.settlement.ref
         checkout = self.checkouts.find(business.business_id, ref.checkout_id) if isinstance(ref, CardPaymentRef) else None
         if checkout is None or not (checkout.payment_intent_id or checkout.invoice_id):
@@ -127,6 +113,13 @@ class CardRefunds:
         refund = Refund(amount, ticket.currency, state)
         self.bookings.record_refund(business.business_id, booking.booking_id, refund)
         return refund
+
+    def _release(self, booking: Booking) -> None:
+        """No checkout for the held place: nothing would ever release it, so give it back now."""
+        try:
+            self.bookings.cancel(booking, self.clock(), give_back_use=False, only_if=BookingStatus.HELD)
+        except ConflictError:
+            pass
 
 
 class CardBookingCompletion:

@@ -47,7 +47,7 @@ class World:
         self.checkouts = InMemoryCheckouts()
         self.stripe = FakePayments()
         self.mailer = FakeMailer()
-        card = CardPayment(self.checkouts, self.bookings, lambda: self.stripe, "https://api.example", clock)
+        card = CardPayment(self.checkouts, self.bookings, self.catalogue, lambda: self.stripe, "https://api.example", clock)
         self.service = BookingService(self.catalogue, self.bookings, [FreeTickets(), card], clock)
         settle = HeldPlaceSettlement(self.bookings, self.bookings, self.catalogue, lambda: self.stripe)
         self.completion = CardBookingCompletion(self.checkouts, settle, FakeBusinesses(), FakeCustomers(),  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from ...domain.bookings import (
     raise_full,
 )
 from ...domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError
+from ...domain.groups import check_new_member_attendees
 from ...domain.memberships import Checkout, Membership, has_access
 from ...ports.clock import Clock, new_id, utc_now
 from ...ports.payments import CheckoutLine, CheckoutRequest, PaymentPort
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ...domain.context import BookerContext
     from ...ports.bookings import BookingStore
     from ...ports.catalogue import CatalogueStore
+    from ...ports.groups import GroupStore
     from ...ports.memberships import CheckoutStore, MembershipStore, MemberStore
 
 CHECKOUT_HOLD_SECONDS = CARD_HOLD_SECONDS  # Stripe's shortest session life: held places come back after it
@@ -71,7 +73,8 @@ def release_places(bookings: BookingStore, held: list[Booking], clock: Clock) ->
 class BasketCheckout:
     def __init__(self, memberships: MembershipStore, members: MemberStore, checkouts: CheckoutStore,
                  catalogue: CatalogueStore, bookings: BookingStore, payments: Callable[[], PaymentPort],
-                 public_base_url: str, clock: Clock = utc_now) -> None:
+                 public_base_url: str, clock: Clock = utc_now, groups: GroupStore | None = None) -> None:
+        self.groups = groups  # the membership group's offers: their attendee rule applies at hold time (B8)
         self.memberships = memberships
         self.members = members
         self.checkouts = checkouts
@@ -146,6 +149,7 @@ class BasketCheckout:
         """Hold a place for every basket ticket (status ``held``), all or none."""
         held: list[Booking] = []
         lines: list[CheckoutLine] = []
+        group = self.groups.get(business_id, membership.group_id) if self.groups and body.tickets else None
         try:
             for i, item in enumerate(body.tickets):
                 entry = self.catalogue.get_entry(business_id, item.entry_id)
@@ -158,6 +162,8 @@ class BasketCheckout:
                 participants = tuple(item.participants)
                 now = self.clock()
                 check_request(entry, ticket, participants, now)
+                if group is not None:
+                    check_new_member_attendees(group, entry.page_id, ticket, 1 + len(participants), now)
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
                                   Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
                                   BookingStatus.HELD, now, entry.starts_at,
