@@ -163,6 +163,8 @@ class BookingRepository:
         Raises ``EntryFullError`` if the places are gone, the writer's refusal if its condition
         failed, ``TransactionContendedError`` if another transaction touched the same items.
         """
+        if booker_cap is not None and booking.seats > booker_cap:  # a first count is not conditioned on the cap
+            raise self._over_cap(booker_cap)
         entry_key = EntryModel(booking.business_id, booking.entry_id)
         writer = self._writer(booking.settlement.kind)
         txn = transaction(BookingModel)
@@ -182,14 +184,18 @@ class BookingRepository:
             failed = failed_conditions(txn, exc)
             if EntryModel.Meta.table_name in failed:
                 raise EntryFullError("Not enough places left on this entry.")
-            if BookerCounterModel.Meta.table_name in failed:
-                raise RuleRefusedError("booker_limit", f"One booker may hold at most {booker_cap} places on this entry "
-                                       "(held and booked together).", max_places=booker_cap)
+            if BookerCounterModel.Meta.table_name in failed and booker_cap is not None:
+                raise self._over_cap(booker_cap)
             if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking already exists.", code="duplicate_booking")
             if writer is not None and failed:
                 raise writer.refusal(booking, failed)
             raise TransactionContendedError("Another booking touched the same places; try again.")
+
+    @staticmethod
+    def _over_cap(cap: int) -> RuleRefusedError:
+        return RuleRefusedError("booker_limit", f"One booker may hold at most {cap} places on this entry "
+                                "(held and booked together).", max_places=cap)
 
     def cancel(self, booking: Booking, at: datetime, give_back_use: bool, only_if: BookingStatus | None = None) -> bool:
         """Free the places (and give the use back if asked and the writer can) in one transaction.
