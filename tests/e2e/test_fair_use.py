@@ -114,3 +114,34 @@ def test_a_basket_member_ticket_obeys_the_offers_attendee_rule(shop):
     assert refused.status_code == 409 and refused.json["error"]["reason"] == "too_many_attendees"
     assert shop["api"].call("GET", f"/v1/manage/entries/{entry['entry_id']}", shop["staff"]).json["booked"] == 0
     assert buy(shop, m, entry).status_code == 201  # the refusal left no claim behind
+
+
+def test_a_second_subscription_paid_anyway_is_cancelled_refunded_and_mailed_once(shop):
+    from chalicelib.adapters.dynamodb.booker_counters import BookerCounterModel, membership_scope
+    from tests.stripe_support import deliver_new_events, sent_emails
+
+    queue = setup_queue_and_mail()
+    m, _ = membership(shop)
+    first = buy(shop, m).json
+    # Two checkouts opened before B4 existed (or a claim lost): drop the claim to open a second one.
+    BookerCounterModel(membership_scope(BIZ, m["membership_id"]), ANN).delete()
+    second = buy(shop, m).json
+    assert second["checkout_id"] != first["checkout_id"]
+    seen = len(shop["provider"].events)
+    shop["provider"].pay_checkout(first["session_id"])
+    shop["provider"].pay_checkout(second["session_id"])
+    paid = len(shop["provider"].events)
+    deliver_new_events(shop["api"], shop["provider"], queue, seen)
+    deliver_new_events(shop["api"], shop["provider"], queue, paid)  # the cancellation's own events
+
+    mine = shop["api"].call("GET", f"{MINE}/memberships", booker_token(ANN)).json
+    assert sorted((s["status"], s["has_access"]) for s in mine) in ([("active", True), ("canceled", False)],
+                                                                   [("active", True)])
+    second_sub = shop["provider"].objects[second["session_id"]]["subscription"]
+    assert shop["provider"].objects[second_sub]["status"] == "canceled"
+    intent = shop["provider"].objects[second["session_id"]]["payment_intent"]
+    assert [o["amount"] for o in shop["provider"].objects.values() if o.get("object") == "refund"
+            and o["payment_intent"] == intent] == [3000]
+    subjects = [e["subject"] for e in sent_emails()]
+    assert subjects.count("Welcome to Gold") == 1
+    assert subjects.count("You already have Gold: your second payment is refunded") == 1

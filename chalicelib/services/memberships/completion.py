@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...domain.bookings import BookingStatus
 from ...domain.errors import NotFoundError
 from ...domain.money import format_money
+from ...logs import logger
 from ...ports.clock import Clock, utc_now
 from ...ports.messaging import Attachment, MailerPort
+from .checkout import release_places
 from .holds import HeldPlaceSettlement, booking_line
 
 if TYPE_CHECKING:
@@ -58,6 +61,9 @@ class CheckoutCompletion:
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
         self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
+        if done.subscription_id and self._second_subscription(checkout, done.subscription_id):
+            self._undo_second_subscription(done, checkout)
+            return
         confirmed = [self.settle_held.confirm(done, bid) for bid in checkout.booking_ids]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
@@ -77,6 +83,33 @@ class CheckoutCompletion:
             context["bookings"] = [self._booking_line(b) for b in bookings]
             self.mailer().send_once(done.session_id, "booking_confirmation", checkout.email, context)
         self._send_confirmation(record, invoice_id, context)
+
+    def _second_subscription(self, checkout: Checkout, subscription_id: str) -> bool:
+        """B4: the booker holds this membership through an older subscription (two checkouts paid).
+
+        The older one (by start, then id) is kept whatever order the completions arrive in, so two
+        completions racing never cancel both."""
+        record, _ = self.lifecycle.sync_snapshot(subscription_id)
+        if record is None:
+            return False
+        mine = (record.started_at or self.clock(), subscription_id)
+        return any(r.membership_id == checkout.membership_id and r.subscription_id != subscription_id
+                   and self.lifecycle.access(r) and (r.started_at or self.clock(), r.subscription_id) < mine
+                   for r in self.lifecycle.members.for_booker(checkout.business_id, checkout.email))
+
+    def _undo_second_subscription(self, done: CompletedCheckout, checkout: Checkout) -> None:
+        """Cancel the second subscription at once and refund it, give its held places back, tell the booker once."""
+        assert done.subscription_id is not None
+        logger.warning("second subscription to a held membership; cancelled and refunded",
+                       extra={"subscription_id": done.subscription_id, "membership_id": checkout.membership_id})
+        self.payments().cancel_now(done.subscription_id, refund=True, key=f"duplicate:{done.subscription_id}")
+        release_places(self.bookings, [b for b in (self.bookings.get(done.business_id, bid) for bid in checkout.booking_ids)
+                                       if b.status is not BookingStatus.CANCELLED], self.clock)
+        membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
+        business = self.businesses.get(checkout.business_id)
+        self.mailer().send_once(done.subscription_id, "membership_duplicate_refunded", checkout.email,
+                                {"business_name": business.name, "membership_title": membership.title,
+                                 "amount": format_money(done.amount_total, done.currency)})
 
     def _context(self, checkout: Checkout, record: MemberRecord) -> dict[str, Any]:
         membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
