@@ -61,15 +61,16 @@ class CheckoutCompletion:
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
         self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
-        if done.subscription_id and self._second_subscription(checkout, done.subscription_id):
+        synced = self.lifecycle.sync_snapshot(done.subscription_id) if done.subscription_id else None
+        if synced is not None and synced[0] is not None and self._second_subscription(checkout, synced[0]):
             self._undo_second_subscription(done, checkout)
             return
         confirmed = [self.settle_held.confirm(done, bid) for bid in checkout.booking_ids]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
         invoice_id = done.invoice_id
-        if done.subscription_id:
-            record, sub = self.lifecycle.sync_snapshot(done.subscription_id)
+        if synced is not None:
+            record, sub = synced
             invoice_id = invoice_id or sub.latest_invoice_id
         else:
             record = self.lifecycle.apply_one_off(done.business_id, checkout.membership_id, checkout.email,
@@ -84,16 +85,13 @@ class CheckoutCompletion:
             self.mailer().send_once(done.session_id, "booking_confirmation", checkout.email, context)
         self._send_confirmation(record, invoice_id, context)
 
-    def _second_subscription(self, checkout: Checkout, subscription_id: str) -> bool:
+    def _second_subscription(self, checkout: Checkout, record: MemberRecord) -> bool:
         """B4: the booker holds this membership through an older subscription (two checkouts paid).
 
         The older one (by start, then id) is kept whatever order the completions arrive in, so two
         completions racing never cancel both."""
-        record, _ = self.lifecycle.sync_snapshot(subscription_id)
-        if record is None:
-            return False
-        mine = (record.started_at or self.clock(), subscription_id)
-        return any(r.membership_id == checkout.membership_id and r.subscription_id != subscription_id
+        mine = (record.started_at or self.clock(), record.subscription_id)
+        return any(r.membership_id == checkout.membership_id and r.subscription_id != record.subscription_id
                    and self.lifecycle.access(r) and (r.started_at or self.clock(), r.subscription_id) < mine
                    for r in self.lifecycle.members.for_booker(checkout.business_id, checkout.email))
 
