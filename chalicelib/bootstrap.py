@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .services.memberships.completion import CheckoutCompletion
     from .services.memberships.holds import HoldReleaseSchedule
     from .services.memberships.members import MemberActions
+    from .services.memberships.portal_links import PortalLinks
     from .services.passes import PassService
     from .services.stripe_events import StripeEventConsumer
     from .services.usage_periods import UsagePeriodService
@@ -138,17 +139,14 @@ class Container:
 
             return OfferUse(self.group_members)
 
-        # A method (and its feature's modules) is made only when a booking asks it.
-        methods = payment_methods(offer_use=offer_use, pass_payment=pass_payment, card=lambda: self.card_payment)
-        return BookingService(self.catalogue_store, self.booking_store, methods, refunds=lambda: self.card_payment,
-                              notify=lambda kind, booking: self.booking_notices.enqueue(kind, booking))
+        return BookingService(self.catalogue_store, self.booking_store, payment_methods(offer_use, pass_payment, lambda: self.card_payment),
+                              refunds=lambda: self.card_payment, notify=lambda kind, b: self.booking_notices.enqueue(kind, b))
 
     @cached_property
     def booking_notices(self) -> BookingNotices:
         from .services.booking_notices import BookingNotices
 
-        return BookingNotices(self.booking_store, self.catalogue_store, self.businesses, lambda: self.event_queue,
-                              lambda: self.mailer)
+        return BookingNotices(self.booking_store, self.catalogue_store, self.businesses, lambda: self.event_queue, lambda: self.mailer)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
@@ -244,8 +242,7 @@ class Container:
         from .services.memberships.checkout import BasketCheckout
 
         return BasketCheckout(self.membership_store, self.member_store, self.checkout_store, self.catalogue_store,
-                              self.booking_store, self.payment_port, self.settings.public_base_url,
-                              groups=self.group_store)
+                              self.booking_store, self.payment_port, self.settings.public_base_url, groups=self.group_store)
 
     @cached_property
     def checkout_completion(self) -> CheckoutCompletion:
@@ -253,7 +250,13 @@ class Container:
 
         return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
                                   self.lifecycle, self.customer_store, self.payment_port, lambda: self.mailer,
-                                  self.settings.public_base_url)
+                                  self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s))
+
+    @cached_property
+    def portal_links(self) -> PortalLinks:
+        from .services.memberships.portal_links import PortalLinks
+
+        return PortalLinks(self.settings.portal_link_secret, self.member_store, self.payment_port, self.settings.public_base_url)
 
     @cached_property
     def member_actions(self) -> MemberActions:
@@ -274,7 +277,6 @@ class Container:
         return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete,
                 "booking": self.card_booking_completion.complete}
 
-    # -- paying for bookings by card (B1) ---------------------------------------------------------------
     @cached_property
     def card_payment(self) -> CardPayment:
         from .services.card_bookings import CardPayment

@@ -21,6 +21,7 @@ class Settings:
     stripe_webhook_secret: str
     stripe_api_base: str | None
     public_base_url: str
+    portal_link_secret: str = ""  # signs the portal links in emails (B5)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -39,6 +40,7 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+            portal_link_secret=env.get("PORTAL_LINK_SECRET") or env.get("JWT_DEV_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
         )
 
 

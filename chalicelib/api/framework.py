@@ -221,6 +221,13 @@ def serialise(result: Any, op: Operation) -> Any:
     return result
 
 
+@dataclass(frozen=True)
+class Redirect:
+    """A handler's answer that sends the client elsewhere (302), e.g. to a fresh Stripe portal session."""
+
+    location: str
+
+
 class ApiBlueprint:
     def __init__(self, import_name: str, tag: str, schemas: str = "") -> None:
         self.blueprint = Blueprint(import_name)
@@ -268,7 +275,11 @@ class ApiBlueprint:
                         kwargs["body"] = parse_body(request.raw_body, op.body)  # type: ignore[arg-type]
                     if op.query_ref is not None:
                         kwargs["query"] = parse_query(request.query_params, op.query)  # type: ignore[arg-type]
-                    result = serialise(handler(ctx, **kwargs), op)
+                    raw = handler(ctx, **kwargs)
+                    if isinstance(raw, Redirect):
+                        return Response(body="", status_code=302, headers={"Location": raw.location,
+                                                                           "X-Correlation-Id": correlation})
+                    result = serialise(raw, op)
                 except BadRequest as exc:
                     return error_body(400, exc.code, exc.message, correlation, fields=exc.fields)
                 except DomainError as exc:

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 class CheckoutCompletion:
     def __init__(self, checkouts: CheckoutStore, held: HeldPlaces, bookings: BookingStore, catalogue: CatalogueStore,
                  lifecycle: MembershipLifecycle, customers: CustomerStore, payments: Callable[[], PaymentPort],
-                 mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now) -> None:
+                 mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now,
+                 portal_link: Callable[[str, str], str] | None = None) -> None:
+        self.portal_link = portal_link  # B5: a signed link that opens a fresh portal session when followed
         self.checkouts = checkouts
         self.held = held
         self.bookings = bookings
@@ -113,7 +115,8 @@ class CheckoutCompletion:
         membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
         context = self.lifecycle.context(membership, record)
         option = membership.option(checkout.option_id)
-        portal = f"{self.public_base_url}/v1/businesses/{checkout.business_id}/me/memberships/{record.subscription_id}/portal"
+        portal = (self.portal_link(checkout.business_id, record.subscription_id) if self.portal_link else
+                  f"{self.public_base_url}/v1/businesses/{checkout.business_id}/me/memberships/{record.subscription_id}/portal")
         context.update(option_title=option.title, amount=format_money(option.amount_minor, option.currency),
                        portal_url=portal if record.customer_id else None)
         return context
