@@ -32,9 +32,11 @@ if TYPE_CHECKING:
     from .ports.queue import BlobStore
     from .ports.staff import StaffStore
     from .services.access import AccessService
+    from .services.booking_notices import BookingNotices
     from .services.bookings import BookingService
     from .services.broadcasts import BroadcastService
     from .services.business import BusinessService
+    from .services.card_bookings import CardBookingCompletion, CardPayment
     from .services.catalogue import CatalogueService
     from .services.customer_data import CustomerData
     from .services.customer_deletion import CustomerDeletion
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from .services.memberships.completion import CheckoutCompletion
     from .services.memberships.holds import HoldReleaseSchedule
     from .services.memberships.members import MemberActions
+    from .services.memberships.portal_links import PortalLinks
     from .services.passes import PassService
     from .services.plans import PlanService
     from .services.staff import StaffService
@@ -202,7 +205,7 @@ class Container:
 
     @cached_property
     def bookings(self) -> BookingService:
-        from .services.bookings import BookingService, FreeTickets, LazyPaymentMethod, PaymentMethod
+        from .services.bookings import BookingService, PaymentMethod, payment_methods
 
         def pass_payment() -> PaymentMethod:
             from .services.passes import PassPayment
@@ -214,13 +217,21 @@ class Container:
 
             return OfferUse(self.group_members)
 
-        # How a booking is paid: asked in order, the first that applies settles. A method (and its
-        # feature's modules) is made only when a booking gets as far as asking it.
-        methods: list[PaymentMethod] = [FreeTickets(), LazyPaymentMethod(pass_payment), LazyPaymentMethod(offer_use)]
         from .services.customers import KindPromotion
 
-        promotion = KindPromotion(self.customer_store, self.access)
-        return BookingService(self.catalogue_store, self.booking_store, methods, kinds=promotion)
+        # How a booking is paid: asked in order, the first that applies settles; each method (and its
+        # feature's modules) is made only when a booking gets as far as asking it.
+        methods = payment_methods(offer_use, pass_payment, lambda: self.card_payment)
+        return BookingService(self.catalogue_store, self.booking_store, methods,
+                              kinds=KindPromotion(self.customer_store, self.access), refunds=lambda: self.card_payment,
+                              notify=lambda kind, b: self.booking_notices.enqueue(kind, b))
+
+    @cached_property
+    def booking_notices(self) -> BookingNotices:
+        from .services.booking_notices import BookingNotices
+
+        return BookingNotices(self.booking_store, self.catalogue_store, self.businesses, lambda: self.event_queue,
+                              lambda: self.mailer)
 
     # -- customer groups and offers -------------------------------------------------------------------
     @cached_property
@@ -316,7 +327,7 @@ class Container:
         from .services.memberships.checkout import BasketCheckout
 
         return BasketCheckout(self.membership_store, self.member_store, self.checkout_store, self.catalogue_store,
-                              self.booking_store, self.stripe_connect, self.settings.public_base_url)
+                              self.booking_store, self.stripe_connect, self.settings.public_base_url, groups=self.group_store)
 
     @cached_property
     def checkout_completion(self) -> CheckoutCompletion:
@@ -324,7 +335,14 @@ class Container:
 
         return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
                                   self.lifecycle, self.customer_store, self.stripe_connect, lambda: self.mailer,
-                                  self.settings.public_base_url)
+                                  self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s))
+
+    @cached_property
+    def portal_links(self) -> PortalLinks:
+        from .services.memberships.portal_links import PortalLinks
+
+        return PortalLinks(self.settings.portal_link_secret, self.member_store, self.stripe_connect,
+                           self.settings.public_base_url)
 
     @cached_property
     def member_actions(self) -> MemberActions:
@@ -342,7 +360,22 @@ class Container:
     @cached_property
     def checkout_handlers(self) -> dict[str, CheckoutHandler]:
         """Paid checkouts: purpose -> what completing one means (each feature owns its own)."""
-        return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete}
+        return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete,
+                "booking": self.card_booking_completion.complete}
+
+    @cached_property
+    def card_payment(self) -> CardPayment:
+        from .services.card_bookings import CardPayment
+
+        return CardPayment(self.checkout_store, self.booking_store, self.catalogue_store, self.stripe_connect,
+                           self.settings.public_base_url)
+
+    @cached_property
+    def card_booking_completion(self) -> CardBookingCompletion:
+        from .services.card_bookings import CardBookingCompletion
+
+        return CardBookingCompletion(self.checkout_store, self.checkout_completion.settle_held, self.businesses,
+                                     self.customer_store, lambda: self.mailer)
 
     @cached_property
     def stripe_events(self) -> StripeEventConsumer:
@@ -372,6 +405,7 @@ class Container:
             "customer_history_move": lambda body: self.customer_deletion.move_history(body),
             "customer_export": lambda body: self.customer_export.run(body),
             "broadcast_page": lambda body: self.broadcasts.send_page(body),
+            "booking_notice": self.booking_notices.deliver,
         }
 
     # -- edges: email, queue, payments ---------------------------------------------------------------------

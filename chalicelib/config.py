@@ -28,6 +28,7 @@ class Settings:
     stripe_connect_client_id: str | None = None
     stripe_livemode: bool = False
     connect_state_secret: str = ""
+    portal_link_secret: str = ""  # signs the portal links in emails (B5)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -52,6 +53,7 @@ class Settings:
             stripe_livemode=env.get("STRIPE_LIVEMODE", "").lower() in ("1", "true", "yes")
             or (env.get("STRIPE_API_KEY") or "").startswith(("sk_live", "rk_live")),
             connect_state_secret=env.get("CONNECT_STATE_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
+            portal_link_secret=env.get("PORTAL_LINK_SECRET") or env.get("JWT_DEV_SECRET") or env.get("STRIPE_WEBHOOK_SECRET", ""),
         )
 
 

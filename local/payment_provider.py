@@ -366,9 +366,10 @@ class LocalStripe:
                     and o.get("_account") == self.account), None)
         if inv is None:
             raise StripeError(404, f"No such payment_intent: '{intent}'")
-        refund = self.make("refund", "re", payment_intent=intent, amount=inv["amount_paid"], currency=inv["currency"],
+        amount = int(p.get("amount") or inv["amount_paid"])  # a partial refund names its amount
+        refund = self.make("refund", "re", payment_intent=intent, amount=amount, currency=inv["currency"],
                            status="succeeded", metadata=p.get("metadata") or {}, charge=None)
-        charge = self.make("charge", "ch", payment_intent=intent, amount=inv["amount_paid"], amount_refunded=inv["amount_paid"],
+        charge = self.make("charge", "ch", payment_intent=intent, amount=inv["amount_paid"], amount_refunded=amount,
                            refunded=True, currency=inv["currency"], customer=inv["customer"], source=None)
         self.emit("charge.refunded", charge)
         return refund

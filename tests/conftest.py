@@ -41,9 +41,17 @@ def aws() -> Iterator[None]:
     with mock_aws():
         base.point_at(None)
         base.create_missing_tables(wait=False)
+        verify_sender()
         bootstrap.reset()
         yield
         bootstrap.reset()
+
+
+def verify_sender() -> None:
+    """moto's SES refuses unverified senders, as SES does: every use case may send mail."""
+    import boto3
+
+    boto3.client("ses", region_name="eu-west-1").verify_email_identity(EmailAddress="no-reply@example.com")
 
 
 def mint(**claims: Any) -> str:

@@ -17,6 +17,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
 SUBJECTS = {
     "booking_confirmation": "Your booking at {{ business_name }} is confirmed",
+    "booking_cancelled": "Your booking at {{ business_name }} is cancelled",
+    "membership_duplicate_refunded": "You already have {{ membership_title }}: your second payment is refunded",
     "membership_confirmation": "Welcome to {{ membership_title }}",
     "membership_renewed": "Your {{ membership_title }} membership has been renewed",
     "payment_failed": "Payment for {{ membership_title }} failed",

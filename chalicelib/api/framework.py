@@ -277,6 +277,13 @@ def serialise(result: Any, op: Operation) -> Any:
     return result
 
 
+@dataclass(frozen=True)
+class Redirect:
+    """A handler's answer that sends the client elsewhere (302), e.g. to a fresh Stripe portal session."""
+
+    location: str
+
+
 class ApiBlueprint:
     def __init__(self, import_name: str, tag: str, schemas: str = "") -> None:
         self.blueprint = Blueprint(import_name)
@@ -333,6 +340,9 @@ class ApiBlueprint:
                     if op.query_ref is not None:
                         kwargs["query"] = parse_query(query_params, op.query)  # type: ignore[arg-type]
                     answer = handler(ctx, **kwargs)
+                    if isinstance(answer, Redirect):
+                        return Response(body="", status_code=302, headers={"Location": answer.location,
+                                                                           "X-Correlation-Id": correlation})
                     if isinstance(answer, Response):  # the handler chose the response (a CSV file, a 202)
                         answer.headers["X-Correlation-Id"] = correlation
                         return answer

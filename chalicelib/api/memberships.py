@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..domain.tenancy import Feature
-from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, command, container
+from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, Redirect, command, container
 
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, PublicContext, StaffContext
@@ -140,6 +140,12 @@ def mine(ctx: BookerContext) -> list[MemberView]:
         response="PortalOut")
 def portal(ctx: BookerContext, subscription_id: str) -> dict[str, str]:
     return {"url": container().member_actions.portal(ctx, subscription_id)}
+
+
+@api.op("GET", "/v1/businesses/{business_id}/portal-links/{link}", role=PUBLIC, feature=GATE,
+        summary="Follow an email's portal link: a fresh Stripe portal session, then a 302 to it")
+def follow_portal_link(ctx: PublicContext, link: str) -> Redirect:
+    return Redirect(container().portal_links.open(ctx, link))
 
 
 @api.op("GET", "/v1/businesses/{business_id}/memberships", summary="Published memberships of a business", role=PUBLIC,

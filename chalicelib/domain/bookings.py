@@ -8,7 +8,7 @@ place, so a place is never taken without what pays for it, nor the other way rou
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from .catalogue import Entry, Ticket
 
 MAX_SEATS_PER_BOOKING = 20
+# B8: checkouts one booker may have open (unpaid) at once. Three covers a class, a membership and a
+# retry in another tab; with the per-entry cap it bounds what one person can freeze to 3 x that cap.
+MAX_OPEN_CHECKOUTS = 3
+CARD_HOLD_SECONDS = 30 * 60  # Stripe's shortest checkout life: a held place comes back after it
 
 
 class BookingStatus(str, Enum):
@@ -106,6 +110,31 @@ class Settlement:
         return cls(kind, ref_type(**kwargs), status)
 
 
+class RefundPolicy(str, Enum):
+    FULL = "full"
+    NONE = "none"
+    FULL_UNTIL = "full_until"  # in full until N hours before the start, nothing after
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money given back for a cancelled card booking (B3): ``state`` is requested, refunded or failed."""
+
+    amount_minor: int
+    currency: str
+    state: str
+
+
+def refund_due(policy: str, hours_before: int, starts_at: datetime, now: datetime, paid_minor: int) -> int:
+    """What the business's refund policy gives back of ``paid_minor`` when cancelling at ``now``."""
+    rule = RefundPolicy(policy)
+    if rule is RefundPolicy.NONE:
+        return 0
+    if rule is RefundPolicy.FULL_UNTIL and now > starts_at - timedelta(hours=hours_before):
+        return 0
+    return paid_minor
+
+
 @dataclass(frozen=True)
 class Booking:
     business_id: str
@@ -122,6 +151,14 @@ class Booking:
     use_returned: bool | None = None
     # Until when a ``held`` place waits for its payment; past it (+ grace) the safety net gives it back.
     hold_expires_at: datetime | None = None
+    refund: Refund | None = None
+    # Where a ``held`` card booking is paid (only in the response that opened the checkout; not stored).
+    checkout_url: str | None = None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """Until when a held place waits for its payment."""
+        return self.hold_expires_at if self.status is BookingStatus.HELD else None
 
     @property
     def seats(self) -> int:

@@ -326,6 +326,17 @@ def choose_offer(
     )
 
 
+def check_new_member_attendees(group: Group, page_id: str, ticket: Ticket, seats: int, joins_at: datetime) -> None:
+    """B8: a member ticket held in a membership basket obeys the attendee rule of the offer the buyer
+    will hold once a member (the terms of ``joins_at``), as a member's own booking would (O6)."""
+    terms = [o.terms_for(joins_at) for o in group.offers if o.enabled]
+    in_scope = [t for t in terms if t.scope.covers(page_id, ticket.ticket_id)]
+    if in_scope and not any(seats - 1 <= t.max_additional_attendees for t in in_scope):
+        allowed = max(t.max_additional_attendees for t in in_scope)
+        raise RuleRefusedError("too_many_attendees", f"This offer allows at most {allowed} additional attendees "
+                               "per booking.", max_additional_attendees=allowed)
+
+
 # --- allowance view (O7) --------------------------------------------------------------------
 
 

@@ -211,6 +211,11 @@ class Checkout:
     booking_ids: tuple[str, ...] = ()
     state: str = "open"
     session_id: str | None = None
+    # What paid it (recorded on completion): a cancelled card booking is refunded against it (B3).
+    payment_intent_id: str | None = None
+    invoice_id: str | None = None
+    url: str | None = None  # the session's payment page, handed back to a repeated request (B4)
+    expires_at: int | None = None
 
 
 class StaleSnapshotError(Exception):

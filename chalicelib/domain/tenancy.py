@@ -56,6 +56,11 @@ class Business:
     currency: str = "EUR"  # ISO 4217, chosen at sign-up (T1)
     # When a booking paid by an offer use or a pass use is cancelled, is the use given back?
     return_use_on_cancel: bool = True
+    # B3: what a cancelled card booking gets back: "full", "none", or "full_until" N hours before the start.
+    refund_policy: str = "full"
+    refund_hours_before: int = 24
+    # B8: places one booker may hold and book on one entry, all their bookings together.
+    max_places_per_booker: int = 10
     # Stripe Connect (T4): the business's own Standard account; every Stripe object of the business lives there.
     stripe_account_id: str | None = None
     stripe_connection: StripeConnection = StripeConnection.NOT_CONNECTED

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ..domain.bookings import Booking, BookingStatus
+    from ..domain.bookings import Booking, BookingStatus, Refund
     from ..domain.paging import Page, PageRequest
 
 
@@ -23,7 +23,7 @@ class BookingStore(Protocol):
 
     def entry_page(self, business_id: str, entry_id: str, page: PageRequest) -> Page[Booking]: ...
 
-    def create(self, booking: Booking, capacity: int) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
         """Take the places and the settlement's use in one transaction; ``EntryFullError`` or
         ``TransactionContendedError`` (re-read and decide again) or the settlement's own refusal."""
         ...
@@ -34,6 +34,10 @@ class BookingStore(Protocol):
 
     def retake(self, booking: Booking, capacity: int) -> None:
         """Take a released hold's places again (``EntryFullError`` when they went to someone else)."""
+        ...
+
+    def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
+        """Show on the booking what a cancellation gave back (B3)."""
         ...
 
     def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]: ...

@@ -51,14 +51,33 @@ class MemberStore(Protocol):
 
 
 class CheckoutStore(Protocol):
-    def create(self, checkout: Checkout, at: datetime) -> None: ...
+    def create(self, checkout: Checkout, at: datetime) -> None:
+        """Store it and count it among the booker's open checkouts, in one transaction: a booker at
+        ``MAX_OPEN_CHECKOUTS`` is refused (``RuleRefusedError("too_many_open_checkouts")``)."""
+        ...
 
-    def set_session(self, business_id: str, checkout_id: str, session_id: str) -> None: ...
+    def claim_membership(self, business_id: str, membership_id: str, email: str, checkout_id: str) -> str | None:
+        """Make ``checkout_id`` the booker's one open checkout for the membership (one conditional write);
+        returns the id of the one already open instead, if there is one (B4)."""
+        ...
+
+    def drop_claim(self, business_id: str, membership_id: str, email: str, checkout_id: str) -> None:
+        """Free a membership claim whose checkout was never created."""
+        ...
+
+    def set_session(self, business_id: str, checkout_id: str, session_id: str, url: str | None = None,
+                    expires_at: int | None = None) -> None: ...
 
     def find(self, business_id: str, checkout_id: str) -> Checkout | None: ...
 
     def close(self, business_id: str, checkout_id: str, state: str) -> bool:
-        """Move an open checkout to ``state``; False if it was already closed (a redelivered event)."""
+        """Move an open checkout to ``state``, no longer counted as open nor as its membership's open
+        checkout (one transaction); False if it was already closed (a redelivered event)."""
+        ...
+
+    def record_payment(self, business_id: str, checkout_id: str, payment_intent_id: str | None,
+                       invoice_id: str | None) -> None:
+        """Keep what paid the checkout (a later refund needs it); the same values on a redelivery."""
         ...
 
 

@@ -15,8 +15,15 @@ class BookingIn(Request):
         default_factory=list, max_length=19, description="Names of additional attendees besides the booker."
     )
     pay_with: Literal["auto", "pass", "card"] = Field(
-        "auto", description="'auto': exclusive tickets use the member's offer, free tickets book at once."
+        "auto", description="'auto': a member offer for exclusive tickets, else the oldest eligible pass, "
+        "else free, else card (a Stripe checkout: the response has checkout_url).",
     )
+
+
+class BookingRefundOut(ResponseModel):
+    amount_minor: int
+    currency: str
+    state: str
 
 
 class BookingOut(ResponseModel):
@@ -33,3 +40,6 @@ class BookingOut(ResponseModel):
     entry_starts_at: datetime
     cancelled_at: datetime | None
     use_returned: bool | None
+    refund: BookingRefundOut | None = Field(None, description="What a cancellation of a card booking gave back.")
+    checkout_url: str | None = Field(None, description="A held card booking: pay here before expires_at.")
+    expires_at: datetime | None = Field(None, description="A held card booking: the place is given back after this.")

@@ -7,11 +7,22 @@ register theirs in the composition root (``bootstrap``), so this module knows no
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from ..domain.bookings import Booking, BookingStatus, Settlement, SettlementKind, check_cancellable, check_request, raise_full
+from ..domain.bookings import (
+    CARD_HOLD_SECONDS,
+    Booking,
+    BookingStatus,
+    Refund,
+    Settlement,
+    SettlementKind,
+    check_cancellable,
+    check_request,
+    raise_full,
+)
 from ..domain.customers import CustomerKind
-from ..domain.errors import EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
+from ..domain.errors import EntryFullError, NotFoundError, PlanRequiredError, RuleRefusedError, TransactionContendedError
 from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
@@ -26,6 +37,7 @@ if TYPE_CHECKING:
     from ..ports.customers import CustomerKinds
 
 ATTEMPTS = 4
+EXPLICIT_CHOICES = ("pass", "card")
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,7 @@ class BookTickets:
     entry_id: str
     ticket_id: str
     participants: tuple[str, ...] = ()
-    pay_with: str = "auto"  # "auto" | "pass" | "card"
+    pay_with: str = "auto"  # "auto" (B2: offer, oldest pass, free, card) | "pass" | "card"
 
 
 class PaymentMethod(Protocol):
@@ -43,12 +55,40 @@ class PaymentMethod(Protocol):
         """Decide what pays (reading what it needs); raise ``RuleRefusedError`` naming the rule."""
         ...
 
+    def booked(self, business: Business, entry: Entry, ticket: Ticket, booking: Booking) -> Booking:
+        """After the booking transaction: what the booker still has to do (a card checkout); else as is."""
+        ...
+
+
+class SettledAtOnce:
+    """A method whose settlement is complete in the booking transaction (free, offer use, pass use)."""
+
+    def booked(self, business: Business, entry: Entry, ticket: Ticket, booking: Booking) -> Booking:
+        return booking
+
+
+def offer_applies(ticket: Ticket, pay_with: str) -> bool:
+    return ticket.exclusive and pay_with == "auto"
+
+
+def pass_applies(ticket: Ticket, pay_with: str) -> bool:
+    """Asked for, or (B2) before card for any paid ticket that is not a member ticket."""
+    return pay_with == "pass" or (pay_with == "auto" and not ticket.exclusive and not ticket.free)
+
+
+def card_applies(ticket: Ticket, pay_with: str) -> bool:
+    return pay_with in ("auto", "card") and not ticket.exclusive and ticket.price_minor > 0
+
 
 class LazyPaymentMethod:
-    """A payment method made on first use: a free booking never imports the pass or offer modules."""
+    """A payment method made on first use: a free booking never imports the pass, offer or card modules.
 
-    def __init__(self, make: Callable[[], PaymentMethod]) -> None:
+    ``when`` is the method's own ``applies`` rule, asked without making the method.
+    """
+
+    def __init__(self, make: Callable[[], PaymentMethod], when: Callable[[Ticket, str], bool]) -> None:
         self._make = make
+        self._when = when
         self._method: PaymentMethod | None = None
 
     def _get(self) -> PaymentMethod:
@@ -57,18 +97,35 @@ class LazyPaymentMethod:
         return self._method
 
     def applies(self, ticket: Ticket, pay_with: str) -> bool:
-        return self._get().applies(ticket, pay_with)
+        return self._when(ticket, pay_with)
 
     def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
         return self._get().settle(business, entry, ticket, email, seats)
 
+    def booked(self, business: Business, entry: Entry, ticket: Ticket, booking: Booking) -> Booking:
+        return self._get().booked(business, entry, ticket, booking)
 
-class FreeTickets:
+
+class FreeTickets(SettledAtOnce):
     def applies(self, ticket: Ticket, pay_with: str) -> bool:
         return ticket.free and pay_with == "auto"
 
     def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
         return Settlement(SettlementKind.FREE)
+
+
+class CancelRefunds(Protocol):
+    def refund(self, business: Business, booking: Booking, at: datetime) -> Refund | None:
+        """Give back what the business's policy says for a cancelled paid booking; None when nothing."""
+        ...
+
+
+def payment_methods(offer_use: Callable[[], PaymentMethod], pass_payment: Callable[[], PaymentMethod],
+                    card: Callable[[], PaymentMethod]) -> list[PaymentMethod]:
+    """B2's order: a member offer use, else free, else the oldest eligible pass, else card (free tickets
+    never spend a pass use). Under ``auto`` a method's refusal moves on to the next."""
+    return [LazyPaymentMethod(offer_use, offer_applies), FreeTickets(), LazyPaymentMethod(pass_payment, pass_applies),
+            LazyPaymentMethod(card, card_applies)]
 
 
 class BookingService:
@@ -79,12 +136,16 @@ class BookingService:
         methods: Sequence[PaymentMethod],
         clock: Clock = utc_now,
         kinds: CustomerKinds | None = None,
+        refunds: Callable[[], CancelRefunds] | None = None,
+        notify: Callable[[str, Booking], None] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
         self.methods = list(methods)
         self.clock = clock
         self.kinds = kinds
+        self.refunds = refunds
+        self.notify = notify  # ("confirmed" | "cancelled", booking): queues the booker's email
 
     def book(self, ctx: BookerContext, body: BookTickets) -> Booking:
         email, business, business_id = ctx.account_email, ctx.business, ctx.business_id
@@ -95,10 +156,10 @@ class BookingService:
             ticket = entry.ticket(body.ticket_id)
             now = self.clock()
             check_request(entry, ticket, participants, now, places=False)
-            method = self._method(ticket, body.pay_with)
-            settlement = method.settle(business, entry, ticket, email, 1 + len(participants))
+            method, settlement = self._settle(business, entry, ticket, email, 1 + len(participants), body.pay_with)
             if entry.places_left < 1 + len(participants):
                 raise_full(entry.places_left)
+            held = settlement.status is BookingStatus.HELD
             booking = Booking(
                 business_id=business_id,
                 booking_id=booking_id,
@@ -110,15 +171,20 @@ class BookingService:
                 status=settlement.status,
                 created_at=now,
                 entry_starts_at=entry.starts_at,
+                hold_expires_at=now + timedelta(seconds=CARD_HOLD_SECONDS) if held else None,
             )
             try:
-                self.bookings.create(booking, capacity=entry.capacity)
-                self._registered(ctx)
-                return booking
+                self.bookings.create(booking, capacity=entry.capacity, booker_cap=business.max_places_per_booker)
             except (EntryFullError, TransactionContendedError):
                 # Re-read and decide again: the entry may be full now, or the use spent.
                 if attempt == ATTEMPTS - 1:
                     raise
+                continue
+            self._registered(ctx)
+            booking = method.booked(business, entry, ticket, booking)
+            if booking.status is BookingStatus.CONFIRMED and self.notify is not None:
+                self.notify("confirmed", booking)
+            return booking
         raise AssertionError("unreachable")
 
     def _registered(self, ctx: BookerContext) -> None:
@@ -140,7 +206,14 @@ class BookingService:
             SettlementKind.PASS,
         )
         returned = self.bookings.cancel(booking, now, give_back_use=give_back)
-        return replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
+        refund = None
+        paid = booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.CONFIRMED
+        if paid and self.refunds is not None:
+            refund = self.refunds().refund(business, booking, now)  # B3, staff and booker alike
+        cancelled = replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned, refund=refund)
+        if self.notify is not None:
+            self.notify("cancelled", cancelled)
+        return cancelled
 
     def get_for_booker(self, ctx: BookerContext, booking_id: str) -> Booking:
         booking = self.bookings.get(ctx.business_id, booking_id)
@@ -158,13 +231,26 @@ class BookingService:
     def for_customer(self, ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
         return self.bookings.booker_page(ctx.business_id, email, page)
 
-    def _method(self, ticket: Ticket, pay_with: str) -> PaymentMethod:
-        for method in self.methods:
-            if method.applies(ticket, pay_with):
-                return method
-        if ticket.exclusive:
-            raise RuleRefusedError("offers_unavailable", "Exclusive tickets cannot be booked yet.")
-        raise RuleRefusedError(
-            "payment_method_unavailable",
-            f"This ticket cannot be paid with '{pay_with}'.",
-        )
+    def _settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int,
+                pay_with: str) -> tuple[PaymentMethod, Settlement]:
+        """The first method that applies settles; under ``auto`` a refusal moves on to the next (B2).
+
+        The last refusal stands, with ``try``: the explicit choices that could still pay this ticket.
+        """
+        methods = [m for m in self.methods if m.applies(ticket, pay_with)]
+        alternatives = [p for p in EXPLICIT_CHOICES if p != pay_with and any(m.applies(ticket, p) for m in self.methods)]
+        if not methods:
+            if ticket.exclusive:
+                raise RuleRefusedError("offers_unavailable", "Exclusive tickets cannot be booked yet.")
+            raise RuleRefusedError("payment_method_unavailable", f"This ticket cannot be paid with '{pay_with}'.",
+                                   **{"try": alternatives or ["auto"]})
+        for i, method in enumerate(methods):
+            try:
+                return method, method.settle(business, entry, ticket, email, seats)
+            except (RuleRefusedError, PlanRequiredError) as refusal:
+                if pay_with == "auto" and i < len(methods) - 1:
+                    continue
+                if alternatives:
+                    refusal.details.setdefault("try", alternatives)
+                raise
+        raise AssertionError("unreachable")

@@ -16,6 +16,9 @@ class SettingsChanges:
     name: str | None = None
     timezone: str | None = None
     return_use_on_cancel: bool | None = None
+    refund_policy: str | None = None
+    refund_hours_before: int | None = None
+    max_places_per_booker: int | None = None
 
 
 class BusinessService:

@@ -28,6 +28,7 @@ from ..domain.groups import (
 from ..domain.periods import anchor_for
 from ..domain.tenancy import Business, Feature
 from ..ports.clock import Clock, new_id, utc_now
+from .bookings import SettledAtOnce, offer_applies
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -299,7 +300,7 @@ class GroupService:
         return email
 
 
-class OfferUse:
+class OfferUse(SettledAtOnce):
     """Pays an exclusive ticket with a use of the booker's group offer (O6).
 
     Reads group + member in one BatchGet, applies the rules in order, and describes in the
@@ -312,7 +313,7 @@ class OfferUse:
         self.clock = clock
 
     def applies(self, ticket: Ticket, pay_with: str) -> bool:
-        return ticket.exclusive and pay_with == "auto"
+        return offer_applies(ticket, pay_with)
 
     def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
         if not email:

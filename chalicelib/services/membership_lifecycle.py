@@ -9,7 +9,9 @@ attempt dies half-way — with the email ledger making each email go out once.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from ..domain.dates import iso_day_in_words
 from ..domain.errors import NotFoundError
 from ..domain.memberships import (
     ONE_OFF_STATUS,
@@ -24,6 +26,8 @@ from ..domain.memberships import (
 from ..domain.money import format_money
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+
+DATE_KEYS = ("renews", "access_ends")  # dates a lifecycle email carries: shown in words, business zone
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -154,6 +158,9 @@ class MembershipLifecycle:
                 self._sync_group(membership, record)
             for email in record.outbox:
                 context = {**self.context(membership, record), **email.context}
+                tz = self._tz(record.business_id)
+                context.update({k: iso_day_in_words(v, tz) for k, v in email.context.items()
+                                if k in DATE_KEYS and isinstance(v, str)})
                 self.mailer().send_once(email.key, email.template, record.email, context)
             try:
                 return self.members.mark_drained(record, len(record.outbox))
@@ -174,18 +181,25 @@ class MembershipLifecycle:
 
     def context(self, membership: Membership, record: MemberRecord) -> dict[str, Any]:
         try:
-            business_name = self.businesses.get(record.business_id).name
+            business = self.businesses.get(record.business_id)
+            business_name, tz = business.name, business.tz
         except NotFoundError:
-            business_name = record.business_id
+            business_name, tz = record.business_id, ZoneInfo("UTC")
         option = membership.option_by_price(record.price_id) if record.price_id else None
         return {
             "business_name": business_name,
             "membership_title": membership.title,
             "option_title": option.title if option else membership.title,
             "amount": format_money(option.amount_minor, option.currency) if option else "",
-            "renews": record.current_period_end.date().isoformat() if record.current_period_end else None,
+            "renews": iso_day_in_words(record.current_period_end.isoformat(), tz) if record.current_period_end else None,
             "email": record.email,
         }
+
+    def _tz(self, business_id: str) -> ZoneInfo:
+        try:
+            return self.businesses.get(business_id).tz
+        except NotFoundError:
+            return ZoneInfo("UTC")
 
     def access(self, record: MemberRecord) -> bool:
         return has_access(record.status, record.cancel_at_period_end, record.current_period_end, self.clock())

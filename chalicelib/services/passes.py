@@ -18,6 +18,7 @@ from ..domain.tenancy import Business, Feature
 from ..logs import logger
 from ..ports.clock import Clock, new_id, utc_now
 from ..ports.payments import BusinessPayments, CheckoutLine, CheckoutRequest, CheckoutSession, CompletedCheckout
+from .bookings import SettledAtOnce, pass_applies
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -303,15 +304,15 @@ class PassService:
         return email
 
 
-class PassPayment:
-    """Booking ``PaymentMethod``: the customer's oldest eligible pass pays, one use per seat (P4)."""
+class PassPayment(SettledAtOnce):
+    """Booking ``PaymentMethod``: the customer's oldest eligible pass pays, one use per seat (P4, B2)."""
 
     def __init__(self, passes: PassStore, clock: Clock = utc_now) -> None:
         self.passes = passes
         self.clock = clock
 
     def applies(self, ticket: Ticket, pay_with: str) -> bool:
-        return pay_with == "pass"
+        return pass_applies(ticket, pay_with)
 
     def settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int) -> Settlement:
         business.require(Feature.PASSES)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 FANOUT_PAGE = 25
 ReleaseCheckout = Callable[[str, str], None]
+RELEASING_PURPOSES = ("membership", "booking")  # checkouts that hold places (a basket, a card ticket)
 
 
 def _text(body: dict[str, Any], name: str) -> str:
@@ -192,7 +193,7 @@ class StripeEventConsumer:
 
     def checkout_released(self, event: ProviderEvent, business: Business) -> None:
         done = self._checkout_of(event, business)
-        if done is not None and done.purpose == "membership" and done.reference:
+        if done is not None and done.purpose in RELEASING_PURPOSES and done.reference:
             self.release_checkout(done.business_id, done.reference)
 
     def subscription_changed(self, event: ProviderEvent, business: Business) -> None:

@@ -264,3 +264,13 @@ def _export_job_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
 
 
 EXTRA_IDS.append(_export_job_ids)
+
+
+def _portal_link_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """B5: booker A's signed portal link (as their welcome email carries it)."""
+    from chalicelib.bootstrap import container
+
+    return {"link": container().portal_links.link(A, ids["subscription_id"]).rsplit("/", 1)[1]}
+
+
+EXTRA_IDS.append(_portal_link_ids)

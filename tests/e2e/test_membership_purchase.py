@@ -7,6 +7,8 @@ cancellations and price changes play out with their emails (M5, M6, M8) and staf
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chalicelib.bootstrap import container
@@ -115,8 +117,18 @@ def test_purchase_with_basket_to_booking_and_emails_exactly_once(shop):
     assert sorted(m["subject"] for m in mails) == ["Welcome to Gold", "Your booking at Studio biz-m is confirmed"]
     welcome = next(m for m in mails if m["subject"] == "Welcome to Gold")
     assert welcome["to"] == BOOKER and welcome["attachments"][0].endswith(".pdf")
-    # The email links to the booker's portal route (a fresh session when followed), never a session of its own.
-    assert f"/me/memberships/{sub['subscription_id']}/portal" in welcome["text"] and "/portal/bps_" not in welcome["text"]
+    assert re.search(r"renews on (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d{4}\.", welcome["text"]), welcome["text"]
+    # B5: the email carries a signed link, never a session: each time it is followed, a session is made then and a 302.
+    [link] = re.findall(rf"http\S*/v1/businesses/{BIZ}/portal-links/\S+", welcome["text"])
+    assert "/portal/bps_" not in welcome["text"]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    first, again = (api.call("GET", f"/{path}") for _ in range(2))
+    assert (first.status_code, again.status_code) == (302, 302)
+    assert "/portal/bps_" in first.headers["Location"] and "/portal/bps_" in again.headers["Location"]
+    forged = api.call("GET", f"/{path[:-3]}abc")
+    assert forged.status_code == 404
+    elsewhere = api.call("GET", f"/{path}".replace(f"/businesses/{BIZ}/", "/businesses/biz-other/"))
+    assert elsewhere.status_code == 404
 
     # Stripe delivers everything again: nothing changes, nothing is sent twice.
     deliver_new_events(api, provider, shop["queue"], shop["first"])

@@ -13,10 +13,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from chalicelib.domain.bookings import Booking, BookingStatus, SettlementKind
+from chalicelib.domain.bookings import Booking, BookingStatus, Refund, SettlementKind
 from chalicelib.domain.catalogue import Entry, SchedulePage
 from chalicelib.domain.customers import Customer, CustomerKind, matches
-from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, TransactionContendedError
+from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.tenancy import Business
 
@@ -206,11 +206,15 @@ class FakeBookingStore:
     def entry_page(self, business_id: str, entry_id: str, page: PageRequest) -> Page[Booking]:
         return page_of(self.for_entry(business_id, entry_id), page)
 
-    def create(self, booking: Booking, capacity: int) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
         self._contend()
         entry = self.catalogue.get_entry(booking.business_id, booking.entry_id)
         if entry.capacity != capacity or entry.booked > capacity - booking.seats:
             raise EntryFullError("Not enough places left on this entry.")
+        mine = sum(b.seats for b in self.items.values() if b.entry_id == booking.entry_id
+                   and b.booker_email == booking.booker_email and b.status is not BookingStatus.CANCELLED)
+        if booker_cap is not None and mine + booking.seats > booker_cap:
+            raise RuleRefusedError("booker_limit", "Too many places for one booker.", max_places=booker_cap)
         if (booking.business_id, booking.booking_id) in self.items:
             raise ConflictError("This booking already exists.", code="duplicate_booking")
         writer = self.writers.get(booking.settlement.kind)
@@ -250,6 +254,17 @@ class FakeBookingStore:
         self.items[(booking.business_id, booking.booking_id)] = replace(
             current, status=BookingStatus.CONFIRMED, cancelled_at=None)
         self.writes += 1
+
+    def confirm(self, business_id: str, booking_id: str) -> bool:
+        """``HeldPlaces``: held -> confirmed, conditional on still being held."""
+        current = self.get(business_id, booking_id)
+        if current.status is not BookingStatus.HELD:
+            return False
+        self.items[(business_id, booking_id)] = replace(current, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+        return True
+
+    def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
+        self.items[(business_id, booking_id)] = replace(self.get(business_id, booking_id), refund=refund)
 
     def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         return [(b.business_id, b.booking_id) for b in self.items.values()

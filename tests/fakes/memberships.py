@@ -5,6 +5,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from chalicelib.domain.bookings import MAX_OPEN_CHECKOUTS
+from chalicelib.domain.errors import RuleRefusedError
 from chalicelib.domain.memberships import Checkout, MemberRecord, Membership, StaleSnapshotError
 
 
@@ -89,13 +91,28 @@ class InMemoryMembers:
 class InMemoryCheckouts:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], Checkout] = {}
+        self.claims: dict[tuple[str, str, str], str] = {}
 
     def create(self, checkout: Checkout, at: datetime) -> None:
         assert (checkout.business_id, checkout.checkout_id) not in self.rows
+        open_ = [c for c in self.rows.values() if c.email == checkout.email and c.state == "open"
+                 and c.business_id == checkout.business_id]
+        if len(open_) >= MAX_OPEN_CHECKOUTS:
+            raise RuleRefusedError("too_many_open_checkouts", "Too many open checkouts.")
         self.rows[(checkout.business_id, checkout.checkout_id)] = checkout
 
-    def set_session(self, business_id: str, checkout_id: str, session_id: str) -> None:
-        self.rows[(business_id, checkout_id)] = replace(self.rows[(business_id, checkout_id)], session_id=session_id)
+    def claim_membership(self, business_id: str, membership_id: str, email: str, checkout_id: str) -> str | None:
+        held = self.claims.setdefault((business_id, membership_id, email), checkout_id)
+        return None if held == checkout_id else held
+
+    def drop_claim(self, business_id: str, membership_id: str, email: str, checkout_id: str) -> None:
+        if self.claims.get((business_id, membership_id, email)) == checkout_id:
+            del self.claims[(business_id, membership_id, email)]
+
+    def set_session(self, business_id: str, checkout_id: str, session_id: str, url: str | None = None,
+                    expires_at: int | None = None) -> None:
+        self.rows[(business_id, checkout_id)] = replace(self.rows[(business_id, checkout_id)], session_id=session_id,
+                                                        url=url, expires_at=expires_at)
 
     def find(self, business_id: str, checkout_id: str) -> Checkout | None:
         return self.rows.get((business_id, checkout_id))
@@ -105,7 +122,14 @@ class InMemoryCheckouts:
         if current is None or current.state != "open":
             return False
         self.rows[(business_id, checkout_id)] = replace(current, state=state)
+        self.drop_claim(business_id, current.membership_id, current.email, checkout_id)
         return True
+
+    def record_payment(self, business_id: str, checkout_id: str, payment_intent_id: str | None,
+                       invoice_id: str | None) -> None:
+        current = self.rows[(business_id, checkout_id)]
+        self.rows[(business_id, checkout_id)] = replace(current, payment_intent_id=payment_intent_id or current.payment_intent_id,
+                                                        invoice_id=invoice_id or current.invoice_id)
 
 
 class InMemoryProcessedEvents:

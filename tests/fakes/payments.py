@@ -22,6 +22,7 @@ class FakePayments:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.checkouts: list[CheckoutRequest] = []
         self.refunds: list[tuple[str | None, str | None, int]] = []
+        self.refund_keys: list[str] = []  # Stripe makes one refund per idempotency key
         self.calls: list[str] = []
         self.fail_checkout = False
         self.accounts: list[str] = []  # the connected account of every bound call (for_account)
@@ -113,6 +114,7 @@ class FakePayments:
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
         self._call("refund_payment")
         self.refunds.append((payment_intent_id, invoice_id, amount_minor))
+        self.refund_keys.append(key)
 
     def portal_url(self, customer_id: str, return_url: str) -> str:
         self._call("portal_url")

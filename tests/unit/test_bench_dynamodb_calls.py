@@ -33,7 +33,7 @@ def test_a_registered_scenario_counts_only_its_operation():
     [(name, calls)] = run([booking])
     prefix = BusinessModel.Meta.table_name.removesuffix("businesses")
     labels = [c.label(prefix) for c in calls]
-    assert "TransactWriteItems(bookings+entries)" in labels
+    assert "TransactWriteItems(booker-counters+bookings+entries)" in labels  # B8: the per-booker count
     assert "PutItem(entries)" not in labels and "PutItem(pages)" not in labels  # the setup's writes
     rows = [[cell.strip() for cell in line.split("|")] for line in table([(name, calls)], prefix).splitlines()]
     assert [name, str(len(calls)), summary(calls, prefix)] in rows

@@ -18,14 +18,14 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.tenancy import Business, Plan
-from chalicelib.services.bookings import ATTEMPTS, BookingService, BookTickets, FreeTickets
+from chalicelib.services.bookings import ATTEMPTS, BookingService, BookTickets, FreeTickets, SettledAtOnce
 from tests.fakes.core import CountedUses, FakeBookingStore, FakeCatalogueStore
 
 NOW = datetime(2030, 1, 1, 9, tzinfo=UTC)
 BIZ = Business("biz", "Studio", Plan.STANDARD, "Europe/Berlin")
 
 
-class UsePayment:
+class UsePayment(SettledAtOnce):
     """A payment method spending one counted use per booking (how passes and offers plug in)."""
 
     def applies(self, ticket: Ticket, pay_with: str) -> bool:

@@ -19,9 +19,10 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from ...domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
-from ...domain.errors import ConflictError, EntryFullError, TransactionContendedError
+from ...domain.bookings import Booking, BookingStatus, Refund, Settlement, SettlementKind
+from ...domain.errors import ConflictError, EntryFullError, RuleRefusedError, TransactionContendedError
 from .base import failed_conditions, load, query_page, register, table_meta, transaction
+from .booker_counters import BookerCounterModel, add_within, places_scope, take_back
 from .catalogue import EntryModel
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ class BookingModel(Model):
     use_returned = BooleanAttribute(null=True)
     hold_day = UnicodeAttribute(null=True)
     hold_expires_at = UTCDateTimeAttribute(null=True)
+    refund_amount = NumberAttribute(null=True)
+    refund_currency = UnicodeAttribute(null=True)
+    refund_state = UnicodeAttribute(null=True)
     by_booker = BookingsByBooker()
     by_entry = BookingsByEntry()
     by_hold_expiry = BookingsByHoldExpiry()
@@ -110,6 +114,8 @@ def booking_from(m: BookingModel) -> Booking:
         cancelled_at=m.cancelled_at,
         use_returned=m.use_returned,
         hold_expires_at=m.hold_expires_at,
+        refund=Refund(int(m.refund_amount), m.refund_currency or "", m.refund_state or "")
+        if m.refund_amount is not None else None,
     )
 
 
@@ -158,12 +164,17 @@ class BookingRepository:
         return query_page(BookingModel.by_entry, entry_id, booking_from, page,
                           filter_condition=BookingModel.business_id == business_id)
 
-    def create(self, booking: Booking, capacity: int) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
         """Take ``booking.seats`` places and the settlement in one transaction.
+
+        The booker's own count of places on the entry goes up in it too, only while within ``booker_cap``
+        (B8: held and booked places together); ``RuleRefusedError("booker_limit")`` otherwise.
 
         Raises ``EntryFullError`` if the places are gone, the writer's refusal if its condition
         failed, ``TransactionContendedError`` if another transaction touched the same items.
         """
+        if booker_cap is not None and booking.seats > booker_cap:  # a first count is not conditioned on the cap
+            raise self._over_cap(booker_cap)
         entry_key = EntryModel(booking.business_id, booking.entry_id)
         writer = self._writer(booking.settlement.kind)
         txn = transaction(BookingModel)
@@ -175,17 +186,26 @@ class BookingRepository:
                     condition=(EntryModel.capacity == capacity) & (EntryModel.booked <= capacity - booking.seats),
                 )
                 txn.save(self._model(booking), condition=BookingModel.booking_id.does_not_exist())
+                add_within(txn, places_scope(booking.business_id, booking.entry_id), booking.booker_email,
+                           booking.seats, booker_cap)
                 if writer is not None:
                     writer.take(txn, booking)
         except TransactWriteError as exc:
             failed = failed_conditions(txn, exc)
             if EntryModel.Meta.table_name in failed:
                 raise EntryFullError("Not enough places left on this entry.")
+            if BookerCounterModel.Meta.table_name in failed and booker_cap is not None:
+                raise self._over_cap(booker_cap)
             if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking already exists.", code="duplicate_booking")
             if writer is not None and failed:
                 raise writer.refusal(booking, failed)
             raise TransactionContendedError("Another booking touched the same places; try again.")
+
+    @staticmethod
+    def _over_cap(cap: int) -> RuleRefusedError:
+        return RuleRefusedError("booker_limit", f"One booker may hold at most {cap} places on this entry "
+                                "(held and booked together).", max_places=cap)
 
     def cancel(self, booking: Booking, at: datetime, give_back_use: bool, only_if: BookingStatus | None = None) -> bool:
         """Free the places (and give the use back if asked and the writer can) in one transaction.
@@ -216,6 +236,7 @@ class BookingRepository:
                     actions=[EntryModel.booked.add(-booking.seats)],
                     condition=EntryModel.booked >= booking.seats,
                 )
+                take_back(txn, places_scope(booking.business_id, booking.entry_id), booking.booker_email, booking.seats)
         except TransactWriteError as exc:
             if BookingModel.Meta.table_name in failed_conditions(txn, exc):
                 raise ConflictError("This booking is no longer cancellable (already cancelled or confirmed).",
@@ -242,6 +263,8 @@ class BookingRepository:
                     actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value), BookingModel.cancelled_at.remove()],
                     condition=BookingModel.status == BookingStatus.CANCELLED.value,
                 )
+                add_within(txn, places_scope(booking.business_id, booking.entry_id), booking.booker_email,
+                           booking.seats, None)  # paid for: counted, never refused
         except TransactWriteError as exc:
             failed = failed_conditions(txn, exc)
             if EntryModel.Meta.table_name in failed:
@@ -249,6 +272,11 @@ class BookingRepository:
             if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking is not cancelled.", code="not_cancelled")
             raise TransactionContendedError("Another booking touched the same places; try again.")
+
+    def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
+        BookingModel(business_id, booking_id).update(actions=[
+            BookingModel.refund_amount.set(refund.amount_minor), BookingModel.refund_currency.set(refund.currency),
+            BookingModel.refund_state.set(refund.state)])
 
     def holds_expiring_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         """(business_id, booking_id) of places held on ``day`` whose hold expired before ``before``."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -39,6 +39,9 @@ class BusinessModel(Model):
     stripe_charges_enabled = BooleanAttribute(default=False)
     stripe_account_email = UnicodeAttribute(null=True)
     by_stripe_account = BusinessesByStripeAccount()
+    refund_policy = UnicodeAttribute(default="full")
+    refund_hours_before = NumberAttribute(default=24)
+    max_places_per_booker = NumberAttribute(default=10)
 
 
 def business_of(m: BusinessModel) -> Business:
@@ -54,6 +57,9 @@ def business_of(m: BusinessModel) -> Business:
         stripe_livemode=bool(m.stripe_livemode),
         stripe_charges_enabled=bool(m.stripe_charges_enabled),
         stripe_account_email=m.stripe_account_email,
+        refund_policy=m.refund_policy or "full",
+        refund_hours_before=int(m.refund_hours_before if m.refund_hours_before is not None else 24),
+        max_places_per_booker=int(m.max_places_per_booker if m.max_places_per_booker is not None else 10),
     )
 
 
@@ -93,6 +99,9 @@ class BusinessRepository:
             stripe_livemode=business.stripe_livemode,
             stripe_charges_enabled=business.stripe_charges_enabled,
             stripe_account_email=business.stripe_account_email,
+            refund_policy=business.refund_policy,
+            refund_hours_before=business.refund_hours_before,
+            max_places_per_booker=business.max_places_per_booker,
         ).save()
         self._cache.pop(business.business_id, None)
 

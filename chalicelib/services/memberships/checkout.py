@@ -9,8 +9,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement, SettlementKind, check_request, raise_full
+from ...domain.bookings import (
+    CARD_HOLD_SECONDS,
+    Booking,
+    BookingStatus,
+    CardPaymentRef,
+    Settlement,
+    SettlementKind,
+    check_request,
+    raise_full,
+)
 from ...domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError
+from ...domain.groups import check_new_member_attendees
 from ...domain.memberships import Checkout, Membership, has_access
 from ...ports.clock import Clock, new_id, utc_now
 from ...ports.payments import BusinessPayments, CheckoutLine, CheckoutRequest
@@ -20,9 +30,10 @@ if TYPE_CHECKING:
     from ...domain.context import BookerContext
     from ...ports.bookings import BookingStore
     from ...ports.catalogue import CatalogueStore
+    from ...ports.groups import GroupStore
     from ...ports.memberships import CheckoutStore, MembershipStore, MemberStore
 
-CHECKOUT_HOLD_SECONDS = 30 * 60  # Stripe's shortest session life: held places come back after it
+CHECKOUT_HOLD_SECONDS = CARD_HOLD_SECONDS  # Stripe's shortest session life: held places come back after it
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,8 @@ def release_places(bookings: BookingStore, held: list[Booking], clock: Clock) ->
 class BasketCheckout:
     def __init__(self, memberships: MembershipStore, members: MemberStore, checkouts: CheckoutStore,
                  catalogue: CatalogueStore, bookings: BookingStore, payments: BusinessPayments,
-                 public_base_url: str, clock: Clock = utc_now) -> None:
+                 public_base_url: str, clock: Clock = utc_now, groups: GroupStore | None = None) -> None:
+        self.groups = groups  # the membership group's offers: their attendee rule applies at hold time (B8)
         self.memberships = memberships
         self.members = members
         self.checkouts = checkouts
@@ -85,13 +97,26 @@ class BasketCheckout:
                for r in self.members.for_booker(business_id, email) if r.membership_id == membership.membership_id):
             raise ConflictError("You already hold this membership.", code="already_member")
         checkout_id = new_id()
-        held, ticket_lines = self._hold_basket(business_id, membership, email, checkout_id, body)
+        already_open = self.checkouts.claim_membership(business_id, membership.membership_id, email, checkout_id)
+        if already_open is not None:
+            return self._the_open_one(business_id, already_open)
+        try:
+            held, ticket_lines = self._hold_basket(business_id, membership, email, checkout_id, body,
+                                                   ctx.business.max_places_per_booker)
+        except Exception:
+            self.checkouts.drop_claim(business_id, membership.membership_id, email, checkout_id)
+            raise
         lines = [CheckoutLine(f"{membership.title} — {option.title}", option.amount_minor, option.currency,
                               provider_price_id=option.provider_price_id)]
         lines += [line for line in ticket_lines if line.amount_minor > 0]
         booking_ids = tuple(b.booking_id for b in held)
-        self.checkouts.create(Checkout(business_id, checkout_id, membership.membership_id, option.option_id, email,
-                                       booking_ids), now)
+        try:
+            self.checkouts.create(Checkout(business_id, checkout_id, membership.membership_id, option.option_id, email,
+                                           booking_ids), now)
+        except Exception:
+            release_places(self.bookings, held, self.clock)
+            self.checkouts.drop_claim(business_id, membership.membership_id, email, checkout_id)
+            raise
         base = f"{self.public_base_url}/v1/businesses/{business_id}/memberships"
         request = CheckoutRequest(
             business_id=business_id, customer_email=email,
@@ -107,14 +132,24 @@ class BasketCheckout:
             release_places(self.bookings, held, self.clock)  # no session: nothing would ever release them
             self.checkouts.close(business_id, checkout_id, "failed")
             raise
-        self.checkouts.set_session(business_id, checkout_id, session.session_id)
+        self.checkouts.set_session(business_id, checkout_id, session.session_id, session.url, session.expires_at)
         return CheckoutStarted(checkout_id, session.session_id, session.url, session.expires_at, booking_ids)
 
+    def _the_open_one(self, business_id: str, checkout_id: str) -> CheckoutStarted:
+        """B4: the booker already has this membership's checkout open: hand that one back, never a second."""
+        open_one = self.checkouts.find(business_id, checkout_id)
+        if open_one is None or not open_one.session_id or not open_one.url:
+            raise ConflictError("Your checkout for this membership is being opened; try again in a moment.",
+                                code="checkout_in_progress")
+        return CheckoutStarted(open_one.checkout_id, open_one.session_id, open_one.url, open_one.expires_at,
+                               open_one.booking_ids)
+
     def _hold_basket(self, business_id: str, membership: Membership, email: str, checkout_id: str,
-                     body: MembershipPurchase) -> tuple[list[Booking], list[CheckoutLine]]:
+                     body: MembershipPurchase, booker_cap: int) -> tuple[list[Booking], list[CheckoutLine]]:
         """Hold a place for every basket ticket (status ``held``), all or none."""
         held: list[Booking] = []
         lines: list[CheckoutLine] = []
+        group = self.groups.get(business_id, membership.group_id) if self.groups and body.tickets else None
         try:
             for i, item in enumerate(body.tickets):
                 entry = self.catalogue.get_entry(business_id, item.entry_id)
@@ -127,12 +162,14 @@ class BasketCheckout:
                 participants = tuple(item.participants)
                 now = self.clock()
                 check_request(entry, ticket, participants, now)
+                if group is not None:
+                    check_new_member_attendees(group, entry.page_id, ticket, 1 + len(participants), now)
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
                                   Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
                                   BookingStatus.HELD, now, entry.starts_at,
                                   hold_expires_at=now + timedelta(seconds=CHECKOUT_HOLD_SECONDS))
                 try:
-                    self.bookings.create(booking, capacity=entry.capacity)
+                    self.bookings.create(booking, capacity=entry.capacity, booker_cap=booker_cap)
                 except EntryFullError:
                     raise_full(entry.places_left)
                 held.append(booking)

@@ -7,19 +7,21 @@ email links to the booker's portal route, which opens a fresh session when follo
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ...domain.bookings import Booking, BookingStatus
-from ...domain.errors import EntryFullError, NotFoundError
+from ...domain.bookings import BookingStatus
+from ...domain.errors import NotFoundError
 from ...domain.money import format_money
 from ...logs import logger
 from ...ports.clock import Clock, utc_now
 from ...ports.messaging import Attachment, MailerPort
+from .checkout import release_places
+from .holds import HeldPlaceSettlement, booking_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ...domain.bookings import Booking
     from ...domain.memberships import Checkout, MemberRecord
     from ...ports.bookings import BookingStore
     from ...ports.catalogue import CatalogueStore
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
 class CheckoutCompletion:
     def __init__(self, checkouts: CheckoutStore, held: HeldPlaces, bookings: BookingStore, catalogue: CatalogueStore,
                  lifecycle: MembershipLifecycle, customers: CustomerStore, payments: BusinessPayments,
-                 mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now) -> None:
+                 mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now,
+                 portal_link: Callable[[str, str], str] | None = None) -> None:
+        self.portal_link = portal_link  # B5: a signed link that opens a fresh portal session when followed
         self.checkouts = checkouts
         self.held = held
         self.bookings = bookings
@@ -43,6 +47,7 @@ class CheckoutCompletion:
         self.mailer = mailer
         self.public_base_url = public_base_url.rstrip("/")
         self.clock = clock
+        self.settle_held = HeldPlaceSettlement(bookings, held, catalogue, payments)
 
     @property
     def memberships(self) -> MembershipStore:
@@ -57,12 +62,17 @@ class CheckoutCompletion:
         checkout = self.checkouts.find(done.business_id, done.reference)
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
-        confirmed = [self._confirm(done, bid) for bid in checkout.booking_ids]
+        self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
+        synced = self.lifecycle.sync_snapshot(done.business_id, done.subscription_id) if done.subscription_id else None
+        if synced is not None and synced[0] is not None and self._second_subscription(checkout, synced[0]):
+            self._undo_second_subscription(done, checkout)
+            return
+        confirmed = [self.settle_held.confirm(done, bid) for bid in checkout.booking_ids]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
         invoice_id = done.invoice_id
-        if done.subscription_id:
-            record, sub = self.lifecycle.sync_snapshot(done.business_id, done.subscription_id)
+        if synced is not None:
+            record, sub = synced
             invoice_id = invoice_id or sub.latest_invoice_id
         else:
             record = self.lifecycle.apply_one_off(done.business_id, checkout.membership_id, checkout.email,
@@ -77,11 +87,37 @@ class CheckoutCompletion:
             self.mailer().send_once(done.session_id, "booking_confirmation", checkout.email, context)
         self._send_confirmation(record, invoice_id, context)
 
+    def _second_subscription(self, checkout: Checkout, record: MemberRecord) -> bool:
+        """B4: the booker holds this membership through an older subscription (two checkouts paid).
+
+        The older one (by start, then id) is kept whatever order the completions arrive in, so two
+        completions racing never cancel both."""
+        mine = (record.started_at or self.clock(), record.subscription_id)
+        return any(r.membership_id == checkout.membership_id and r.subscription_id != record.subscription_id
+                   and self.lifecycle.access(r) and (r.started_at or self.clock(), r.subscription_id) < mine
+                   for r in self.lifecycle.members.for_booker(checkout.business_id, checkout.email))
+
+    def _undo_second_subscription(self, done: CompletedCheckout, checkout: Checkout) -> None:
+        """Cancel the second subscription at once and refund it, give its held places back, tell the booker once."""
+        assert done.subscription_id is not None
+        logger.warning("second subscription to a held membership; cancelled and refunded",
+                       extra={"subscription_id": done.subscription_id, "membership_id": checkout.membership_id})
+        self.payments.for_business(done.business_id).cancel_now(done.subscription_id, refund=True,
+                                                                 key=f"duplicate:{done.subscription_id}")
+        release_places(self.bookings, [b for b in (self.bookings.get(done.business_id, bid) for bid in checkout.booking_ids)
+                                       if b.status is not BookingStatus.CANCELLED], self.clock)
+        membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
+        business = self.businesses.get(checkout.business_id)
+        self.mailer().send_once(done.subscription_id, "membership_duplicate_refunded", checkout.email,
+                                {"business_name": business.name, "membership_title": membership.title,
+                                 "amount": format_money(done.amount_total, done.currency)})
+
     def _context(self, checkout: Checkout, record: MemberRecord) -> dict[str, Any]:
         membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)
         context = self.lifecycle.context(membership, record)
         option = membership.option(checkout.option_id)
-        portal = f"{self.public_base_url}/v1/businesses/{checkout.business_id}/me/memberships/{record.subscription_id}/portal"
+        portal = (self.portal_link(checkout.business_id, record.subscription_id) if self.portal_link else
+                  f"{self.public_base_url}/v1/businesses/{checkout.business_id}/me/memberships/{record.subscription_id}/portal")
         context.update(option_title=option.title, amount=format_money(option.amount_minor, option.currency),
                        portal_url=portal if record.customer_id else None)
         return context
@@ -98,39 +134,5 @@ class CheckoutCompletion:
             context.update(invoice_attached=bool(pdf), invoice_url=invoice.hosted_invoice_url or invoice.invoice_pdf)
         self.mailer().send_once(record.subscription_id, "membership_confirmation", record.email, context, attachments)
 
-    def _confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
-        """Turn a held place into a booking; one released before the payment reached us is re-taken."""
-        booking = self.bookings.get(done.business_id, booking_id)
-        if booking.status is BookingStatus.HELD:
-            if self.held.confirm(done.business_id, booking_id):
-                return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
-            booking = self.bookings.get(done.business_id, booking_id)
-        if booking.status is BookingStatus.CONFIRMED:
-            return booking
-        return self._retake_released(done, booking)
-
-    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
-        """The hold was given back before this paid completion arrived (a late event).
-
-        The booker paid for the place, so it is theirs again if it is still free. If someone else
-        took it meanwhile, the ticket's price is refunded (the membership itself stands): a business
-        keeps no money for a place it cannot give, and never overbooks to honour a late payment.
-        """
-        entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
-        try:
-            self.bookings.retake(booking, capacity=entry.capacity)
-            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
-        except EntryFullError:
-            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
-            logger.warning("paid after its held place was released and taken; refunding the ticket",
-                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
-            if amount > 0:
-                self.payments.for_business(done.business_id).refund_payment(done.payment_intent_id, done.invoice_id, amount,
-                                               key=f"{done.session_id}:{booking.booking_id}")
-            return None
-
     def _booking_line(self, b: Booking) -> dict[str, Any]:
-        entry = self.catalogue.get_entry(b.business_id, b.entry_id)
-        tz = self.businesses.get(b.business_id).tz
-        return {"entry_title": entry.title, "starts_at": entry.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "ticket_title": entry.ticket(b.ticket_id).title, "seats": b.seats}
+        return booking_line(self.catalogue, self.businesses.get(b.business_id).tz, b)

@@ -1,17 +1,25 @@
-"""The safety net for a lost "checkout expired" event: give back places held past expiry + grace."""
+"""Held places: confirmed when their checkout is paid (``HeldPlaceSettlement``), given back past expiry + grace
+(the safety net for a lost "checkout expired" event)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ...domain.bookings import BookingStatus, CardPaymentRef
-from ...domain.errors import ConflictError
+from ...domain.bookings import Booking, BookingStatus, CardPaymentRef
+from ...domain.dates import in_words
+from ...domain.errors import ConflictError, EntryFullError
 from ...domain.periods import days_to_scan
+from ...logs import logger
 from ...ports.clock import Clock, utc_now
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from ...ports.bookings import BookingStore
-    from ...ports.memberships import CheckoutStore
+    from ...ports.catalogue import CatalogueStore
+    from ...ports.memberships import CheckoutStore, HeldPlaces
+    from ...ports.payments import BusinessPayments, CompletedCheckout
     from ...ports.schedules import ScheduleStateStore
 
 # Stripe's own session expiry (set a moment after the hold) and its "expired" event come first when
@@ -56,3 +64,52 @@ class HoldReleaseSchedule:
                     pass  # confirmed or released meanwhile
         self.schedule_state.advance(HOLDS_SCHEDULE, cutoff)
         return released
+
+
+class HeldPlaceSettlement:
+    """A paid checkout's held places become bookings: the one mechanism for baskets and card tickets.
+
+    A place still held is confirmed (one conditional update). One released before the payment reached
+    us (expired event or safety net first) is re-taken if still free, else the ticket is refunded.
+    """
+
+    def __init__(self, bookings: BookingStore, held: HeldPlaces, catalogue: CatalogueStore,
+                 payments: BusinessPayments) -> None:
+        self.bookings = bookings
+        self.held = held
+        self.catalogue = catalogue
+        self.payments = payments
+
+    def confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
+        """The booking now confirmed, or None when its place had gone and the ticket was refunded."""
+        booking = self.bookings.get(done.business_id, booking_id)
+        if booking.status is BookingStatus.HELD:
+            if self.held.confirm(done.business_id, booking_id):
+                return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+            booking = self.bookings.get(done.business_id, booking_id)
+        if booking.status is BookingStatus.CONFIRMED:
+            return booking
+        return self._retake_released(done, booking)
+
+    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
+        """The booker paid for the place, so it is theirs again if still free; a business keeps no money
+        for a place it cannot give, and never overbooks to honour a late payment."""
+        entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
+        try:
+            self.bookings.retake(booking, capacity=entry.capacity)
+            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
+        except EntryFullError:
+            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
+            logger.warning("paid after its held place was released and taken; refunding the ticket",
+                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
+            if amount > 0:
+                self.payments.for_business(done.business_id).refund_payment(done.payment_intent_id, done.invoice_id, amount,
+                                                                            key=f"{done.session_id}:{booking.booking_id}")
+            return None
+
+
+def booking_line(catalogue: CatalogueStore, tz: ZoneInfo, b: Booking) -> dict[str, Any]:
+    """One booking as the confirmation email lists it (times in the business's zone, in words)."""
+    entry = catalogue.get_entry(b.business_id, b.entry_id)
+    return {"entry_title": entry.title, "starts_at": in_words(entry.starts_at, tz),
+            "ticket_title": entry.ticket(b.ticket_id).title, "seats": b.seats}
