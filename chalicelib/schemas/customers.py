@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from .common import Request, ResponseModel, Title
+from .common import Email, Request, ResponseModel, Title
 
 
 class ParticipantOut(ResponseModel):
@@ -22,7 +22,7 @@ class CustomerOut(ResponseModel):
 
 
 class CustomerIn(Request):
-    email: str = Field(max_length=254)
+    email: Email
     name: Title | None = None
 
 
