@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Response
 
-from .framework import OPERATIONS, PUBLIC, Operation
+from .framework import MAX_PATH_PARAM, OPERATIONS, PUBLIC, Operation
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -44,10 +44,12 @@ def openapi_document() -> dict[str, Any]:
         resp = op.response
         if resp:
             models.append((resp, "serialization"))
-    _, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    # pydantic renames models whose names clash (two ``CheckoutOut``s): refs come from its own map.
+    keyed, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    refs = {model: schema for (model, _), schema in keyed.items()}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Memberships API", "version": "1.0.0",
@@ -60,16 +62,42 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+PATH_PARAM_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAM, "pattern": "^[^\\x00-\\x1f\\x7f/]+$"}
+# API Gateway answers a request without an Authorization header itself, with its own body.
+GATEWAY_ERROR = {"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def statuses(op: Operation) -> dict[str, str]:
+    """Every status the framework can answer for ``op``, with why (the document and its test read this)."""
+    out = {str(op.status): "OK", "404": "Unknown id, or another business's",
+           "500": "Unexpected: quote the correlation id"}
+    if op.body_ref is not None or op.query_ref is not None or "{" in op.path:
+        out["400"] = "Invalid input: the fields and reasons"
+    if op.body_ref is not None:
+        out["415"] = "The body is not application/json"
+    if op.role != PUBLIC:
+        out["401"] = "Missing or invalid token"
+        out["403"] = "Wrong role, another business, or a disabled customer"
+    if op.feature is not None:
+        out["402"] = f"The business's plan does not include {op.feature.value}"
+    if op.method != "GET":
+        out["409"] = "The current state refuses it (a named rule), or a concurrent change: try again"
+        out["503"] = "The payment provider is unavailable: try again"
+    return out
+
+
+def _operation(op: Operation, refs: dict[type[BaseModel], Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "operationId": _op_id(op)}
-    params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAM_SCHEMA}
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query:
+        props = op.query.model_json_schema(ref_template=REF).get("properties", {})
         for name, field in op.query.model_fields.items():
             params.append({"name": name, "in": "query", "required": field.is_required(),
-                           "description": field.description or "", "schema": {"type": "string"}})
+                           "description": field.description or "", "schema": props.get(name, {"type": "string"})})
     if params:
         out["parameters"] = params
     if op.role != PUBLIC:
@@ -77,25 +105,22 @@ def _operation(op: Operation) -> dict[str, Any]:
         out["description"] = f"Role: {op.role}."
     if op.body:
         out["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
+            "schema": refs[op.body]}}}
     resp, many = op.response, op.many
-    ok: dict[str, Any] = {"description": "OK"}
-    if resp:
-        ref = {"$ref": REF.format(model=resp.__name__)}
-        ok["content"] = {"application/json": {"schema": {"type": "array", "items": ref} if many else ref}}
-    err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    out["responses"] = {
-        str(op.status): ok,
-        "400": {"description": "Invalid input: the fields and reasons", **err},
-        "404": {"description": "Unknown id, or another business's", **err},
-    }
-    if op.role != PUBLIC:
-        out["responses"]["401"] = {"description": "Missing or invalid token", **err}
-        out["responses"]["403"] = {"description": "Wrong role, another business, or a disabled customer", **err}
-    if op.feature is not None:
-        out["responses"]["402"] = {"description": f"The business's plan does not include {op.feature.value}", **err}
-    if op.method != "GET":
-        out["responses"]["409"] = {"description": "The current state refuses it (a named rule)", **err}
+    responses: dict[str, Any] = {}
+    for code, why in statuses(op).items():
+        if code == str(op.status):
+            ok: dict[str, Any] = {"description": why}
+            if resp and op.status != 204:
+                ref = refs[resp]
+                ok["content"] = {"application/json": {"schema": {"type": "array", "items": ref} if many else ref}}
+            responses[code] = ok
+        else:
+            schema = {"anyOf": [ERROR_REF, GATEWAY_ERROR]} if code in ("401", "415") else ERROR_REF
+            responses[code] = {"description": why, "content": {"application/json": {"schema": schema}}}
+    if op.status == 200 and resp is None or op.status == 204:
+        responses.setdefault("204", {"description": "Done, nothing to return"})
+    out["responses"] = responses
     return out
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -37,4 +38,4 @@ class ParticipantIn(Request):
 
 class CustomerSearchQuery(Request):
     q: str | None = Field(None, max_length=100, description="Part of a name or email, any case.")
-    kind: str | None = Field(None, pattern="^(primary|app_user|additional_user)$")
+    kind: Literal["primary", "app_user", "additional_user"] | None = None
