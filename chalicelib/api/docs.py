@@ -46,7 +46,7 @@ def openapi_document() -> dict[str, Any]:
             models.append((resp, "serialization"))
     # pydantic renames models whose names clash (two ``CheckoutOut``s): refs come from its own map.
     keyed, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
-    refs = {model: schema for (model, _), schema in keyed.items()}
+    refs: dict[Any, dict[str, Any]] = {model: schema for (model, _), schema in keyed.items()}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs)
@@ -87,7 +87,7 @@ def statuses(op: Operation) -> dict[str, str]:
     return out
 
 
-def _operation(op: Operation, refs: dict[type[BaseModel], Any]) -> dict[str, Any]:
+def _operation(op: Operation, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "operationId": _op_id(op)}
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": PATH_PARAM_SCHEMA}

@@ -61,7 +61,7 @@ def _unbounded(schema: Any, defs: dict[str, Any], where: str, seen: set[str]) ->
         return [] if name in seen else _unbounded(defs[name], defs, where, seen | {name})
     found = []
     for key in ("anyOf", "oneOf", "allOf"):
-        for i, sub in enumerate(schema.get(key, [])):
+        for sub in schema.get(key, []):
             found += _unbounded(sub, defs, where, seen)
     kind = schema.get("type")
     if kind == "string" and not ({"maxLength", "enum", "const"} & set(schema) or schema.get("format") in ("date", "date-time")):
