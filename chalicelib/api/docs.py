@@ -81,9 +81,9 @@ def statuses(op: Operation) -> dict[str, str]:
         out["403"] = "Wrong role, another business, or a disabled customer"
     if op.feature is not None:
         out["402"] = f"The business's plan does not include {op.feature.value}"
+    out["503"] = "A dependency (database, queue, payment provider) is busy: try again (Retry-After)"
     if op.method != "GET":
         out["409"] = "The current state refuses it (a named rule), or a concurrent change: try again"
-        out["503"] = "The payment provider is unavailable: try again"
     return out
 
 

@@ -14,6 +14,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ...domain.errors import NotFoundError
+from ..aws_config import pynamodb_meta
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -34,8 +35,8 @@ def table_meta(name: str) -> Any:
         "region": os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
         "host": os.environ.get("DYNAMODB_ENDPOINT") or None,
         "billing_mode": "PAY_PER_REQUEST",
-        "max_retry_attempts": 3,
         "max_pool_connections": 25,
+        **pynamodb_meta(),  # retries and timeouts: see ``adapters/aws_config.py``
     }
     return type("Meta", (), attrs)
 
