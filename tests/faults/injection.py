@@ -36,7 +36,7 @@ class Faults:
             client.meta.events.register_first("before-send", self._send)
 
     def _send(self, request: Any, event_name: str, **kwargs: Any) -> AWSResponse | None:
-        operation = request.context.get("operation_name") or _target(request)
+        operation = event_name.rpartition(".")[2]  # before-send.<service>.<Operation>
         self.attempts[operation] += 1
         queue = self.pending.get(operation)
         if not queue:
@@ -49,7 +49,3 @@ class Faults:
         headers = {"x-amzn-ErrorType": code, "Content-Type": "application/x-amz-json-1.0"}
         return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
-
-def _target(request: Any) -> str:
-    target = request.headers.get("X-Amz-Target", b"")
-    return (target.decode() if isinstance(target, bytes) else target).rpartition(".")[2]
