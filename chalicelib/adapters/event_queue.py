@@ -28,7 +28,9 @@ class EventQueue:
     def client(self) -> Any:
         import boto3
 
-        return boto3.client("sqs", region_name=self.region)
+        from .aws_config import boto_config
+
+        return boto3.client("sqs", region_name=self.region, config=boto_config())
 
     def send(self, kind: str, body: dict[str, Any], correlation_id: str | None = None) -> None:
         self.send_many([Message(kind, body, correlation_id)])

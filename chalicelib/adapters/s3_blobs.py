@@ -18,7 +18,9 @@ class S3BlobStore:
     def client(self) -> Any:
         import boto3
 
-        return boto3.client("s3", region_name=self.region)
+        from .aws_config import boto_config
+
+        return boto3.client("s3", region_name=self.region, config=boto_config())
 
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType="application/json")

@@ -59,7 +59,9 @@ class SesEmailSender:
     def client(self) -> Any:
         import boto3
 
-        return boto3.client("sesv2", region_name=self.region)
+        from .aws_config import boto_config
+
+        return boto3.client("sesv2", region_name=self.region, config=boto_config())
 
     def send(self, message: EmailMessage) -> str:
         mime = MimeMessage()

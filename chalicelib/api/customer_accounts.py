@@ -36,7 +36,8 @@ def delete(ctx: StaffContext, email: str) -> Deletion:
     return container().customer_deletion.delete(ctx, email)
 
 
-@api.op("POST", "/v1/manage/customer-exports", role=STAFF, body="ExportIn", response="ExportJobOut",
+@api.op("POST", "/v1/manage/customer-exports", role=STAFF, body="ExportIn", response="ExportJobOut", status=202,
+        alternatives=((200, "text/csv", "The CSV file itself (small exports)"),),
         summary="CSV of customers' registrations and payments: the file (200), or a background job to poll (202)")
 def export(ctx: StaffContext, body: ExportIn) -> Response:
     from ..services.exports import CsvFile, ExportRequest

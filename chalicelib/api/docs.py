@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Response
 
-from .framework import OPERATIONS, PUBLIC, Operation
+from .framework import MAX_PATH_PARAM, OPERATIONS, PUBLIC, Operation
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -44,10 +44,12 @@ def openapi_document() -> dict[str, Any]:
         resp = op.response
         if resp:
             models.append((resp, "serialization"))
-    _, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    # pydantic renames models whose names clash (two ``CheckoutOut``s): refs come from its own map.
+    keyed, defs = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    refs: dict[Any, dict[str, Any]] = {model: schema for (model, _), schema in keyed.items()}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Memberships API", "version": "1.0.0",
@@ -60,20 +62,47 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-def _operation(op: Operation) -> dict[str, Any]:
+PATH_PARAM_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_PATH_PARAM, "pattern": "^[^\\x00-\\x1f\\x7f/]+$"}
+# API Gateway answers a request without an Authorization header itself, with its own body.
+GATEWAY_ERROR = {"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def statuses(op: Operation) -> dict[str, str]:
+    """Every status the framework can answer for ``op``, with why (the document and its test read this)."""
+    out = {str(op.status): "OK", "404": "Unknown id, or another business's",
+           "500": "Unexpected: quote the correlation id"}
+    if op.body_ref is not None or op.query_ref is not None or "{" in op.path or op.method != "GET":
+        out["400"] = "Invalid input: the fields and reasons (a write may refuse its body, e.g. a bad signature)"
+    if op.body_ref is not None:
+        out["415"] = "The body is not application/json"
+    if op.role != PUBLIC:
+        out["401"] = "Missing or invalid token"
+        out["403"] = "Wrong role, another business, or a disabled customer"
+    if op.feature is not None:
+        out["402"] = f"The business's plan does not include {op.feature.value}"
+    out.update({str(code): why for code, _, why in op.alternatives})
+    out["503"] = "A dependency (database, queue, payment provider) is busy: try again (Retry-After)"
+    if op.method != "GET":
+        out["409"] = "The current state refuses it (a named rule), or a concurrent change: try again"
+    return out
+
+
+def _operation(op: Operation, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "operationId": _op_id(op)}
-    params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAM_SCHEMA}
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     if op.query:
+        props = op.query.model_json_schema(ref_template=REF).get("properties", {})
         for name, field in op.query.model_fields.items():
             params.append({"name": name, "in": "query", "required": field.is_required(),
-                           "description": field.description or "", "schema": {"type": "string"}})
+                           "description": field.description or "", "schema": props.get(name, {"type": "string"})})
     if op.paginated:
         params.append({"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1,
                        "maximum": 100, "default": 50}, "description": "Items per page (a page may hold fewer)."})
-        params.append({"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
+        params.append({"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 2000},
                        "description": "The 'next' of the previous page of this same list; opaque."})
     if params:
         out["parameters"] = params
@@ -82,31 +111,31 @@ def _operation(op: Operation) -> dict[str, Any]:
         out["description"] = f"Role: {op.role}."
     if op.body:
         out["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": REF.format(model=op.body.__name__)}}}}
-    resp = op.response
-    ok: dict[str, Any] = {"description": "OK"}
-    if resp:
-        ref: dict[str, Any] = {"$ref": REF.format(model=resp.__name__)}
-        if op.paginated:
-            ref = {"type": "object", "required": ["items", "next"], "properties": {
-                "items": {"type": "array", "items": ref},
-                "next": {"type": ["string", "null"], "description": "Cursor of the next page; null when complete."}}}
-        elif op.many:
-            ref = {"type": "array", "items": ref}
-        ok["content"] = {"application/json": {"schema": ref}}
-    err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    out["responses"] = {
-        str(op.status): ok,
-        "400": {"description": "Invalid input: the fields and reasons", **err},
-        "404": {"description": "Unknown id, or another business's", **err},
-    }
-    if op.role != PUBLIC:
-        out["responses"]["401"] = {"description": "Missing or invalid token", **err}
-        out["responses"]["403"] = {"description": "Wrong role, another business, or a disabled customer", **err}
-    if op.feature is not None:
-        out["responses"]["402"] = {"description": f"The business's plan does not include {op.feature.value}", **err}
-    if op.method != "GET":
-        out["responses"]["409"] = {"description": "The current state refuses it (a named rule)", **err}
+            "schema": refs[op.body]}}}
+    resp, many = op.response, op.many
+    responses: dict[str, Any] = {}
+    for code, why in statuses(op).items():
+        if code == str(op.status):
+            ok: dict[str, Any] = {"description": why}
+            if resp and op.status != 204:
+                ref = refs[resp]
+                body: dict[str, Any] = {"type": "array", "items": ref} if many else ref
+                if op.paginated:
+                    body = {"type": "object", "required": ["items", "next"], "properties": {
+                        "items": {"type": "array", "items": ref},
+                        "next": {"type": ["string", "null"], "description": "Cursor of the next page; null when complete."}}}
+                ok["content"] = {"application/json": {"schema": body}}
+            responses[code] = ok
+        elif code in {str(c) for c, _, _ in op.alternatives}:
+            ctype = next(t for c, t, _ in op.alternatives if str(c) == code)
+            alt_schema: dict[str, Any] = refs[resp] if resp and ctype == "application/json" else {"type": "string"}
+            responses[code] = {"description": why, "content": {ctype: {"schema": alt_schema}}}
+        else:
+            schema = {"anyOf": [ERROR_REF, GATEWAY_ERROR]} if code in ("401", "415") else ERROR_REF
+            responses[code] = {"description": why, "content": {"application/json": {"schema": schema}}}
+    if op.status == 200 and resp is None or op.status == 204:
+        responses.setdefault("204", {"description": "Done, nothing to return"})
+    out["responses"] = responses
     return out
 
 

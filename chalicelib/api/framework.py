@@ -50,6 +50,13 @@ MAX_JSON_DEPTH = 32
 MAX_PATH_PARAM = 254  # the longest email address; every id is far shorter
 BUSINESS_PARAM = "business_id"
 PATH_PARAM_CHARS = re.compile(r"^[^\x00-\x1f\x7f/]+$")
+RETRY_AFTER_SECONDS = 1
+# Error codes and exception names of AWS calls that stayed throttled or timed out through the
+# clients' bounded retries (adapters/aws_config.py): the caller may try again, so 503, not 500.
+UNAVAILABLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "Throttling",
+                     "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "SlowDown",
+                     "InternalServerError", "ServiceUnavailable", "RequestTimeout"}
+UNAVAILABLE_EXCEPTIONS = {"ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError", "ConnectionClosedError"}
 
 
 @dataclass
@@ -67,6 +74,8 @@ class Operation:
     paginated: bool  # the response is a ``Page`` of ``response``: {"items": [...], "next": cursor | null}
     status: int
     many: bool = False  # a bare list: only routes not yet converted to pages (tests/e2e/test_pagination.py)
+    # Other successes a handler may choose by returning a Response: (status, content type, what it is).
+    alternatives: tuple[tuple[int, str, str], ...] = ()
 
     def _model(self, ref: type[BaseModel] | str | None) -> type[BaseModel] | None:
         if ref is None or not isinstance(ref, str):
@@ -236,6 +245,22 @@ def page_body(page: Any, op: Operation, scope: bytes) -> dict[str, Any]:
     return {"items": [serialise(item, op) for item in page.items], "next": next_cursor}
 
 
+def dependency_unavailable(exc: BaseException) -> bool:
+    """True if ``exc`` (or what caused it) is an AWS throttle or timeout, read by shape: the api layer
+    imports no botocore or PynamoDB."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        response = getattr(seen, "response", None)
+        code = getattr(seen, "cause_response_code", None) or (
+            response.get("Error", {}).get("Code") if isinstance(response, dict) else None)
+        if code in UNAVAILABLE_CODES or type(seen).__name__ in UNAVAILABLE_EXCEPTIONS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def caller_from(context: dict[str, Any] | None) -> Caller | None:
     claims = (context or {}).get("authorizer") or {}
     subject = claims.get("sub")
@@ -305,9 +330,10 @@ class ApiBlueprint:
         status: int = 200,
         many: bool = False,
         content_types: tuple[str, ...] = ("application/json",),
+        alternatives: tuple[tuple[int, str, str], ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         op = Operation(method, path, summary, self.tag, role, feature, self.schemas, body, query, response, paginated,
-                       status, many)
+                       status, many, alternatives)
         if role == BOOKER and f"{{{BUSINESS_PARAM}}}" not in path:
             raise ValueError(f"booker route {path} must name the business ({{{BUSINESS_PARAM}}})")
         OPERATIONS.append(op)
@@ -355,7 +381,14 @@ class ApiBlueprint:
                     else:
                         logger.info("refused", extra={"code": exc.code, "status": exc.status})
                     return error_body(exc.status, exc.code, exc.message, correlation, **exc.details)
-                except Exception:  # anything unforeseen: logged once with its stack, no internals returned
+                except Exception as exc:
+                    if dependency_unavailable(exc):
+                        logger.warning("dependency unavailable", extra={"error": type(exc).__name__})
+                        unavailable = error_body(503, "temporarily_unavailable",
+                                                 "A service we depend on is busy; try again shortly.", correlation)
+                        unavailable.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                        return unavailable
+                    # anything unforeseen: logged once with its stack, no internals returned
                     logger.exception("unexpected error")
                     return error_body(500, "internal_error", "Something went wrong on our side; quote the correlation id.",
                                       correlation, correlation_id=correlation)

@@ -173,9 +173,11 @@ class Booking:
         return self.settlement.ref_fields()
 
 
-def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], now: datetime, places: bool = True) -> None:
+def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], now: datetime, places: bool = True,
+                  page_published: bool = True) -> None:
     """Rules that hold for every booking, before any payment method is asked.
 
+    ``page_published``: an entry on an unpublished schedule page is not open either.
     ``places=False`` leaves the place check to the caller, which runs it after the payment method's
     own rules (O6 orders the refusals: membership, offer, scope, attendees, uses, then places).
     """
@@ -185,7 +187,7 @@ def check_request(entry: Entry, ticket: Ticket, participants: tuple[str, ...], n
         raise InvalidInputError(
             f"A booking holds at most {MAX_SEATS_PER_BOOKING} people.", field="participants"
         )
-    if not entry.published:
+    if not (entry.published and page_published):
         raise RuleRefusedError("entry_not_published", "This entry is not open for booking.")
     if entry.starts_at <= now:
         raise RuleRefusedError("entry_started", "This entry has already started.")

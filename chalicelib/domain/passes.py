@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from .dates import LATEST_DAY, check_day
 from .errors import ConflictError, InvalidInputError, RuleRefusedError
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class ExpiryRule:
         if self.kind is ExpiryKind.FIXED_DATE:
             if self.fixed_date is None or self.days is not None:
                 raise InvalidInputError("A fixed-date expiry needs 'date' and no 'days'.", field="expiry.date")
+            check_day(self.fixed_date, "expiry.date")
         else:
             if self.days is None or self.fixed_date is not None:
                 raise InvalidInputError(f"A '{self.kind.value}' expiry needs 'days' and no 'date'.", field="expiry.days")
@@ -164,8 +166,11 @@ def pass_id_for(purchased_at: datetime, suffix: str) -> str:
 
 
 def _end_of_day(day: date, tz: ZoneInfo) -> datetime:
-    """The instant a pass valid through ``day`` stops working: midnight after it, in the zone."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    """The instant a pass valid through ``day`` stops working: midnight after it, in the zone.
+
+    Days are held to ``dates.LATEST_DAY``, so the day after and its UTC instant always exist.
+    """
+    return datetime.combine(min(day, LATEST_DAY) + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
 
 
 def last_valid_day(p: Pass, tz: ZoneInfo, first_use: datetime | None = None) -> date | None:
@@ -183,7 +188,7 @@ def last_valid_day(p: Pass, tz: ZoneInfo, first_use: datetime | None = None) -> 
         start = p.first_used_at or first_use
     if start is None:
         return None
-    return start.astimezone(tz).date() + timedelta(days=rule.days)
+    return min(start.astimezone(tz).date() + timedelta(days=rule.days), LATEST_DAY)
 
 
 def expires_at(p: Pass, tz: ZoneInfo, first_use: datetime | None = None) -> datetime | None:

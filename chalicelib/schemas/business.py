@@ -20,7 +20,7 @@ class BusinessOut(ResponseModel):
 
 class BusinessSettingsIn(Request):
     name: Title | None = None
-    timezone: str | None = Field(None, description="IANA time zone, e.g. 'Europe/Berlin'.")
+    timezone: str | None = Field(None, max_length=64, description="IANA time zone, e.g. 'Europe/Berlin'.")
     return_use_on_cancel: bool | None = Field(
         None, description="Give an offer or pass use back when a booking paid by it is cancelled."
     )

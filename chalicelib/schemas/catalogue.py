@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import Field
 
-from .common import Currency, Id, MinorAmount, Request, ResponseModel, Title
+from .common import Currency, Day, Id, Instant, MinorAmount, Request, ResponseModel, Title
 
 
 class PageIn(Request):
@@ -42,8 +42,8 @@ class TicketOut(ResponseModel):
 class EntryIn(Request):
     page_id: Id
     title: Title
-    starts_at: datetime = Field(description="Wall-clock time in the business's zone if no offset is given.")
-    ends_at: datetime
+    starts_at: Instant = Field(description="Wall-clock time in the business's zone if no offset is given.")
+    ends_at: Instant
     capacity: int = Field(ge=1, le=100_000)
     published: bool = True
     tickets: list[TicketIn] = Field(default_factory=list, max_length=50)
@@ -53,8 +53,8 @@ class EntryPatch(Request):
     """Change one entry (also one session of a series: the others stay as they are)."""
 
     title: Title | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     capacity: int | None = Field(None, ge=1, le=100_000)
     published: bool | None = None
 
@@ -62,9 +62,9 @@ class EntryPatch(Request):
 class SeriesIn(Request):
     page_id: Id
     title: Title
-    first_starts_at: datetime = Field(description="First session, wall-clock time in the business's zone.")
+    first_starts_at: Instant = Field(description="First session, wall-clock time in the business's zone.")
     duration_minutes: int = Field(ge=1, le=24 * 60)
-    until: date = Field(description="Last day a session may fall on (inclusive).")
+    until: Day = Field(description="Last day a session may fall on (inclusive).")
     capacity: int = Field(ge=1, le=100_000)
     published: bool = True
     tickets: list[TicketIn] = Field(default_factory=list, max_length=50)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
-from .common import Request, ResponseModel, Title
+from .common import Email, Request, ResponseModel, Title
 
 
 class AdditionalUserIn(Request):
-    email: str = Field(max_length=254)
+    email: Email
     name: Title | None = None
 
 
@@ -27,7 +28,7 @@ class DeletionOut(ResponseModel):
 
 
 class ExportIn(Request):
-    emails: list[str] | None = Field(None, min_length=1, max_length=1000,
+    emails: list[Email] | None = Field(None, min_length=1, max_length=1000,
                                      description="Customers to export; leave out for every customer.")
 
 
@@ -44,8 +45,8 @@ class MessageIn(Request):
     subject: Title
     body: str = Field(min_length=1, max_length=20_000)
     marketing: bool = Field(False, description="Marketing messages carry an unsubscribe note")
-    emails: list[str] | None = Field(None, min_length=1, max_length=1000)
-    kind: str | None = Field(None, pattern="^(primary|app_user|additional_user)$")
+    emails: list[Email] | None = Field(None, min_length=1, max_length=1000)
+    kind: Literal["primary", "app_user", "additional_user"] | None = None
 
 
 class MessageQueuedOut(ResponseModel):

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
-from .common import Request, ResponseModel, Title
+from .common import Email, Request, ResponseModel, Title
 
 
 class ParticipantOut(ResponseModel):
@@ -22,7 +23,7 @@ class CustomerOut(ResponseModel):
 
 
 class CustomerIn(Request):
-    email: str = Field(max_length=254)
+    email: Email
     name: Title | None = None
 
 
@@ -37,4 +38,4 @@ class ParticipantIn(Request):
 
 class CustomerSearchQuery(Request):
     q: str | None = Field(None, max_length=100, description="Part of a name or email, any case.")
-    kind: str | None = Field(None, pattern="^(primary|app_user|additional_user)$")
+    kind: Literal["primary", "app_user", "additional_user"] | None = None

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .common import Id, Request, ResponseModel, Text, Title
+from .common import EmailList, Id, PastedText, Request, ResponseModel, Text, Title
 
 
 class GroupIn(Request):
@@ -33,7 +33,7 @@ class UsageIn(Request):
 
 class ScopeIn(Request):
     page_id: Id | None = Field(None, description="All exclusive tickets of this schedule page...")
-    ticket_ids: list[Id] | None = Field(None, description="...or exactly these tickets.")
+    ticket_ids: list[Id] | None = Field(None, max_length=200, description="...or exactly these tickets.")
 
 
 class OfferIn(Request):
@@ -98,7 +98,7 @@ class GroupOut(ResponseModel):
 
 
 class MembersIn(Request):
-    emails: str | list[str] = Field(description="Pasted text (commas, semicolons, spaces, new lines) or a list.")
+    emails: PastedText | EmailList = Field(description="Pasted text (commas, semicolons, spaces, new lines) or a list.")
 
 
 class MemberResult(ResponseModel):

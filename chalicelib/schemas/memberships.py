@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from .common import Currency, Id, MinorAmount, Payload, Request, ResponseModel, Text, Title
+from .common import Currency, Id, MinorAmount, Payload, Request, ResponseModel, Text, Title, WebUrl
 
 
 class PriceOptionIn(Request):
@@ -74,8 +74,8 @@ class MembershipCheckoutIn(Request):
     tickets: list[BasketTicketIn] = Field(
         default_factory=list, max_length=10, description="Member tickets booked with the membership (the basket)."
     )
-    success_url: str | None = Field(None, max_length=2000)
-    cancel_url: str | None = Field(None, max_length=2000)
+    success_url: WebUrl | None = None
+    cancel_url: WebUrl | None = None
 
 
 class CheckoutOut(ResponseModel):

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
-from .common import Currency, Id, MinorAmount, Request, ResponseModel, Text, Title
+from .common import Currency, Day, Id, MinorAmount, Request, ResponseModel, Text, Title, WebUrl
 
 ExpiryKindName = Literal["fixed_date", "days_from_first_use", "days_from_purchase"]
 
@@ -21,7 +21,7 @@ class EligibleIn(Request):
 
 class ExpiryIn(Request):
     kind: ExpiryKindName
-    date: dt.date | None = Field(None, description="fixed_date: the last valid day (end of day, business time zone).")
+    date: Day | None = Field(None, description="fixed_date: the last valid day (end of day, business time zone).")
     days: int | None = Field(None, ge=1, le=3650, description="Relative kinds: the whole timeframe in days.")
 
 
@@ -106,7 +106,7 @@ class PassOut(ResponseModel):
 class ExpiryOverrideIn(Request):
     """Exactly one of ``date`` (P5 fixed date) or ``days`` (P5 whole relative timeframe)."""
 
-    date: dt.date | None = None
+    date: Day | None = None
     days: int | None = Field(None, ge=1, le=3650, description="The whole timeframe: 30 + 14 extension = 44.")
     counted_from: Literal["first_use", "purchase"] | None = Field(
         None, description="Anchor for days; default: the pass's current anchor, or first use for a fixed-date pass."
@@ -131,8 +131,8 @@ class IssuePassIn(Request):
 
 class PassCheckoutIn(Request):
     product_id: Id
-    success_url: str | None = Field(None, max_length=2000, pattern=r"^https?://")
-    cancel_url: str | None = Field(None, max_length=2000, pattern=r"^https?://")
+    success_url: WebUrl | None = None
+    cancel_url: WebUrl | None = None
 
 
 class CheckoutOut(ResponseModel):

@@ -12,7 +12,7 @@ from .common import Currency, Request, ResponseModel, Title
 class BusinessSignUpIn(Request):
     business_id: str = Field(min_length=3, max_length=63, description="A slug used in public paths; cannot change.")
     name: Title
-    timezone: str = Field(description="IANA time zone, e.g. 'Europe/Berlin'.")
+    timezone: str = Field(max_length=64, description="IANA time zone, e.g. 'Europe/Berlin'.")
     currency: Currency = Field(description="ISO 4217 code, e.g. 'EUR'.")
 
 

@@ -155,7 +155,8 @@ class BookingService:
             entry = self.catalogue.get_entry(business_id, body.entry_id)
             ticket = entry.ticket(body.ticket_id)
             now = self.clock()
-            check_request(entry, ticket, participants, now, places=False)
+            page_published = self.catalogue.get_page(business_id, entry.page_id).published
+            check_request(entry, ticket, participants, now, places=False, page_published=page_published)
             method, settlement = self._settle(business, entry, ticket, email, 1 + len(participants), body.pay_with)
             if entry.places_left < 1 + len(participants):
                 raise_full(entry.places_left)

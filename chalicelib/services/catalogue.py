@@ -207,7 +207,7 @@ class CatalogueService:
 
     def get_entry(self, business_id: str, entry_id: str, *, published_only: bool) -> Entry:
         entry = self.catalogue.get_entry(business_id, entry_id)
-        if published_only and not entry.published:
+        if published_only and not (entry.published and self.catalogue.get_page(business_id, entry.page_id).published):
             raise NotFoundError(f"Entry '{entry_id}' does not exist.")
         return entry
 

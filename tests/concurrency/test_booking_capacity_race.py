@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.adapters.dynamodb.catalogue import EntryModel
 from chalicelib.bootstrap import container
-from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.context import BookerContext
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import ConflictError
@@ -23,6 +23,7 @@ def test_fifty_concurrent_bookings_for_three_places(ddb_local):
     starts = datetime.now(timezone.utc) + timedelta(days=3)
     entry = Entry("biz-race", "e1", "p1", "Last places", starts, starts + timedelta(hours=1), capacity=10, booked=7,
                   tickets=(Ticket("t1", "Free", 0, "EUR"),))
+    container().catalogue_store.save_page(SchedulePage("biz-race", "p1", "Classes"))  # bookings need a published page
     container().catalogue_store.save_entry(entry)
     business = container().businesses.get("biz-race")
     services = container().bookings

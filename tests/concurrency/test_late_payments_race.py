@@ -16,7 +16,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb.catalogue import EntryModel
 from chalicelib.config import settings
 from chalicelib.domain.bookings import BookingStatus
-from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.context import BookerContext
 from chalicelib.domain.customers import Customer
 from chalicelib.ports.payments import CompletedCheckout
@@ -37,6 +37,7 @@ def test_two_late_payments_for_the_last_place(ddb_local):
     starts = datetime.now(UTC) + timedelta(days=3)
     for r in range(ROUNDS):
         entry_id = f"e{r}"
+        c.catalogue_store.save_page(SchedulePage("biz-late", "p1", "Classes"))
         c.catalogue_store.save_entry(Entry("biz-late", entry_id, "p1", "Last place", starts, starts + timedelta(hours=1),
                                            capacity=1, tickets=(Ticket("t1", "Drop-in", 1500, "EUR"),)))
         paid: list[CompletedCheckout] = []

@@ -13,7 +13,7 @@ import pytest
 from chalicelib.adapters.dynamodb.catalogue import EntryModel
 from chalicelib.adapters.dynamodb.passes import PassModel
 from chalicelib.bootstrap import container
-from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass, pass_id_for
 from chalicelib.domain.tenancy import Caller
@@ -31,6 +31,7 @@ def test_fifty_concurrent_bookings_against_two_uses_left(ddb_local):
     starts = now + timedelta(days=3)
     entry = Entry("biz-pass-race", "e1", "p1", "Yoga", starts, starts + timedelta(hours=1), capacity=100,
                   tickets=(Ticket("t1", "Drop-in", 1500, "EUR"),))
+    container().catalogue.catalogue.save_page(SchedulePage("biz-pass-race", "p1", "Classes"))  # bookings need a published page
     container().catalogue.catalogue.save_entry(entry)
     pass_id = pass_id_for(now - timedelta(days=1), "race")
     container().passes.passes.issue(Pass(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.bookings import BookingStatus, PassUseRef, Settlement, SettlementKind
-from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.context import BookerContext, StaffContext
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import (
@@ -48,6 +48,7 @@ def world():
     uses = {"ann@example.com": 1}
     store = FakeBookingStore(catalogue, {SettlementKind.PASS: CountedUses(
         uses, lambda: RuleRefusedError("no_uses_left", "No uses left on this pass."))})
+    catalogue.save_page(SchedulePage("biz", "p1", "Classes"))
     catalogue.save_entry(Entry("biz", "e1", "p1", "Yoga", NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1),
                                capacity=3, tickets=(Ticket("t1", "Free", 0, "EUR"),)))
     service = BookingService(catalogue, store, [FreeTickets(), UsePayment()], clock=lambda: NOW)

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.bookings import BookingStatus
-from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.context import BookerContext
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.tenancy import Business, Plan, StripeConnection
@@ -41,6 +41,7 @@ class World:
         self.now = NOW
         clock = lambda: self.now  # noqa: E731
         self.catalogue = FakeCatalogueStore()
+        self.catalogue.save_page(SchedulePage("biz", "p1", "Classes"))
         self.catalogue.save_entry(Entry("biz", "e1", "p1", "Yoga", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=1),
                                         capacity=2, tickets=(Ticket("paid", "Drop-in", 1500, "EUR"),
                                                              Ticket("free", "Open day", 0, "EUR"))))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
-from chalicelib.domain.catalogue import Entry, Ticket
+from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
 from chalicelib.domain.context import BookerContext, StaffContext
 from chalicelib.domain.customers import Customer, CustomerKind
 from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError
@@ -45,6 +45,7 @@ def as_booker(customer: Customer) -> BookerContext:
 def world():
     records = FakeCustomerRecords(PRIMARY, HELPER, APP_USER)
     catalogue = FakeCatalogueStore()
+    catalogue.save_page(SchedulePage("biz", "p1", "Classes"))
     catalogue.save_entry(Entry("biz", "e1", "p1", "Yoga", NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1),
                                capacity=50, tickets=(Ticket("t1", "Free", 0, "EUR"),)))
     bookings = FakeBookingStore(catalogue)

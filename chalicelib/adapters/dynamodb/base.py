@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from ...domain.errors import NotFoundError
 from ...domain.paging import Page
+from ..aws_config import pynamodb_meta
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -37,8 +38,8 @@ def table_meta(name: str) -> Any:
         "region": os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
         "host": os.environ.get("DYNAMODB_ENDPOINT") or None,
         "billing_mode": "PAY_PER_REQUEST",
-        "max_retry_attempts": 3,
         "max_pool_connections": 25,
+        **pynamodb_meta(),  # retries and timeouts: see ``adapters/aws_config.py``
     }
     return type("Meta", (), attrs)
 

@@ -161,7 +161,8 @@ class BasketCheckout:
                     raise RuleRefusedError("not_sold_here", f"tickets.{i}: this membership is not sold on that schedule page.")
                 participants = tuple(item.participants)
                 now = self.clock()
-                check_request(entry, ticket, participants, now)
+                check_request(entry, ticket, participants, now,
+                              page_published=self.catalogue.get_page(business_id, entry.page_id).published)
                 if group is not None:
                     check_new_member_attendees(group, entry.page_id, ticket, 1 + len(participants), now)
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
