@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Response
 
-from .framework import MAX_PATH_PARAM, OPERATIONS, PUBLIC, Operation
+from .framework import OPERATIONS, PUBLIC, Operation
+from .parsing import MAX_PATH_PARAM
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
