@@ -355,6 +355,8 @@ def chalice_package(stage: str, out: Path, merge: Path | None = None) -> dict[st
     if merge is not None:
         cmd += ["--merge-template", str(merge)]
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"}
+    # Chalice creates this without exist_ok: two packagings at once (tests on two workers) would race on it.
+    (ROOT / ".chalice" / "deployments").mkdir(parents=True, exist_ok=True)
     done = subprocess.run([*cmd, str(out)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
