@@ -52,7 +52,9 @@ RETRY_AFTER_SECONDS = 1
 UNAVAILABLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "Throttling",
                      "RequestLimitExceeded", "TooManyRequestsException", "RequestThrottled", "SlowDown",
                      "InternalServerError", "ServiceUnavailable", "RequestTimeout"}
-UNAVAILABLE_EXCEPTIONS = {"ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError", "ConnectionClosedError"}
+UNAVAILABLE_EXCEPTIONS = {"ReadTimeoutError", "ConnectTimeoutError", "EndpointConnectionError", "ConnectionClosedError",
+                          # stripe-python, after its own bounded retries: Stripe unreachable or rate limiting us
+                          "APIConnectionError", "RateLimitError"}
 
 
 @dataclass
@@ -173,7 +175,7 @@ def page_body(page: Any, op: Operation, scope: bytes) -> dict[str, Any]:
 
 
 def dependency_unavailable(exc: BaseException) -> bool:
-    """True if ``exc`` (or what caused it) is an AWS throttle or timeout, read by shape: the api layer
+    """True if ``exc`` (or what caused it) is an AWS or Stripe throttle, timeout or outage, read by shape: the api layer
     imports no botocore or PynamoDB."""
     seen: BaseException | None = exc
     for _ in range(10):

@@ -11,11 +11,13 @@ from chalicelib.adapters.dynamodb.bookings import BookingModel
 from chalicelib.bootstrap import container
 from chalicelib.workers.events import process_record
 from tests.conftest import booker_token
+from tests.e2e import test_card_bookings as card
 from tests.e2e import test_membership_purchase as purchase
 from tests.e2e.test_membership_purchase import BOOKER, MINE, buy, group_members
 from tests.faults.injection import TIMEOUT
 from tests.stripe_support import post_webhook, sent_emails, signed
 
+card_shop = card.shop  # a business selling a paid ticket by card
 shop = purchase.shop  # a business selling a membership with a member ticket, local Stripe, moto SQS and SES
 
 
@@ -93,3 +95,44 @@ def test_queue_throttled_at_the_webhook_is_503_and_stripes_retry_completes_once(
     assert set(post_events(shop)) == {200}
     redelivering_drain(shop["queue"])
     completed_once(shop, checkout["held_booking_ids"][0])
+
+
+def test_stripe_unreachable_mid_completion_then_redelivery_completes_exactly_once(shop, monkeypatch):
+    """The consumer re-reads the subscription from Stripe; while Stripe fails (after stripe-python's own
+    bounded retries) the message fails and comes back; the first delivery that reaches Stripe completes."""
+    import stripe
+
+    from chalicelib.adapters.stripe_payments import StripePayments
+
+    checkout = buy(shop)
+    shop["provider"].pay_checkout(checkout["session_id"])
+    assert set(post_events(shop)) == {200}
+    real, calls = StripePayments.retrieve_subscription, []
+
+    def flaky(self: StripePayments, subscription_id: str):  # type: ignore[no-untyped-def]
+        calls.append(subscription_id)
+        if len(calls) <= 2:
+            raise stripe.APIConnectionError("Stripe is unreachable")
+        return real(self, subscription_id)
+
+    monkeypatch.setattr(StripePayments, "retrieve_subscription", flaky)
+    handled, failed = redelivering_drain(shop["queue"])
+    assert failed >= 2 and len(calls) > 2
+    completed_once(shop, checkout["held_booking_ids"][0])
+
+
+def test_stripe_failing_to_open_a_card_checkout_leaves_no_held_place(card_shop, monkeypatch):
+    """B1 under a Stripe fault: the held place is given back (nothing half-written) and the answer is a 503."""
+    import stripe
+
+    from chalicelib.adapters.stripe_payments import StripePayments
+
+    def down(self: StripePayments, request):  # type: ignore[no-untyped-def]
+        raise stripe.APIConnectionError("Stripe is unreachable")
+
+    monkeypatch.setattr(StripePayments, "create_checkout", down)
+    resp = card.book(card_shop)
+    assert resp.status_code == 503, resp.body
+    assert card.booked(card_shop) == 0
+    monkeypatch.undo()
+    assert card.book(card_shop).status_code == 201 and card.booked(card_shop) == 1
