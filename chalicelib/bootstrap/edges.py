@@ -63,5 +63,5 @@ class EdgePieces(Pieces):
 
         s = self.settings
         return StripeConnect(self.businesses, self.businesses, self.payment_platform, lambda: self.mailer,
-                             state_secret=s.connect_state_secret, livemode=s.stripe_livemode,
+                             state_secret=s.connect_state_secret, livemode=s.stripe_livemode, staff=self.staff_store,
                              callback_url=f"{s.public_base_url.rstrip('/')}/v1/stripe/connect/callback")

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..domain.errors import ConflictError, InvalidInputError, PaymentsUnavailableError
+from ..domain.staff import StaffRole
 from ..domain.tenancy import CONNECT_STEP, StripeConnection
 from ..logs import logger
 from .staff import require_owner
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..domain.tenancy import Business
     from ..ports.messaging import MailerPort
     from ..ports.payments import PaymentPlatform, PaymentPort
+    from ..ports.staff import StaffStore
     from ..ports.tenancy import BusinessesByAccount, BusinessStore
 
 STATE_SECONDS = 15 * 60
@@ -42,7 +44,8 @@ class BadConnectStateError(InvalidInputError):
 class StripeConnect:
     def __init__(self, businesses: BusinessStore, accounts: BusinessesByAccount, platform: Callable[[], PaymentPlatform],
                  mailer: Callable[[], MailerPort], *, state_secret: str, callback_url: str, livemode: bool,
-                 clock: Callable[[], float] = time.time) -> None:
+                 staff: StaffStore | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.staff = staff  # the business's owners are told of a disconnection too (T2 records)
         self.businesses = businesses
         self.accounts = accounts
         self.platform = platform
@@ -134,6 +137,14 @@ class StripeConnect:
                                          stripe_charges_enabled=False))
         logger.warning("stripe account disconnected", extra={"business_id": business.business_id,
                                                               "account": business.stripe_account_id})
-        if business.stripe_account_email:
-            self.mailer().send_once(occurrence, "stripe_disconnected", business.stripe_account_email, {
+        for email in self._disconnection_recipients(business):
+            self.mailer().send_once(f"{occurrence}:{email}", "stripe_disconnected", email, {
                 "business_name": business.name, "account_id": business.stripe_account_id, "connect_step": CONNECT_STEP})
+
+    def _disconnection_recipients(self, business: Business) -> list[str]:
+        """The Stripe account's own email and every owner's (each once): those who can reconnect it."""
+        emails = [business.stripe_account_email] if business.stripe_account_email else []
+        if self.staff is not None:
+            owners, _ = self.staff.of_business(business.business_id, 100, None)
+            emails += [m.email for m in owners if m.role is StaffRole.OWNER and m.email]
+        return list(dict.fromkeys(emails))

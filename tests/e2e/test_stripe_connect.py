@@ -11,7 +11,7 @@ import stripe
 from chalicelib.adapters.dynamodb.memberships import MemberRepository, MembershipRepository
 from chalicelib.adapters.dynamodb.tenancy import BusinessRepository
 from chalicelib.bootstrap import container
-from tests.conftest import booker_token, make_business, staff_token
+from tests.conftest import booker_token, grant_staff, make_business, staff_token
 from tests.stripe_support import (
     deliver_new_events,
     event,
@@ -106,6 +106,8 @@ def test_deauthorisation_disconnects_mails_refuses_paid_features_and_keeps_every
     membership = api.call("POST", "/v1/manage/memberships", staff_token("biz-a"), MEMBERSHIP)
     assert membership.status_code == 201, membership.body
     provider.connect.create("owner@biz-a.example", account_id="acct_biz-a")
+    grant_staff("biz-a", "studio-owner", role="owner", email="studio-owner@example.com")  # told too (T2 records)
+    grant_staff("biz-a", "plain-staff", role="staff", email="staff@example.com")  # not an owner: not told
     since = len(provider.events)
     provider.connect.deauthorize("acct_biz-a")  # the studio removed the platform in its Stripe dashboard
     assert provider.events[-1]["account"] == "acct_biz-a"
@@ -113,8 +115,9 @@ def test_deauthorisation_disconnects_mails_refuses_paid_features_and_keeps_every
 
     state = api.call("GET", CONNECTION, staff_token("biz-a")).json
     assert (state["state"], state["account_id"], state["charges_enabled"]) == ("disconnected", "acct_biz-a", False)
-    [mail] = [m for m in sent_emails() if "disconnected" in m["subject"]]
-    assert mail["to"] == "owner@biz-a.example" and "acct_biz-a" in mail["text"]
+    mails = [m for m in sent_emails() if "disconnected" in m["subject"]]
+    assert sorted(m["to"] for m in mails) == ["owner@biz-a.example", "studio-owner@example.com"]
+    assert all("acct_biz-a" in m["text"] for m in mails)
 
     refused = [
         api.call("POST", "/v1/businesses/biz-a/me/passes/checkout", booker_token("jane@example.com"),
