@@ -57,10 +57,12 @@ DEPLOY_PARAMETERS = {
     "EmailSender": ("EMAIL_SENDER", "From address of every email; must belong to a verified SES identity."),
     "PublicBaseUrl": ("PUBLIC_BASE_URL", "Public URL of the booking site (links in emails, checkout return URLs)."),
 }
-# Secrets Manager secret "<app>/<stage>/stripe" (JSON) key -> environment variable; never given to authorizers.
-# The platform's Stripe secrets (Connect: the OAuth client id and the key that signs the OAuth state too).
+# Secrets Manager "<app>/<stage>/stripe" (JSON) key -> env var (Connect's client id, OAuth state key); not for authorizers.
 STRIPE_SECRET_KEYS = {"STRIPE_API_KEY": "api_key", "STRIPE_WEBHOOK_SECRET": "webhook_secret",
                       "STRIPE_CONNECT_CLIENT_ID": "connect_client_id", "CONNECT_STATE_SECRET": "connect_state_secret"}
+# Secret "<app>/<stage>/platform": who the operators are (T3) and the keys that seal list cursors and portal links.
+PLATFORM_SECRET_KEYS = {"OPERATOR_SUBJECTS": "operator_subjects", "CURSOR_SECRET": "cursor_secret",
+                        "PORTAL_LINK_SECRET": "portal_link_secret"}
 
 
 @dataclass(frozen=True)
@@ -254,14 +256,14 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
                                                             **consumer_event_patch(limits)}}
             patch.update(consumer_patch(limits))
 
-    secret = f"{app_name}/{stage}/stripe"
+    secrets = [(f"{app_name}/{stage}/stripe", STRIPE_SECRET_KEYS), (f"{app_name}/{stage}/platform", PLATFORM_SECRET_KEYS)]
     for fn in functions:
         env: dict[str, Any] = {var: {"Ref": param} for param, (var, _) in DEPLOY_PARAMETERS.items()}
         env.update(queue_env)
         if not fn.is_authorizer:
             env["BLOB_BUCKET"] = {"Ref": "BlobBucket"}
             env.update({var: f"{{{{resolve:secretsmanager:{secret}:SecretString:{key}}}}}"
-                        for var, key in STRIPE_SECRET_KEYS.items()})
+                        for secret, keys in secrets for var, key in keys.items()})
         log_group = fn.logical_id + "LogGroup"
         resources[log_group] = {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
                                 "Properties": {"LogGroupName": f"/aws/lambda/{fn.name}",
@@ -355,8 +357,7 @@ def chalice_package(stage: str, out: Path, merge: Path | None = None) -> dict[st
     if merge is not None:
         cmd += ["--merge-template", str(merge)]
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"}
-    # Chalice creates this without exist_ok: two packagings at once (tests on two workers) would race on it.
-    (ROOT / ".chalice" / "deployments").mkdir(parents=True, exist_ok=True)
+    (ROOT / ".chalice" / "deployments").mkdir(parents=True, exist_ok=True)  # Chalice makes it without exist_ok: racing packagings fail
     done = subprocess.run([*cmd, str(out)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")

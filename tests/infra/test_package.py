@@ -137,6 +137,8 @@ def test_functions_have_error_alarms_log_groups_and_their_environment(packaged):
             assert "STRIPE_API_KEY" not in env and "STRIPE_WEBHOOK_SECRET" not in env  # the authorizer holds no secret
         else:
             assert env["STRIPE_API_KEY"] == f"{{{{resolve:secretsmanager:memberships/{stage}/stripe:SecretString:api_key}}}}"
+            assert env["OPERATOR_SUBJECTS"] == (
+                f"{{{{resolve:secretsmanager:memberships/{stage}/platform:SecretString:operator_subjects}}}}")
     server_errors = [a for a in alarms if a["MetricName"] == "5XXError"]
     assert [a["Dimensions"] for a in server_errors] == [[{"Name": "ApiName", "Value": api["DefinitionBody"]["info"]["title"]},
                                                          {"Name": "Stage", "Value": api["StageName"]}]]
