@@ -185,6 +185,12 @@ def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cle
         listed = requests.get(f"{stack.api}/v1/manage/entries/{studio['entry_id']}/bookings", headers=staff, timeout=10)
         assert len(listed.json()["items"]) == studio["places_left"]
 
+        # Fuzzed over HTTP against the running stack too (the in-process suite is tests/fuzz/): no 5xx,
+        # only documented statuses, as staff, as a booker and without a token.
+        fuzzed = fuzz_live(stack.api, {"staff": stack.token("staff"), "booker": stack.token("booker"), "anonymous": None})
+        print(f"fuzzed the running stack: {fuzzed} requests, no 5xx")
+        assert fuzzed > 100
+
         # The worker hands queue messages to the real consumer, which acknowledges this one.
         sqs = boto3.client("sqs", endpoint_url=stack.moto, region_name="eu-west-1")
         events = sqs.get_queue_url(QueueName="local-events")["QueueUrl"]
@@ -218,3 +224,37 @@ def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cle
     shown = subprocess.run([sys.executable, "-m", "local.outbox"], cwd=ROOT, capture_output=True, text=True,
                            env={**os.environ, "LOCAL_DIR": str(tmp_path)}, timeout=30)
     assert "Subject: Smoke test mail" in shown.stdout and "To:      booker@example.com" in shown.stdout
+
+
+def fuzz_live(base: str, tokens: dict[str, str | None], cases_per_route: int = 2) -> int:
+    """Schemathesis over the stack's own ``/openapi.json``: every operation, each role; returns requests made."""
+    import schemathesis
+
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    made = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for token in tokens.values():
+            made += fuzz_operation(base, operation, {"Authorization": f"Bearer {token}"} if token else {}, cases_per_route)
+    return made
+
+
+def fuzz_operation(base: str, operation: object, headers: dict[str, str], cases: int) -> int:
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import status_code_conformance
+
+    made = 0
+
+    @settings(max_examples=cases, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())  # type: ignore[attr-defined]
+    def one(case: object) -> None:
+        nonlocal made
+        response = case.call(base_url=base, headers=headers, timeout=10)  # type: ignore[attr-defined]
+        made += 1
+        case.validate_response(response, checks=[not_a_server_error, status_code_conformance],  # type: ignore[attr-defined]
+                               headers=headers)
+
+    one()
+    return made
