@@ -197,6 +197,8 @@ def cursor_scope(op: Operation, ctx: Any, caller: Caller | None, path_params: di
 
     filters = {k: v for k, v in query_params.items() if k not in ("limit", "cursor")}
     booker = caller.email if caller is not None and op.role == BOOKER else None
+    if caller is not None and op.role == PERSON:  # a person's own lists: bound to who they are
+        booker = caller.subject
     return scope_of(op.method, op.path, getattr(ctx, "business_id", None), booker, path_params, filters)
 
 
