@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ...domain.context import BookerContext, StaffContext
+    from ...domain.paging import Page, PageRequest
     from ...ports.memberships import MembershipStore, MemberStore
     from ...ports.payments import PaymentPort
     from ..membership_lifecycle import MembershipLifecycle
@@ -54,9 +55,9 @@ class MemberActions:
         link = self.payments().dashboard_url("subscriptions", record.subscription_id) if record.customer_id else None
         return MemberView(record, self.lifecycle.access(record), link)
 
-    def of_membership(self, ctx: StaffContext, membership_id: str) -> list[MemberView]:
+    def of_membership(self, ctx: StaffContext, membership_id: str, page: PageRequest) -> Page[MemberView]:
         self.memberships.get(ctx.business_id, membership_id)
-        return [self.staff_view(r) for r in self.members.for_membership(ctx.business_id, membership_id)]
+        return self.members.membership_page(ctx.business_id, membership_id, page).map(self.staff_view)
 
     def get(self, ctx: StaffContext, subscription_id: str) -> MemberView:
         return self.staff_view(self.members.get(ctx.business_id, subscription_id))
@@ -92,8 +93,8 @@ class MemberActions:
         snap = self.payments().reset_billing_cycle(subscription_id, key=key)
         return self.staff_view(self.lifecycle.apply(snap, read_ms) or record)
 
-    def mine(self, ctx: BookerContext) -> list[MemberView]:
-        return [MemberView(r, self.lifecycle.access(r)) for r in self.members.for_booker(ctx.business_id, ctx.email)]
+    def mine(self, ctx: BookerContext, page: PageRequest) -> Page[MemberView]:
+        return self.members.booker_page(ctx.business_id, ctx.email, page).map(lambda r: MemberView(r, self.lifecycle.access(r)))
 
     def portal(self, ctx: BookerContext, subscription_id: str) -> str:
         """A fresh billing-portal session, made when the booker asks for it."""
