@@ -225,18 +225,24 @@ class GroupService:
 
     # --- allowances (O7) ---
     def my_allowances(self, ctx: BookerContext, page: PageRequest) -> Page[Allowance]:
-        """A computed list (L1): the page is a page of the booker's group-member items, and each item
-        yields one row per offer of its group. So a page holds up to ``limit`` *groups*, its row count
-        varies (a group without offers adds none), and ``next`` is the member items' own position."""
+        """A computed list (L1): rows are computed from one page of the booker's group-member items
+        (one row per offer of each group). The position is that member page's start plus how many of
+        its rows were already answered, so a page never exceeds ``limit`` and no row is skipped: when
+        one member page yields more rows than ``limit``, the next call re-reads it and skips ahead."""
         business, business_id = ctx.business, ctx.business_id
-        found = self.members.for_email_page(business_id, ctx.email, page)
+        start = page.start or {}
+        members_from, skip = start.get("members_from"), int(start.get("skip", 0))
+        found = self.members.for_email_page(business_id, ctx.email, PageRequest(page.limit, members_from))
         groups = self.groups.get_many(business_id, [m.group_id for m, _ in found.items])
         now = self.clock()
-        out: list[Allowance] = []
+        rows: list[Allowance] = []
         for member, counters in found.items:
             if member.group_id in groups:
-                out += allowances(groups[member.group_id], member, counters, business.tz, now)
-        return Page(out, found.next_key)
+                rows += allowances(groups[member.group_id], member, counters, business.tz, now)
+        rows = rows[skip:]
+        if len(rows) > page.limit:
+            return Page(rows[:page.limit], {"members_from": members_from, "skip": skip + page.limit})
+        return Page(rows, {"members_from": found.next_key, "skip": 0} if found.next_key else None)
 
     def member_allowances(self, ctx: StaffContext, group_id: str, email: str, page: PageRequest) -> Page[Allowance]:
         """A computed list from two items (L1): one row per offer of the group, and a group's offers
