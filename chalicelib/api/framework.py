@@ -66,7 +66,7 @@ class Operation:
     response_ref: type[BaseModel] | str | None
     paginated: bool  # the response is a ``Page`` of ``response``: {"items": [...], "next": cursor | null}
     status: int
-    many: bool = False  # a bare list: only routes not yet converted to pages (tests/e2e/test_pagination.py)
+    many: bool = False  # a bare list: refused by tests/e2e/test_pagination.py (every list is a page)
 
     def _model(self, ref: type[BaseModel] | str | None) -> type[BaseModel] | None:
         if ref is None or not isinstance(ref, str):
