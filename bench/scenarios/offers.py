@@ -32,5 +32,5 @@ def book_exclusive(world: World) -> None:
 def my_allowances(world: World) -> None:
     world.booking(exclusive_entry(world))
     with world.counted():
-        [allowance] = world.call("GET", f"{world.mine}/allowances", world.booker)
+        [allowance] = world.call("GET", f"{world.mine}/allowances", world.booker)["items"]
     assert allowance["uses_left"] == 9

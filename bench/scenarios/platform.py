@@ -17,7 +17,7 @@ def list_published_entries(world: World) -> None:
     for day in (1, 2, 3):
         world.entry(page["page_id"], day=day)
     with world.counted():
-        entries = world.call("GET", f"/v1/businesses/{world.business_id}/pages/{page['page_id']}/entries")
+        entries = world.call("GET", f"/v1/businesses/{world.business_id}/pages/{page['page_id']}/entries")["items"]
     assert len(entries) == 3
 
 

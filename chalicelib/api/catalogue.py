@@ -8,6 +8,7 @@ from .framework import PUBLIC, STAFF, ApiBlueprint, command, container
 if TYPE_CHECKING:
     from ..domain.catalogue import Entry, SchedulePage
     from ..domain.context import PublicContext, StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..schemas.catalogue import EntriesQuery, EntryIn, EntryPatch, PageIn, PagePatch, SeriesIn, TicketIn
 
 api = ApiBlueprint(__name__, tag="catalogue", schemas="chalicelib.schemas.catalogue")
@@ -26,9 +27,9 @@ def create_page(ctx: StaffContext, body: PageIn) -> SchedulePage:
     return container().catalogue.create_page(ctx, command(NewPage, body))
 
 
-@api.op("GET", f"{MANAGE}/pages", summary="List schedule pages", role=STAFF, response="PageOut", many=True)
-def list_pages(ctx: StaffContext) -> list[SchedulePage]:
-    return container().catalogue.list_pages(ctx.business_id, published_only=False)
+@api.op("GET", f"{MANAGE}/pages", summary="List schedule pages", role=STAFF, response="PageOut", paginated=True)
+def list_pages(ctx: StaffContext, page: PageRequest) -> Page[SchedulePage]:
+    return container().catalogue.list_pages(ctx.business_id, page, published_only=False)
 
 
 @api.op("PATCH", f"{MANAGE}/pages/{{page_id}}", summary="Rename or (un)publish a page", role=STAFF, body="PagePatch",
@@ -53,9 +54,9 @@ def create_entry(ctx: StaffContext, body: EntryIn) -> Entry:
 
 
 @api.op("GET", f"{MANAGE}/entries", summary="List a page's entries", role=STAFF, query="EntriesQuery", response="EntryOut",
-        many=True)
-def list_entries(ctx: StaffContext, query: EntriesQuery) -> list[Entry]:
-    return container().catalogue.entries_on_page(ctx.business_id, query.page_id, published_only=False)
+        paginated=True)
+def list_entries(ctx: StaffContext, query: EntriesQuery, page: PageRequest) -> Page[Entry]:
+    return container().catalogue.entries_on_page(ctx.business_id, query.page_id, page, published_only=False)
 
 
 @api.op("GET", f"{MANAGE}/entries/{{entry_id}}", summary="Get an entry", role=STAFF, response="EntryOut")
@@ -112,15 +113,15 @@ def get_series(ctx: StaffContext, series_id: str) -> dict[str, Any]:
 
 
 @api.op("GET", f"{PUBLIC_BASE}/pages", summary="Published schedule pages of a business", role=PUBLIC, response="PageOut",
-        many=True)
-def public_pages(ctx: PublicContext) -> list[SchedulePage]:
-    return container().catalogue.list_pages(ctx.business_id, published_only=True)
+        paginated=True)
+def public_pages(ctx: PublicContext, page: PageRequest) -> Page[SchedulePage]:
+    return container().catalogue.list_pages(ctx.business_id, page, published_only=True)
 
 
 @api.op("GET", f"{PUBLIC_BASE}/pages/{{page_id}}/entries", summary="Published entries of a page", role=PUBLIC,
-        response="EntryOut", many=True)
-def public_entries(ctx: PublicContext, page_id: str) -> list[Entry]:
-    return container().catalogue.entries_on_page(ctx.business_id, page_id, published_only=True)
+        response="EntryOut", paginated=True)
+def public_entries(ctx: PublicContext, page_id: str, page: PageRequest) -> Page[Entry]:
+    return container().catalogue.entries_on_page(ctx.business_id, page_id, page, published_only=True)
 
 
 @api.op("GET", f"{PUBLIC_BASE}/entries/{{entry_id}}", summary="A published entry", role=PUBLIC, response="EntryOut")

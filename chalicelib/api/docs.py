@@ -73,7 +73,7 @@ def statuses(op: Operation) -> dict[str, str]:
     """Every status the framework can answer for ``op``, with why (the document and its test read this)."""
     out = {str(op.status): "OK", "404": "Unknown id, or another business's",
            "500": "Unexpected: quote the correlation id"}
-    if op.body_ref is not None or op.query_ref is not None or "{" in op.path or op.method != "GET":
+    if op.body_ref is not None or op.query_ref is not None or op.paginated or "{" in op.path or op.method != "GET":
         out["400"] = "Invalid input: the fields and reasons (a write may refuse its body, e.g. a bad signature)"
     if op.body_ref is not None:
         out["415"] = "The body is not application/json"

@@ -71,7 +71,7 @@ class Operation:
     response_ref: type[BaseModel] | str | None
     paginated: bool  # the response is a ``Page`` of ``response``: {"items": [...], "next": cursor | null}
     status: int
-    many: bool = False  # a bare list: only routes not yet converted to pages (tests/e2e/test_pagination.py)
+    many: bool = False  # a bare list: refused by tests/e2e/test_pagination.py (every list is a page)
     # Other successes a handler may choose by returning a Response: (status, content type, what it is).
     alternatives: tuple[tuple[int, str, str], ...] = ()
 
@@ -135,6 +135,8 @@ def cursor_scope(op: Operation, ctx: Any, caller: Caller | None, path_params: di
 
     filters = {k: v for k, v in query_params.items() if k not in ("limit", "cursor")}
     booker = caller.email if caller is not None and op.role == BOOKER else None
+    if caller is not None and op.role == PERSON:  # a person's own lists: bound to who they are
+        booker = caller.subject
     return scope_of(op.method, op.path, getattr(ctx, "business_id", None), booker, path_params, filters)
 
 

@@ -9,6 +9,7 @@ from .framework import BOOKER, STAFF, ApiBlueprint, command, container
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, StaffContext
     from ..domain.groups import Allowance, Group, GroupMember, Offer
+    from ..domain.paging import Page, PageRequest
     from ..schemas.groups import GroupIn, GroupPatch, MembersIn, OfferIn, OfferPatch
     from ..services.groups import MembersAdded
 
@@ -41,9 +42,10 @@ def create_group(ctx: StaffContext, body: GroupIn) -> Group:
     return container().groups.create(ctx, command(NewGroup, body))
 
 
-@api.op("GET", GROUPS, summary="List customer groups", role=STAFF, feature=GATE, response="GroupOut", many=True)
-def list_groups(ctx: StaffContext) -> list[Group]:
-    return container().groups.list_groups(ctx)
+@api.op("GET", GROUPS, summary="List customer groups", role=STAFF, feature=GATE, response="GroupOut",
+        paginated=True)
+def list_groups(ctx: StaffContext, page: PageRequest) -> Page[Group]:
+    return container().groups.list_groups(ctx, page)
 
 
 @api.op("GET", GROUP, summary="A group with its offers", role=STAFF, feature=GATE, response="GroupOut")
@@ -72,9 +74,10 @@ def add_members(ctx: StaffContext, group_id: str, body: MembersIn) -> MembersAdd
     return container().groups.add_members(ctx, group_id, command(NewMembers, body))
 
 
-@api.op("GET", f"{GROUP}/members", summary="A group's members", role=STAFF, feature=GATE, response="MemberOut", many=True)
-def list_members(ctx: StaffContext, group_id: str) -> list[GroupMember]:
-    return container().groups.list_members(ctx, group_id)
+@api.op("GET", f"{GROUP}/members", summary="A group's members", role=STAFF, feature=GATE, response="MemberOut",
+        paginated=True)
+def list_members(ctx: StaffContext, group_id: str, page: PageRequest) -> Page[GroupMember]:
+    return container().groups.list_members(ctx, group_id, page)
 
 
 @api.op("DELETE", f"{GROUP}/members/{{email}}", summary="Remove a manually added customer", role=STAFF, feature=GATE,
@@ -84,9 +87,9 @@ def remove_member(ctx: StaffContext, group_id: str, email: str) -> None:
 
 
 @api.op("GET", f"{GROUP}/members/{{email}}/allowances", summary="A member's uses left and resets", role=STAFF,
-        feature=GATE, response="AllowanceOut", many=True)
-def member_allowances(ctx: StaffContext, group_id: str, email: str) -> list[dict[str, Any]]:
-    return [allowance_out(a) for a in container().groups.member_allowances(ctx, group_id, email)]
+        feature=GATE, response="AllowanceOut", paginated=True)
+def member_allowances(ctx: StaffContext, group_id: str, email: str, page: PageRequest) -> Page[dict[str, Any]]:
+    return container().groups.member_allowances(ctx, group_id, email, page).map(allowance_out)
 
 
 @api.op("POST", f"{GROUP}/offers", summary="Add an exclusive-ticket offer", role=STAFF, feature=GATE, body="OfferIn",
@@ -116,6 +119,6 @@ def disable_offer(ctx: StaffContext, group_id: str, offer_id: str) -> Offer:
 
 
 @api.op("GET", "/v1/businesses/{business_id}/me/allowances", summary="My uses left per group offer, and when they reset",
-        role=BOOKER, feature=GATE, response="AllowanceOut", many=True)
-def my_allowances(ctx: BookerContext) -> list[dict[str, Any]]:
-    return [allowance_out(a) for a in container().groups.my_allowances(ctx)]
+        role=BOOKER, feature=GATE, response="AllowanceOut", paginated=True)
+def my_allowances(ctx: BookerContext, page: PageRequest) -> Page[dict[str, Any]]:
+    return container().groups.my_allowances(ctx, page).map(allowance_out)

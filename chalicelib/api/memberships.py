@@ -9,6 +9,7 @@ from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, Redirect, command, c
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, PublicContext, StaffContext
     from ..domain.memberships import Membership
+    from ..domain.paging import Page, PageRequest
     from ..schemas.memberships import (
         CancelNowIn,
         MembershipCheckoutIn,
@@ -49,9 +50,10 @@ def create(ctx: StaffContext, body: MembershipIn) -> dict[str, Any]:
     return membership_view(container().membership_catalogue.create(ctx, command(NewMembership, body)), staff=True)
 
 
-@api.op("GET", MANAGE, summary="List memberships", role=STAFF, feature=GATE, response="MembershipOut", many=True)
-def list_all(ctx: StaffContext) -> list[dict[str, Any]]:
-    return [membership_view(m, staff=True) for m in container().membership_catalogue.list_for(ctx)]
+@api.op("GET", MANAGE, summary="List memberships", role=STAFF, feature=GATE, response="MembershipOut",
+        paginated=True)
+def list_all(ctx: StaffContext, page: PageRequest) -> Page[dict[str, Any]]:
+    return container().membership_catalogue.list_for(ctx, page).map(lambda m: membership_view(m, staff=True))
 
 
 @api.op("GET", f"{MANAGE}/{{membership_id}}", summary="A membership with its prices and Stripe links", role=STAFF,
@@ -86,9 +88,9 @@ def rename_price(ctx: StaffContext, membership_id: str, option_id: str, body: Pr
 
 
 @api.op("GET", f"{MANAGE}/{{membership_id}}/members", summary="Members with status and renewal date", role=STAFF,
-        feature=GATE, response="SubscriberOut", many=True)
-def members(ctx: StaffContext, membership_id: str) -> list[MemberView]:
-    return container().member_actions.of_membership(ctx, membership_id)
+        feature=GATE, response="SubscriberOut", paginated=True)
+def members(ctx: StaffContext, membership_id: str, page: PageRequest) -> Page[MemberView]:
+    return container().member_actions.of_membership(ctx, membership_id, page)
 
 
 @api.op("GET", f"{SUBS}/{{subscription_id}}", summary="A member's status, renewal date and history", role=STAFF,
@@ -130,9 +132,9 @@ def checkout(ctx: BookerContext, body: MembershipCheckoutIn) -> CheckoutStarted:
 
 
 @api.op("GET", f"{MINE}/memberships", summary="My memberships", role=BOOKER, feature=GATE, response="SubscriberOut",
-        many=True)
-def mine(ctx: BookerContext) -> list[MemberView]:
-    return container().member_actions.mine(ctx)
+        paginated=True)
+def mine(ctx: BookerContext, page: PageRequest) -> Page[MemberView]:
+    return container().member_actions.mine(ctx, page)
 
 
 @api.op("POST", f"{MINE}/memberships/{{subscription_id}}/portal",
@@ -149,6 +151,6 @@ def follow_portal_link(ctx: PublicContext, link: str) -> Redirect:
 
 
 @api.op("GET", "/v1/businesses/{business_id}/memberships", summary="Published memberships of a business", role=PUBLIC,
-        feature=GATE, response="MembershipOut", many=True)
-def published(ctx: PublicContext) -> list[dict[str, Any]]:
-    return [membership_view(m, staff=False) for m in container().membership_catalogue.published(ctx)]
+        feature=GATE, response="MembershipOut", paginated=True)
+def published(ctx: PublicContext, page: PageRequest) -> Page[dict[str, Any]]:
+    return container().membership_catalogue.published(ctx, page).map(lambda m: membership_view(m, staff=False))

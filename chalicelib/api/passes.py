@@ -40,9 +40,9 @@ def create_product(ctx: StaffContext, body: PassProductIn) -> PassProduct:
 
 
 @api.op("GET", PRODUCTS, summary="List pass products (archived ones left out)", role=STAFF, feature=GATE,
-        response="PassProductOut", many=True)
-def list_products(ctx: StaffContext) -> list[PassProduct]:
-    return container().passes.products_for_staff(ctx)
+        response="PassProductOut", paginated=True)
+def list_products(ctx: StaffContext, page: PageRequest) -> Page[PassProduct]:
+    return container().passes.products_for_staff(ctx, page)
 
 
 @api.op("GET", f"{PRODUCTS}/{{product_id}}", summary="Get a pass product", role=STAFF, feature=GATE,
@@ -101,9 +101,9 @@ def revoke(ctx: StaffContext, email: str, pass_id: str) -> PassView:
 
 
 @api.op("GET", "/v1/businesses/{business_id}/pass-products", summary="Pass products on sale", role=PUBLIC, feature=GATE,
-        response="PassProductOut", many=True)
-def on_sale(ctx: PublicContext) -> list[PassProduct]:
-    return container().passes.on_sale(ctx)
+        response="PassProductOut", paginated=True)
+def on_sale(ctx: PublicContext, page: PageRequest) -> Page[PassProduct]:
+    return container().passes.on_sale(ctx, page)
 
 
 @api.op("GET", MINE, summary="My passes, newest first", role=BOOKER, feature=GATE, response="PassOut", paginated=True)

@@ -7,10 +7,10 @@ from .framework import OPERATOR, PERSON, STAFF, ApiBlueprint, command, container
 
 if TYPE_CHECKING:
     from ..domain.context import OperatorContext, PersonContext, StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..domain.staff import Invitation, StaffMember
     from ..domain.tenancy import Business
-    from ..schemas.staff import BusinessSignUpIn, InvitationIn, PlanChangeIn, StaffPageQuery
-    from ..services.staff import StaffPage
+    from ..schemas.staff import BusinessSignUpIn, InvitationIn, PlanChangeIn
 
 api = ApiBlueprint(__name__, tag="staff", schemas="chalicelib.schemas.staff")
 
@@ -24,9 +24,9 @@ def sign_up(ctx: PersonContext, body: BusinessSignUpIn) -> Business:
 
 
 @api.op("GET", "/v1/me/businesses", summary="The businesses I am staff of (name one with X-Business-Id)",
-        role=PERSON, response="StaffMemberOut", many=True)
-def my_businesses(ctx: PersonContext) -> list[StaffMember]:
-    return container().staff.my_businesses(ctx)
+        role=PERSON, response="StaffMemberOut", paginated=True)
+def my_businesses(ctx: PersonContext, page: PageRequest) -> Page[StaffMember]:
+    return container().staff.my_businesses(ctx, page)
 
 
 @api.op("POST", "/v1/me/invitations/{business_id}/accept", summary="Accept an invitation sent to my verified email",
@@ -44,15 +44,15 @@ def invite(ctx: StaffContext, body: InvitationIn) -> Invitation:
 
 
 @api.op("GET", "/v1/manage/staff/invitations", summary="Open invitations (owners)", role=STAFF,
-        response="InvitationOut", many=True)
-def invitations(ctx: StaffContext) -> list[Invitation]:
-    return container().staff.invitations(ctx)
+        response="InvitationOut", paginated=True)
+def invitations(ctx: StaffContext, page: PageRequest) -> Page[Invitation]:
+    return container().staff.invitations(ctx, page)
 
 
 @api.op("GET", "/v1/manage/staff", summary="Staff of my business, a page at a time (owners)", role=STAFF,
-        query="StaffPageQuery", response="StaffPageOut")
-def list_staff(ctx: StaffContext, query: StaffPageQuery) -> StaffPage:
-    return container().staff.list(ctx, query.limit, query.cursor)
+        response="StaffMemberOut", paginated=True)
+def list_staff(ctx: StaffContext, page: PageRequest) -> Page[StaffMember]:
+    return container().staff.list(ctx, page)
 
 
 @api.op("DELETE", "/v1/manage/staff/{subject}", summary="Remove a staff member (owners); refused at once",

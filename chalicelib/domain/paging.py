@@ -34,3 +34,11 @@ class Page(Generic[T]):
 
     def map(self, convert: Callable[[T], U]) -> Page[U]:
         return Page([convert(item) for item in self.items], self.next_key)
+
+
+def page_of_rows(rows: list[T], page: PageRequest) -> Page[T]:
+    """A page of rows computed from one stored item (already bounded by the item's size), positioned
+    by offset: for lists that are not a key range of the store."""
+    start = int((page.start or {}).get("offset", 0))
+    end = start + page.limit
+    return Page(rows[start:end], {"offset": end} if end < len(rows) else None)

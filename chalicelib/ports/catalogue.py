@@ -7,12 +7,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..domain.catalogue import Entry, SchedulePage
+    from ..domain.paging import Page, PageRequest
 
 
 class CatalogueStore(Protocol):
     def get_page(self, business_id: str, page_id: str) -> SchedulePage: ...
 
     def list_pages(self, business_id: str) -> list[SchedulePage]: ...
+
+    def pages_page(self, business_id: str, page: PageRequest, published_only: bool) -> Page[SchedulePage]: ...
 
     def save_page(self, page: SchedulePage) -> None: ...
 
@@ -21,6 +24,10 @@ class CatalogueStore(Protocol):
     def get_entry(self, business_id: str, entry_id: str) -> Entry: ...
 
     def entries_on_page(self, business_id: str, page_id: str) -> list[Entry]: ...
+
+    def entries_page(self, business_id: str, page_id: str, page: PageRequest, published_only: bool) -> Page[Entry]:
+        """One page of the entries on a schedule page, by start time."""
+        ...
 
     def entries_in_series(self, business_id: str, series_id: str) -> list[Entry]: ...
 

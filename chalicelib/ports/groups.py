@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date, datetime
 
+    from ..domain.paging import Page, PageRequest
+
 MemberWithCounters = tuple[GroupMember, dict[str, UsageCounter]]
 
 
@@ -36,6 +38,8 @@ class GroupStore(Protocol):
         ...
 
     def list(self, business_id: str) -> list[Group]: ...
+
+    def list_page(self, business_id: str, page: PageRequest) -> Page[Group]: ...
 
 
 class GroupMemberStore(Protocol):
@@ -75,3 +79,7 @@ class GroupMemberStore(Protocol):
         ...
 
     def list(self, group_id: str) -> list[GroupMember]: ...
+
+    def list_page(self, group_id: str, page: PageRequest) -> Page[GroupMember]: ...
+
+    def for_email_page(self, business_id: str, email: str, page: PageRequest) -> Page[MemberWithCounters]: ...

@@ -15,6 +15,10 @@ class PassProductStore(Protocol):
 
     def list(self, business_id: str) -> list[PassProduct]: ...
 
+    def list_page(self, business_id: str, page: PageRequest, on_sale_only: bool) -> Page[PassProduct]:
+        """Never archived ones; with ``on_sale_only`` only published ones too."""
+        ...
+
     def save(self, product: PassProduct) -> None: ...
 
 

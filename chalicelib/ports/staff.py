@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from ..domain.paging import Page, PageRequest
     from ..domain.staff import Invitation, StaffMember
     from ..domain.tenancy import Business
 
@@ -21,8 +22,12 @@ class StaffStore(Protocol):
         """Up to ``limit`` businesses the person is staff of."""
         ...
 
-    def of_business(self, business_id: str, limit: int, after: str | None) -> tuple[list[StaffMember], str | None]:
-        """One page of a business's staff, by subject; the second value is the next page's cursor."""
+    def of_person_page(self, subject: str, page: PageRequest) -> Page[StaffMember]:
+        """One page of the businesses the person is staff of, by business id."""
+        ...
+
+    def of_business(self, business_id: str, page: PageRequest) -> Page[StaffMember]:
+        """One page of a business's staff, by subject."""
         ...
 
     def add(self, member: StaffMember) -> None:
@@ -37,7 +42,7 @@ class StaffStore(Protocol):
 
     def find_invitation(self, business_id: str, email: str) -> Invitation | None: ...
 
-    def invitations_of(self, business_id: str, limit: int) -> list[Invitation]: ...
+    def invitations_of(self, business_id: str, page: PageRequest) -> Page[Invitation]: ...
 
     def accept(self, invitation: Invitation, member: StaffMember) -> bool:
         """Add the member and delete the invitation in one transaction; False if it was gone."""

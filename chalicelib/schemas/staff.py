@@ -46,16 +46,6 @@ class StaffMemberOut(ResponseModel):
     added_at: datetime | None = None
 
 
-class StaffPageQuery(Request):
-    limit: int = Field(50, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=256, description="`next` of the previous page.")
-
-
-class StaffPageOut(ResponseModel):
-    staff: list[StaffMemberOut]
-    next: str | None = None
-
-
 class PlanChangeIn(Request):
     plan: Literal["free", "standard", "premium"]
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from ..domain.context import StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..ports.catalogue import CatalogueStore
 
 
@@ -111,9 +112,8 @@ class CatalogueService:
             raise ConflictError("Delete or move the page's entries first.", code="page_has_entries")
         self.catalogue.delete_page(business_id, page_id)
 
-    def list_pages(self, business_id: str, *, published_only: bool) -> list[SchedulePage]:
-        pages = self.catalogue.list_pages(business_id)
-        return [p for p in pages if p.published or not published_only]
+    def list_pages(self, business_id: str, page: PageRequest, *, published_only: bool) -> Page[SchedulePage]:
+        return self.catalogue.pages_page(business_id, page, published_only)
 
     # entries
     def create_entry(self, ctx: StaffContext, body: NewEntry) -> Entry:
@@ -211,12 +211,12 @@ class CatalogueService:
             raise NotFoundError(f"Entry '{entry_id}' does not exist.")
         return entry
 
-    def entries_on_page(self, business_id: str, page_id: str, *, published_only: bool) -> list[Entry]:
-        page = self.catalogue.get_page(business_id, page_id)
-        if published_only and not page.published:
+    def entries_on_page(self, business_id: str, page_id: str, page: PageRequest, *,
+                        published_only: bool) -> Page[Entry]:
+        schedule = self.catalogue.get_page(business_id, page_id)
+        if published_only and not schedule.published:
             raise NotFoundError(f"Schedule page '{page_id}' does not exist.")
-        entries = self.catalogue.entries_on_page(business_id, page_id)
-        return [e for e in entries if e.published or not published_only]
+        return self.catalogue.entries_page(business_id, page_id, page, published_only)
 
     def _known_groups(self, business_id: str, tickets: Sequence[NewTicket], listed: bool = True) -> Sequence[NewTicket]:
         for i, t in enumerate(tickets):

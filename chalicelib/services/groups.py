@@ -25,6 +25,7 @@ from ..domain.groups import (
     make_usage,
     parse_emails,
 )
+from ..domain.paging import Page, PageRequest, page_of_rows
 from ..domain.periods import anchor_for
 from ..domain.tenancy import Business, Feature
 from ..ports.clock import Clock, new_id, utc_now
@@ -142,8 +143,8 @@ class GroupService:
         self.groups.create(group)
         return group
 
-    def list_groups(self, ctx: StaffContext) -> list[Group]:
-        return self.groups.list(ctx.business_id)
+    def list_groups(self, ctx: StaffContext, page: PageRequest) -> Page[Group]:
+        return self.groups.list_page(ctx.business_id, page)
 
     def get(self, ctx: StaffContext, group_id: str) -> Group:
         return self.groups.get(ctx.business_id, group_id)
@@ -185,9 +186,9 @@ class GroupService:
                 results.append(MemberAddition(c.given, c.email, "already_member"))
         return MembersAdded(tuple(results))
 
-    def list_members(self, ctx: StaffContext, group_id: str) -> list[GroupMember]:
+    def list_members(self, ctx: StaffContext, group_id: str, page: PageRequest) -> Page[GroupMember]:
         self.get(ctx, group_id)
-        return self.members.list(group_id)
+        return self.members.list_page(group_id, page)
 
     def remove_member(self, ctx: StaffContext, group_id: str, email: str) -> None:
         self.get(ctx, group_id)
@@ -224,18 +225,32 @@ class GroupService:
         return offer
 
     # --- allowances (O7) ---
-    def my_allowances(self, ctx: BookerContext) -> list[Allowance]:
+    def my_allowances(self, ctx: BookerContext, page: PageRequest) -> Page[Allowance]:
+        """A computed list (L1): rows are computed from one page of the booker's group-member items
+        (one row per offer of each group). The position is that member page's start plus how many of
+        its rows were already answered, so a page never exceeds ``limit`` and no row is skipped: when
+        one member page yields more rows than ``limit``, the next call re-reads it and skips ahead."""
         business, business_id = ctx.business, ctx.business_id
-        found = self.members.for_email(business_id, ctx.account_email)
-        groups = self.groups.get_many(business_id, [m.group_id for m, _ in found])
+        start = page.start or {}
+        members_from, skip = start.get("members_from"), int(start.get("skip", 0))
+        found = self.members.for_email_page(business_id, ctx.account_email, PageRequest(page.limit, members_from))
+        groups = self.groups.get_many(business_id, [m.group_id for m, _ in found.items])
         now = self.clock()
-        out: list[Allowance] = []
-        for member, counters in found:
+        rows: list[Allowance] = []
+        for member, counters in found.items:
             if member.group_id in groups:
-                out += allowances(groups[member.group_id], member, counters, business.tz, now)
-        return out
+                rows += allowances(groups[member.group_id], member, counters, business.tz, now)
+        rows = rows[skip:]
+        if len(rows) > page.limit:
+            return Page(rows[:page.limit], {"members_from": members_from, "skip": skip + page.limit})
+        return Page(rows, {"members_from": found.next_key, "skip": 0} if found.next_key else None)
 
-    def member_allowances(self, ctx: StaffContext, group_id: str, email: str) -> list[Allowance]:
+    def member_allowances(self, ctx: StaffContext, group_id: str, email: str, page: PageRequest) -> Page[Allowance]:
+        """A computed list from two items (L1): one row per offer of the group, and a group's offers
+        live inside its one item, so all rows are computed and the page is cut from them by offset."""
+        return page_of_rows(self._member_allowances(ctx, group_id, email), page)
+
+    def _member_allowances(self, ctx: StaffContext, group_id: str, email: str) -> list[Allowance]:
         business = ctx.business
         group = self.groups.get(business.business_id, group_id)
         found = self.members.get(group_id, self._email(email))

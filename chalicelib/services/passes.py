@@ -158,14 +158,14 @@ class PassService:
         product = self._live_product(ctx.business_id, product_id)
         self.products.save(replace(product, archived=True, published=False))
 
-    def products_for_staff(self, ctx: StaffContext) -> list[PassProduct]:
-        return [p for p in self.products.list(ctx.business_id) if not p.archived]
+    def products_for_staff(self, ctx: StaffContext, page: PageRequest) -> Page[PassProduct]:
+        return self.products.list_page(ctx.business_id, page, on_sale_only=False)
 
     def product_for_staff(self, ctx: StaffContext, product_id: str) -> PassProduct:
         return self._live_product(ctx.business_id, product_id)
 
-    def on_sale(self, ctx: PublicContext) -> list[PassProduct]:
-        return [p for p in self.products.list(ctx.business_id) if p.on_sale]
+    def on_sale(self, ctx: PublicContext, page: PageRequest) -> Page[PassProduct]:
+        return self.products.list_page(ctx.business_id, page, on_sale_only=True)
 
     # P3 — finding passes
 

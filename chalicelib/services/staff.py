@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..domain.context import PersonContext, StaffContext
+    from ..domain.paging import Page, PageRequest
     from ..ports.messaging import MailerPort
     from ..ports.staff import StaffStore
 
-MAX_STAFF_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,6 @@ class NewBusiness:
 class NewInvitation:
     email: str
     role: StaffRole = StaffRole.STAFF
-
-
-@dataclass(frozen=True)
-class StaffPage:
-    staff: list[StaffMember]
-    next: str | None
 
 
 def require_owner(ctx: StaffContext) -> None:
@@ -70,8 +64,8 @@ class StaffService:
         logger.info("business created", extra={"business_id": new.business_id})
         return business
 
-    def my_businesses(self, person: PersonContext) -> list[StaffMember]:
-        return self.staff.of_person(person.subject, limit=MAX_STAFF_PAGE)
+    def my_businesses(self, person: PersonContext, page: PageRequest) -> Page[StaffMember]:
+        return self.staff.of_person_page(person.subject, page)
 
     def invite(self, ctx: StaffContext, new: NewInvitation) -> Invitation:
         require_owner(ctx)
@@ -88,9 +82,9 @@ class StaffService:
             "expires_at": invitation.expires_at.date().isoformat()})
         return invitation
 
-    def invitations(self, ctx: StaffContext) -> list[Invitation]:
+    def invitations(self, ctx: StaffContext, page: PageRequest) -> Page[Invitation]:
         require_owner(ctx)
-        return self.staff.invitations_of(ctx.business_id, limit=MAX_STAFF_PAGE)
+        return self.staff.invitations_of(ctx.business_id, page)
 
     def accept(self, person: PersonContext, business_id: str) -> StaffMember:
         """The invitee, signed in with the invited (verified) email, becomes staff."""
@@ -105,10 +99,9 @@ class StaffService:
             raise NotFoundError("There is no open invitation to this business for your email.")
         return member
 
-    def list(self, ctx: StaffContext, limit: int, cursor: str | None) -> StaffPage:
+    def list(self, ctx: StaffContext, page: PageRequest) -> Page[StaffMember]:
         require_owner(ctx)
-        members, after = self.staff.of_business(ctx.business_id, min(max(limit, 1), MAX_STAFF_PAGE), cursor)
-        return StaffPage(members, after)
+        return self.staff.of_business(ctx.business_id, page)
 
     def remove(self, ctx: StaffContext, subject: str) -> None:
         require_owner(ctx)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..domain.errors import ConflictError, InvalidInputError, PaymentsUnavailableError
+from ..domain.paging import PageRequest
 from ..domain.staff import StaffRole
 from ..domain.tenancy import CONNECT_STEP, StripeConnection
 from ..logs import logger
@@ -145,6 +146,6 @@ class StripeConnect:
         """The Stripe account's own email and every owner's (each once): those who can reconnect it."""
         emails = [business.stripe_account_email] if business.stripe_account_email else []
         if self.staff is not None:
-            owners, _ = self.staff.of_business(business.business_id, 100, None)
+            owners = self.staff.of_business(business.business_id, PageRequest(100)).items
             emails += [m.email for m in owners if m.role is StaffRole.OWNER and m.email]
         return list(dict.fromkeys(emails))

@@ -51,7 +51,7 @@ def test_group_crud_and_plan_gating(api):
     gid = api.call("POST", "/v1/manage/groups", staff, {"name": "Kids", "description": "Under 12"}).json["group_id"]
     renamed = api.call("PATCH", f"/v1/manage/groups/{gid}", staff, {"name": "Juniors"})
     assert renamed.status_code == 200 and renamed.json["name"] == "Juniors" and renamed.json["description"] == "Under 12"
-    assert [g["name"] for g in api.call("GET", "/v1/manage/groups", staff).json] == ["Juniors"]
+    assert [g["name"] for g in api.call("GET", "/v1/manage/groups", staff).json["items"]] == ["Juniors"]
     assert api.call("POST", "/v1/manage/groups", staff, {"name": ""}).status_code == 400
     assert api.call("DELETE", f"/v1/manage/groups/{gid}", staff).status_code == 204
     assert api.call("GET", f"/v1/manage/groups/{gid}", staff).status_code == 404
@@ -83,7 +83,7 @@ def test_paste_emails_adds_valid_reports_invalid_and_readding_is_harmless(api):
     assert (resp.json["added"], resp.json["invalid"]) == (2, 2)
     again = api.call("POST", f"/v1/manage/groups/{gid}/members", staff, {"emails": ["jane@example.com", "dan@z.org"]})
     assert [r["status"] for r in again.json["results"]] == ["already_member", "added"]
-    members = api.call("GET", f"/v1/manage/groups/{gid}/members", staff).json
+    members = api.call("GET", f"/v1/manage/groups/{gid}/members", staff).json["items"]
     assert sorted(m["email"] for m in members) == ["bob@x.org", "dan@z.org", "jane@example.com"]
     empty = api.call("POST", f"/v1/manage/groups/{gid}/members", staff, {"emails": " , "})
     assert empty.status_code == 400 and empty.json["error"]["field"] == "emails"
@@ -102,7 +102,7 @@ def test_remove_manual_member_but_not_one_in_through_a_membership(api):
     # The membership ends: the member leaves (and a second, late 'leave' is harmless).
     container().groups.leave_via_membership(BIZ, gid, "m@x.org", "sub_1")
     container().groups.leave_via_membership(BIZ, gid, "m@x.org", "sub_1")
-    assert api.call("GET", f"/v1/manage/groups/{gid}/members", staff).json == []
+    assert api.call("GET", f"/v1/manage/groups/{gid}/members", staff).json["items"] == []
 
 
 def test_access_by_email_before_the_customer_has_an_account(api):
@@ -162,8 +162,8 @@ def test_terms_fixed_at_join_time(api):
         api.call("POST", f"/v1/manage/groups/{gid}/members", staff, {"emails": "new@x.org"})
     with time_machine.travel(datetime(2030, 1, 12, 12, tzinfo=UTC), tick=False):
         staff = staff_token(BIZ)
-        old = api.call("GET", f"/v1/manage/groups/{gid}/members/old@x.org/allowances", staff).json[0]
-        new = api.call("GET", f"/v1/manage/groups/{gid}/members/new@x.org/allowances", staff).json[0]
+        old = api.call("GET", f"/v1/manage/groups/{gid}/members/old@x.org/allowances", staff).json["items"][0]
+        new = api.call("GET", f"/v1/manage/groups/{gid}/members/new@x.org/allowances", staff).json["items"][0]
         assert (old["terms_version"], old["uses_allowed"]) == (1, 1)
         assert (new["terms_version"], new["uses_allowed"]) == (2, 5)
         assert book(api, "old@x.org", entry).status_code == 201
@@ -206,16 +206,16 @@ def test_allowance_view_for_booker_and_staff(api):
         assert book(api, "m@x.org", entry).status_code == 201
         mine = api.call("GET", f"{MINE}/allowances", booker_token("m@x.org"))
         assert mine.status_code == 200, mine.body
-        [a] = mine.json
+        [a] = mine.json["items"]
         assert (a["group_id"], a["uses_allowed"], a["uses_taken"], a["uses_left"]) == (gid, 3, 1, 2)
         assert a["anchor"] == "member_start_date" and a["anchor_date"] == "2030-01-31"
         # Started 31 Jan: renews 28 Feb at midnight Berlin (23:00 UTC on the 27th).
         assert a["resets_at"].startswith("2030-02-27T23:00:00")
-        staff_view = api.call("GET", f"/v1/manage/groups/{gid}/members/M@x.org/allowances", staff).json
-        assert staff_view == mine.json
-        assert api.call("GET", f"{MINE}/allowances", booker_token("stranger@x.org")).json == []
+        staff_view = api.call("GET", f"/v1/manage/groups/{gid}/members/M@x.org/allowances", staff).json["items"]
+        assert staff_view == mine.json["items"]
+        assert api.call("GET", f"{MINE}/allowances", booker_token("stranger@x.org")).json["items"] == []
     with time_machine.travel(datetime(2030, 2, 28, 10, tzinfo=UTC), tick=False):
-        [after] = api.call("GET", f"{MINE}/allowances", booker_token("m@x.org")).json
+        [after] = api.call("GET", f"{MINE}/allowances", booker_token("m@x.org")).json["items"]
         # Next renewal 31 March 00:00 Berlin; summer time starts later that night in 2030, so still UTC+1.
         assert (after["uses_left"], after["resets_at"][:16]) == (3, "2030-03-30T23:00")
 

@@ -235,7 +235,7 @@ def _membership_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
                         {"membership_id": m["membership_id"], "option_id": option_id}).json
     provider.pay_checkout(checkout["session_id"])
     deliver_new_events(api, provider, queue_url, seen)
-    [mine] = api.call("GET", f"/v1/businesses/{A}/me/memberships", booker_token(BOOKER_A)).json
+    [mine] = api.call("GET", f"/v1/businesses/{A}/me/memberships", booker_token(BOOKER_A)).json["items"]
     return {"membership_id": m["membership_id"], "option_id": option_id, "subscription_id": mine["subscription_id"]}
 
 

@@ -59,7 +59,7 @@ def group_members(shop) -> list[str]:
 
 
 def my_subscription(shop) -> dict:
-    mine = shop["api"].call("GET", f"{MINE}/memberships", booker_token(BOOKER)).json
+    mine = shop["api"].call("GET", f"{MINE}/memberships", booker_token(BOOKER)).json["items"]
     assert len(mine) == 1
     return mine[0]
 
@@ -79,7 +79,7 @@ def test_catalogue_creates_product_prices_group_and_dashboard_links(shop):
                                shop["staff"], {"title": "Monthly (best)"})
     assert renamed.status_code == 200 and renamed.json["price_options"][0]["title"] == "Monthly (best)"
     assert stripe_price["nickname"] == "Monthly (best)"
-    public = shop["api"].call("GET", f"/v1/businesses/{BIZ}/memberships").json
+    public = shop["api"].call("GET", f"/v1/businesses/{BIZ}/memberships").json["items"]
     assert [p["membership_id"] for p in public] == [m["membership_id"]]
     assert public[0]["stripe_dashboard_url"] is None and public[0]["price_options"][0]["stripe_price_id"] is None
 

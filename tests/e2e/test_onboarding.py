@@ -47,6 +47,6 @@ def test_sign_up_upgrade_connect_and_sell_a_membership(api):
     provider.pay_checkout(checkout.json["session_id"])
     assert {e["account"] for e in provider.events[seen:]} == {account}  # every object of the sale is the studio's
     deliver_new_events(api, provider, queue_url, seen)
-    [mine] = api.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(BOOKER)).json
+    [mine] = api.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(BOOKER)).json["items"]
     assert mine["status"] == "active" and mine["has_access"] is True
     assert [member.email for member in container().group_members.list(m["group_id"])] == [BOOKER]

@@ -116,16 +116,16 @@ def test_product_crud_and_public_list(api, studio):
     product = studio["product"]
     assert product["expiry"] == {"kind": "days_from_first_use", "date": None, "days": 30}
     public = api.call("GET", "/v1/businesses/biz-a/pass-products")
-    assert [p["product_id"] for p in public.json] == [product["product_id"]]
+    assert [p["product_id"] for p in public.json["items"]] == [product["product_id"]]
     hidden = api.call("PATCH", f"/v1/manage/pass-products/{product['product_id']}", staff_a(), {"published": False})
     assert hidden.status_code == 200 and hidden.json["published"] is False
-    assert api.call("GET", "/v1/businesses/biz-a/pass-products").json == []
+    assert api.call("GET", "/v1/businesses/biz-a/pass-products").json["items"] == []
     fixed = api.call("POST", "/v1/manage/pass-products", staff_a(), {
         "title": "Summer", "price_minor": 5000, "uses": 5, "eligible": {"page_ids": [studio["yoga"]["page_id"]]},
         "expiry": {"kind": "fixed_date", "date": "2030-08-31"}})
     assert fixed.status_code == 201 and fixed.json["expiry"]["date"] == "2030-08-31"
     assert api.call("DELETE", f"/v1/manage/pass-products/{fixed.json['product_id']}", staff_a()).status_code == 204
-    listed = api.call("GET", "/v1/manage/pass-products", staff_a()).json
+    listed = api.call("GET", "/v1/manage/pass-products", staff_a()).json["items"]
     assert [p["product_id"] for p in listed] == [product["product_id"]]
 
 

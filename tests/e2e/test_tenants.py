@@ -33,7 +33,7 @@ def test_sign_up_makes_the_person_owner_of_a_free_business(api):
     assert created.status_code == 201, created.body
     assert created.json == {"business_id": "yoga-loft", "name": "Yoga Loft", "plan": "free",
                             "timezone": "Europe/Berlin", "currency": "EUR"}
-    mine = api.call("GET", "/v1/me/businesses", person(OWNER)).json
+    mine = api.call("GET", "/v1/me/businesses", person(OWNER)).json["items"]
     assert [(m["business_id"], m["role"]) for m in mine] == [("yoga-loft", "owner")]
     assert api.call("GET", "/v1/manage/business", person(OWNER)).json["name"] == "Yoga Loft"
     # Customer groups are not in the free plan.
@@ -45,7 +45,7 @@ def test_a_taken_id_is_409_and_bad_fields_are_400(api):
     assert sign_up(api).status_code == 201
     taken = sign_up(api, sub=STRANGER)
     assert taken.status_code == 409 and taken.json["error"]["code"] == "business_id_taken", taken.body
-    assert api.call("GET", "/v1/me/businesses", person(STRANGER)).json == []  # the loser became nobody's owner
+    assert api.call("GET", "/v1/me/businesses", person(STRANGER)).json["items"] == []  # the loser became nobody's owner
     for field, value in (("timezone", "Mars/Olympus"), ("business_id", "Bad Id!"), ("currency", "EURO")):
         bad = sign_up(api, **{"business_id": "other-id", field: value})
         assert bad.status_code == 400 and field in bad.body.decode(), (field, bad.body)
@@ -58,7 +58,7 @@ def test_invited_staff_accept_with_the_invited_email_only(api):
     assert invited.status_code == 201 and invited.json["role"] == "staff", invited.body
     [mail] = [m for m in sent_emails() if m["to"] == FRIEND_EMAIL]
     assert "Yoga Loft" in mail["subject"] and "/v1/me/invitations/yoga-loft/accept" in mail["text"]
-    pending = api.call("GET", "/v1/manage/staff/invitations", person(OWNER)).json
+    pending = api.call("GET", "/v1/manage/staff/invitations", person(OWNER)).json["items"]
     assert [i["email"] for i in pending] == [FRIEND_EMAIL]
 
     # Another email, an unverified one, or a display-name trick: nothing.
@@ -74,7 +74,7 @@ def test_invited_staff_accept_with_the_invited_email_only(api):
     assert api.call("GET", "/v1/manage/business", person(FRIEND)).json["business_id"] == "yoga-loft"
     again = api.call("POST", "/v1/me/invitations/yoga-loft/accept", person(STRANGER, FRIEND_EMAIL))
     assert again.status_code == 404  # an invitation is used once
-    assert api.call("GET", "/v1/manage/staff/invitations", person(OWNER)).json == []
+    assert api.call("GET", "/v1/manage/staff/invitations", person(OWNER)).json["items"] == []
 
 
 def test_owner_lists_a_page_at_a_time_and_removes_staff_who_are_refused_at_once(api):
@@ -82,9 +82,9 @@ def test_owner_lists_a_page_at_a_time_and_removes_staff_who_are_refused_at_once(
     assert invite_and_accept(api).status_code == 200
     assert invite_and_accept(api, "second@example.com", "sub-second").status_code == 200
     first = api.call("GET", "/v1/manage/staff?limit=2", person(OWNER)).json
-    assert [m["subject"] for m in first["staff"]] == ["sub-friend", "sub-owner"] and first["next"]
+    assert [m["subject"] for m in first["items"]] == ["sub-friend", "sub-owner"] and first["next"]
     rest = api.call("GET", f"/v1/manage/staff?limit=2&cursor={first['next']}", person(OWNER)).json
-    assert [m["subject"] for m in rest["staff"]] == ["sub-second"] and rest["next"] is None
+    assert [m["subject"] for m in rest["items"]] == ["sub-second"] and rest["next"] is None
 
     assert api.call("GET", "/v1/manage/pages", person(FRIEND)).status_code == 200
     assert api.call("DELETE", f"/v1/manage/staff/{FRIEND}", person(OWNER)).status_code == 204
@@ -138,7 +138,7 @@ def test_only_an_operator_changes_the_plan_and_a_downgrade_keeps_data(api):
     assert refused.status_code == 402 and refused.json["error"]["current_plan"] == "free"
     assert "standard" in refused.json["error"]["message"]
     api.call("PATCH", "/v1/operator/businesses/yoga-loft", operator_token(), {"plan": "standard"})
-    kept = api.call("GET", "/v1/manage/groups", person(OWNER)).json
+    kept = api.call("GET", "/v1/manage/groups", person(OWNER)).json["items"]
     assert [g["group_id"] for g in kept] == [group.json["group_id"]]  # the downgrade kept the group
     assert api.call("PATCH", "/v1/operator/businesses/nope", operator_token(), {"plan": "free"}).status_code == 404
     bad = api.call("PATCH", "/v1/operator/businesses/yoga-loft", operator_token(), {"plan": "gold"})

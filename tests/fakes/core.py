@@ -109,6 +109,13 @@ class FakeCatalogueStore:
     def list_pages(self, business_id: str) -> list[SchedulePage]:
         return [p for (b, _), p in sorted(self.pages.items()) if b == business_id]
 
+    def pages_page(self, business_id: str, page: PageRequest, published_only: bool) -> Page[SchedulePage]:
+        return page_of([p for p in self.list_pages(business_id) if p.published or not published_only], page)
+
+    def entries_page(self, business_id: str, page_id: str, page: PageRequest, published_only: bool) -> Page[Entry]:
+        entries = self.entries_on_page(business_id, page_id)
+        return page_of([e for e in entries if e.published or not published_only], page)
+
     def save_page(self, page: SchedulePage) -> None:
         self.pages[(page.business_id, page.page_id)] = page
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.groups import Group, GroupMember, MemberUsage, Roll, UsageCounter
+from chalicelib.domain.paging import Page, PageRequest
+from tests.fakes.core import page_of
 
 
 class InMemoryGroups:
@@ -48,6 +50,9 @@ class InMemoryGroups:
 
     def list(self, business_id: str) -> list[Group]:
         return sorted((g for (b, _), g in self.items.items() if b == business_id), key=lambda g: g.name.lower())
+
+    def list_page(self, business_id: str, page: PageRequest) -> Page[Group]:
+        return page_of(sorted((g for (b, _), g in self.items.items() if b == business_id), key=lambda g: g.group_id), page)
 
 
 class InMemoryGroupMembers:
@@ -127,6 +132,13 @@ class InMemoryGroupMembers:
 
     def list(self, group_id: str) -> list[GroupMember]:
         return [m for (g, _), m in self.members.items() if g == group_id]
+
+    def list_page(self, group_id: str, page: PageRequest) -> Page[GroupMember]:
+        return page_of(sorted(self.list(group_id), key=lambda m: m.email), page)
+
+    def for_email_page(self, business_id: str, email: str,
+                       page: PageRequest) -> Page[tuple[GroupMember, dict[str, UsageCounter]]]:
+        return page_of(sorted(self.for_email(business_id, email), key=lambda found: found[0].group_id), page)
 
     def _drop(self, group_id: str, email: str) -> None:
         self.members.pop((group_id, email), None)

@@ -8,6 +8,8 @@ from typing import Any
 from chalicelib.domain.bookings import MAX_OPEN_CHECKOUTS
 from chalicelib.domain.errors import RuleRefusedError
 from chalicelib.domain.memberships import Checkout, MemberRecord, Membership, StaleSnapshotError
+from chalicelib.domain.paging import Page, PageRequest
+from tests.fakes.core import page_of
 
 
 class InMemoryMemberships:
@@ -29,6 +31,10 @@ class InMemoryMemberships:
 
     def list(self, business_id: str) -> list[Membership]:
         return [m for (b, _), m in self.rows.items() if b == business_id]
+
+    def list_page(self, business_id: str, page: PageRequest, published_only: bool) -> Page[Membership]:
+        rows = sorted(self.list(business_id), key=lambda m: m.membership_id)
+        return page_of([m for m in rows if m.published or not published_only], page)
 
     def by_product(self, product_id: str) -> Membership | None:
         return next((m for m in self.rows.values() if m.provider_product_id == product_id), None)
@@ -72,6 +78,12 @@ class InMemoryMembers:
 
     def for_booker(self, business_id: str, email: str) -> list[MemberRecord]:
         return [r for r in self.rows.values() if r.business_id == business_id and r.email == email]
+
+    def membership_page(self, business_id: str, membership_id: str, page: PageRequest) -> Page[MemberRecord]:
+        return page_of(sorted(self.for_membership(business_id, membership_id), key=lambda r: r.subscription_id), page)
+
+    def booker_page(self, business_id: str, email: str, page: PageRequest) -> Page[MemberRecord]:
+        return page_of(sorted(self.for_booker(business_id, email), key=lambda r: r.subscription_id), page)
 
     def page_by_price(self, price_id: str, cursor: dict[str, Any] | None,
                       limit: int) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:

@@ -25,6 +25,9 @@ class InMemoryPassProducts:
     def list(self, business_id: str) -> list[PassProduct]:
         return [p for (b, _), p in sorted(self.items.items()) if b == business_id]
 
+    def list_page(self, business_id: str, page: PageRequest, on_sale_only: bool) -> Page[PassProduct]:
+        return page_of([p for p in self.list(business_id) if (p.on_sale if on_sale_only else not p.archived)], page)
+
 
 class InMemoryPasses:
     """Keyed like the table (business, email, pass id); a purchase ref issues at most once."""

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.staff import Invitation, StaffMember
 from chalicelib.domain.tenancy import Business
+from tests.fakes.core import page_of
 
 
 class FakeStaffStore:
@@ -26,11 +28,12 @@ class FakeStaffStore:
     def of_person(self, subject: str, limit: int) -> list[StaffMember]:
         return sorted((m for (s, _), m in self.members.items() if s == subject), key=lambda m: m.business_id)[:limit]
 
-    def of_business(self, business_id: str, limit: int, after: str | None) -> tuple[list[StaffMember], str | None]:
+    def of_person_page(self, subject: str, page: PageRequest) -> Page[StaffMember]:
+        return page_of(self.of_person(subject, len(self.members)), page)
+
+    def of_business(self, business_id: str, page: PageRequest) -> Page[StaffMember]:
         members = sorted((m for m in self.members.values() if m.business_id == business_id), key=lambda m: m.subject)
-        members = [m for m in members if after is None or m.subject > after]
-        page = members[:limit]
-        return page, (page[-1].subject if len(members) > limit else None)
+        return page_of(members, page)
 
     def add(self, member: StaffMember) -> None:
         self.members[(member.subject, member.business_id)] = member
@@ -44,8 +47,8 @@ class FakeStaffStore:
     def find_invitation(self, business_id: str, email: str) -> Invitation | None:
         return self.invitations.get((business_id, email))
 
-    def invitations_of(self, business_id: str, limit: int) -> list[Invitation]:
-        return [i for (b, _), i in sorted(self.invitations.items()) if b == business_id][:limit]
+    def invitations_of(self, business_id: str, page: PageRequest) -> Page[Invitation]:
+        return page_of([i for (b, _), i in sorted(self.invitations.items()) if b == business_id], page)
 
     def accept(self, invitation: Invitation, member: StaffMember) -> bool:
         if self.invitations.pop((invitation.business_id, invitation.email), None) is None:

@@ -46,7 +46,7 @@ class Shop:
         assert checkout.status_code == 201, checkout.body
         self.provider.pay_checkout(checkout.json["session_id"])
         self.deliver()
-        [sub] = self.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(email)).json
+        [sub] = self.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(email)).json["items"]
         return sub["subscription_id"]
 
     def staff(self, action: str, sid: str):
@@ -69,7 +69,7 @@ class Shop:
         return sorted(m.email for m in container().group_members.list(self.membership["group_id"]))
 
     def access(self, email: str) -> bool:
-        [sub] = self.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(email)).json
+        [sub] = self.call("GET", f"/v1/businesses/{BIZ}/me/memberships", booker_token(email)).json["items"]
         return sub["has_access"]
 
 

@@ -159,8 +159,8 @@ def test_make_run_serves_the_seeded_api_runs_the_worker_keeps_data_and_stops_cle
         stack.wait_for("Ready:")
         assert requests.get(f"{stack.api}/v1/manage/pages", headers=bearer(stack.token("staff")), timeout=5).status_code == 200
         assert requests.get(f"{stack.api}/openapi.json", timeout=5).json()["openapi"].startswith("3.")
-        pages = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages", timeout=5).json()
-        entries = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages/{pages[0]['page_id']}/entries", timeout=5).json()
+        pages = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages", timeout=5).json()["items"]
+        entries = requests.get(f"{stack.api}/v1/businesses/demo-studio/pages/{pages[0]['page_id']}/entries", timeout=5).json()["items"]
         entry = entries[0]
         free = next(t for t in entry["tickets"] if t["price_minor"] == 0)
         assert any(t["price_minor"] > 0 for e in entries for t in e["tickets"])

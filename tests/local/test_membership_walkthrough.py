@@ -55,10 +55,10 @@ class Walk:
         assert json.loads(done.stdout)["payment_status"] == "paid", done.stdout + done.stderr
 
     def group_members(self) -> list[str]:
-        return [m["email"] for m in self.get("/v1/manage/groups/ms-demo-membership/members", self.staff).json()]
+        return [m["email"] for m in self.get("/v1/manage/groups/ms-demo-membership/members", self.staff).json()["items"]]
 
     def subscription(self) -> dict:
-        mine = self.get(f"{BUSINESS}/me/memberships", self.booker).json()
+        mine = self.get(f"{BUSINESS}/me/memberships", self.booker).json()["items"]
         return mine[-1] if mine else {}
 
     def subjects(self) -> list[str]:
@@ -69,7 +69,7 @@ class Walk:
                 for m in [json.loads(line)] if DEMO_BOOKER in m["to"]]
 
     def member_tickets(self) -> list[tuple[str, str]]:
-        entries = self.get(f"{BUSINESS}/pages/demo-classes/entries").json()
+        entries = self.get(f"{BUSINESS}/pages/demo-classes/entries").json()["items"]
         return [(e["entry_id"], t["ticket_id"]) for e in entries for t in e["tickets"]
                 if t["exclusive_group_id"] == "ms-demo-membership"]
 
@@ -102,7 +102,7 @@ def test_newcomer_buys_the_membership_books_a_member_class_and_reads_every_email
         assert "membership demo-membership (option demo-monthly) created" in stack.output
 
         # The seeded membership is on sale, and members-only classes are on the schedule.
-        on_sale = walk.get(f"{BUSINESS}/memberships").json()
+        on_sale = walk.get(f"{BUSINESS}/memberships").json()["items"]
         assert [(m["membership_id"], [o["option_id"] for o in m["price_options"]]) for m in on_sale] == [
             ("demo-membership", ["demo-monthly"])]
         (basket_entry, basket_ticket), (entry, ticket) = walk.member_tickets()[:2]
@@ -120,7 +120,7 @@ def test_newcomer_buys_the_membership_books_a_member_class_and_reads_every_email
         booked = walk.post(f"{BUSINESS}/me/bookings", {"entry_id": entry, "ticket_id": ticket}, walk.booker)
         assert booked.status_code == 201, booked.text
         assert booked.json()["paid_with"] == "offer"
-        [allowance] = walk.get(f"{BUSINESS}/me/allowances", walk.booker).json()
+        [allowance] = walk.get(f"{BUSINESS}/me/allowances", walk.booker).json()["items"]
         assert (allowance["offer_id"], allowance["uses_taken"], allowance["uses_left"]) == (
             booked.json()["payment"]["offer_id"], 1, 3)
 

@@ -43,7 +43,7 @@ def test_reseeding_keeps_bookings_and_staff_changes(api):
     staff = staff_token(DEMO_BUSINESS)
     renamed = api.call("PATCH", "/v1/manage/business", staff, {"name": "My Studio"})
     assert renamed.status_code == 200, renamed.body
-    entry = api.call("GET", f"/v1/businesses/{DEMO_BUSINESS}/pages/{PAGE_ID}/entries").json[0]
+    entry = api.call("GET", f"/v1/businesses/{DEMO_BUSINESS}/pages/{PAGE_ID}/entries").json["items"][0]
     free = next(t for t in entry["tickets"] if t["price_minor"] == 0)
     booked = api.call("POST", f"/v1/businesses/{DEMO_BUSINESS}/me/bookings", booker_token("jane@example.com"),
                       {"entry_id": entry["entry_id"], "ticket_id": free["ticket_id"]})

@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 
 from chalicelib.domain.bookings import OfferUseRef
 from chalicelib.domain.catalogue import Entry, SchedulePage, Ticket
-from chalicelib.domain.context import StaffContext
+from chalicelib.domain.context import BookerContext, StaffContext
+from chalicelib.domain.customers import Customer
+from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.tenancy import Business, Plan
 from chalicelib.services.groups import GroupService, NewGroup, NewMembers, NewOffer, OfferUse, ScopeTerms, UsageTerms
 from chalicelib.services.usage_periods import UsagePeriodService
@@ -65,3 +67,26 @@ def test_members_added_spend_monthly_uses_and_the_schedule_restarts_the_counter(
     assert (report.due, report.rolled) == (1, 1)
     [counter] = members.usage[group.group_id, "m@x.org"].values()
     assert counter["used"] == 0 and counter["period"] != ref.period
+
+
+def test_my_allowances_never_exceed_the_limit_and_lose_no_row_when_one_member_page_has_more():
+    groups = InMemoryGroups()
+    members = InMemoryGroupMembers(groups)
+    service = GroupService(Businesses(), groups, members, Pages(), clock=lambda: at("2030-01-31T10:00"))
+    made = set()
+    for name, offers in (("A", 3), ("B", 0), ("C", 2)):  # B has no offers: it adds no row
+        group = service.create(STAFF, NewGroup(name))
+        for _ in range(offers):
+            offer = service.create_offer(STAFF, group.group_id, NewOffer(ScopeTerms(page_id="p1"), usage=UsageTerms("unlimited")))
+            made.add(offer.offer_id)
+        service.add_members(STAFF, group.group_id, NewMembers("m@x.org"))
+    booker = BookerContext(BIZ, "booker-m", "m@x.org", Customer("biz-a", "m@x.org"))
+    for limit in (1, 2, 3, 5):
+        seen, page = [], service.my_allowances(booker, PageRequest(limit))
+        while True:
+            assert len(page.items) <= limit
+            seen += [a.offer.offer_id for a in page.items]
+            if page.next_key is None:
+                break
+            page = service.my_allowances(booker, PageRequest(limit, page.next_key))
+        assert sorted(seen) == sorted(made), limit

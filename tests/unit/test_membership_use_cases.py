@@ -10,6 +10,7 @@ from chalicelib.domain.context import BookerContext, PublicContext, StaffContext
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.memberships import Checkout, Membership, PriceOption
+from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.tenancy import Business, Plan
 from chalicelib.ports.payments import CompletedCheckout
 from chalicelib.services.membership_lifecycle import MembershipLifecycle
@@ -193,7 +194,7 @@ def test_catalogue_creates_group_product_and_prices():
         "Silver", published=True, price_options=(NewPriceOption("Yearly", 10000, "EUR", "year"),)))
     assert made.group_id == f"g_{made.membership_id}" and made.provider_product_id == f"prod_{made.membership_id}"
     assert [o.provider_price_id for o in made.options] == [f"price_{made.options[0].option_id}"]
-    assert made in catalogue.published(PublicContext(BIZ))
+    assert made in catalogue.published(PublicContext(BIZ), PageRequest()).items
 
 
 def test_checkout_refuses_a_current_member_and_opens_a_session_otherwise():

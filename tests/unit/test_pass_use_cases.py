@@ -62,9 +62,10 @@ def world():
 
 def test_archived_products_leave_the_shop_and_the_staff_list(world):
     service, _, _, product = world
-    assert [p.product_id for p in service.on_sale(PublicContext(BIZ))] == [product.product_id]
+    assert [p.product_id for p in service.on_sale(PublicContext(BIZ), PageRequest()).items] == [product.product_id]
     service.archive_product(STAFF, product.product_id)
-    assert service.on_sale(PublicContext(BIZ)) == [] and service.products_for_staff(STAFF) == []
+    assert service.on_sale(PublicContext(BIZ), PageRequest()).items == []
+    assert service.products_for_staff(STAFF, PageRequest()).items == []
     with pytest.raises(NotFoundError):
         service.product_for_staff(STAFF, product.product_id)
 

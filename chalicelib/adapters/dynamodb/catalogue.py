@@ -17,10 +17,12 @@ from pynamodb.models import Model
 
 from ...domain.catalogue import Entry, SchedulePage, Ticket
 from ...domain.errors import ConflictError
-from .base import is_condition_failure, load, register, table_meta
+from .base import is_condition_failure, load, query_page, register, table_meta
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from ...domain.paging import Page, PageRequest
 
 
 @register
@@ -137,6 +139,10 @@ class CatalogueRepository:
     def list_pages(self, business_id: str) -> list[SchedulePage]:
         return [page_from(m) for m in PageModel.query(business_id)]
 
+    def pages_page(self, business_id: str, page: PageRequest, published_only: bool) -> Page[SchedulePage]:
+        wanted = PageModel.published == True if published_only else None  # noqa: E712
+        return query_page(PageModel, business_id, page_from, page, filter_condition=wanted)
+
     def save_page(self, page: SchedulePage) -> None:
         PageModel(page.business_id, page.page_id, title=page.title, published=page.published).save()
 
@@ -151,6 +157,13 @@ class CatalogueRepository:
             entry_from(m)
             for m in EntryModel.by_page.query(page_id, filter_condition=EntryModel.business_id == business_id)
         ]
+
+    def entries_page(self, business_id: str, page_id: str, page: PageRequest, published_only: bool) -> Page[Entry]:
+        """One page of a schedule page's entries by start time; the business (and publication) are filters."""
+        wanted = EntryModel.business_id == business_id
+        if published_only:
+            wanted &= EntryModel.published == True  # noqa: E712
+        return query_page(EntryModel.by_page, page_id, entry_from, page, filter_condition=wanted)
 
     def entries_in_series(self, business_id: str, series_id: str) -> list[Entry]:
         return [

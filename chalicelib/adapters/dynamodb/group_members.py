@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from ...domain.errors import ConflictError, NotFoundError
-from .base import batch_get, find, is_condition_failure
+from .base import batch_get, find, is_condition_failure, query_page
 from .groups import GroupMemberModel, GroupModel, due_day, group_from, member_from, member_usage_from
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from ...domain.groups import Group, GroupMember, MemberUsage, Roll, UsageCounter
+    from ...domain.paging import Page, PageRequest
 
 
 class GroupMemberRepository:
@@ -137,3 +138,10 @@ class GroupMemberRepository:
 
     def list(self, group_id: str) -> list[GroupMember]:
         return [member_from(m)[0] for m in GroupMemberModel.query(group_id)]
+
+    def list_page(self, group_id: str, page: PageRequest) -> Page[GroupMember]:
+        return query_page(GroupMemberModel, group_id, lambda m: member_from(m)[0], page)
+
+    def for_email_page(self, business_id: str, email: str, page: PageRequest) -> Page[tuple[GroupMember, dict[str, UsageCounter]]]:
+        """One page of the groups a customer is in (the by-email index)."""
+        return query_page(GroupMemberModel.by_email, f"{business_id}#{email}", member_from, page)

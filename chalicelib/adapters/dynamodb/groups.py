@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -33,7 +33,10 @@ from pynamodb.models import Model
 from ...domain.errors import ConflictError, NotFoundError
 from ...domain.groups import Group, GroupMember, MemberUsage, Offer, OfferTerms, Scope, UsageCounter, UsageMode, UsageRule
 from ...domain.periods import PeriodUnit
-from .base import batch_get, from_model, is_condition_failure, load, register, table_meta, to_model
+from .base import batch_get, from_model, is_condition_failure, load, query_page, register, table_meta, to_model
+
+if TYPE_CHECKING:
+    from ...domain.paging import Page, PageRequest
 
 
 class TermsMap(MapAttribute[str, Any]):
@@ -183,6 +186,10 @@ class GroupRepository:
 
     def list(self, business_id: str) -> list[Group]:
         return sorted((group_from(m) for m in GroupModel.query(business_id)), key=lambda g: g.name.lower())
+
+    def list_page(self, business_id: str, page: PageRequest) -> Page[Group]:
+        """One page in group-id order (the table's own), not by name: a page must be a key range."""
+        return query_page(GroupModel, business_id, group_from, page)
 
     def create(self, group: Group) -> bool:
         """Insert unless the id exists (membership groups have a deterministic id); True if created."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -33,7 +33,10 @@ from ...domain.memberships import (
     PriceOption,
     StaleSnapshotError,
 )
-from .base import batch_get, find, is_condition_failure, load, register, table_meta
+from .base import batch_get, find, is_condition_failure, load, query_page, register, table_meta
+
+if TYPE_CHECKING:
+    from ...domain.paging import Page, PageRequest
 
 RECENT_SECONDS = 30  # memberships read for events and emails (titles, prices) may be this old
 
@@ -186,6 +189,10 @@ class MembershipRepository:
     def list(self, business_id: str) -> list[Membership]:
         return [membership_from(m) for m in MembershipModel.query(business_id)]
 
+    def list_page(self, business_id: str, page: PageRequest, published_only: bool) -> Page[Membership]:
+        wanted = MembershipModel.published == True if published_only else None  # noqa: E712
+        return query_page(MembershipModel, business_id, membership_from, page, filter_condition=wanted)
+
     def by_product(self, product_id: str) -> Membership | None:
         for key in MembershipModel.by_product.query(product_id, limit=1):
             return self.get(key.business_id, key.membership_id)
@@ -308,6 +315,12 @@ class MemberRepository:
 
     def for_booker(self, business_id: str, email: str) -> list[MemberRecord]:
         return [record_from(m) for m in MemberModel.by_booker.query(f"{business_id}#{email}")]
+
+    def membership_page(self, business_id: str, membership_id: str, page: PageRequest) -> Page[MemberRecord]:
+        return query_page(MemberModel.by_membership, f"{business_id}#{membership_id}", record_from, page)
+
+    def booker_page(self, business_id: str, email: str, page: PageRequest) -> Page[MemberRecord]:
+        return query_page(MemberModel.by_booker, f"{business_id}#{email}", record_from, page)
 
     def page_by_price(self, price_id: str, cursor: dict[str, Any] | None, limit: int) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
         """One page of (business_id, subscription_id) on a price, and the cursor of the next page."""

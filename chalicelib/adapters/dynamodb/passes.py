@@ -169,6 +169,12 @@ class PassProductRepository:
     def list(self, business_id: str) -> list[PassProduct]:
         return [product_from(m) for m in PassProductModel.query(business_id)]
 
+    def list_page(self, business_id: str, page: PageRequest, on_sale_only: bool) -> Page[PassProduct]:
+        """Archived products (and, for the public, unpublished ones) are dropped by a filter expression."""
+        live = PassProductModel.archived.does_not_exist() | (PassProductModel.archived == False)  # noqa: E712
+        wanted = live & (PassProductModel.published == True) if on_sale_only else live  # noqa: E712
+        return query_page(PassProductModel, business_id, product_from, page, filter_condition=wanted)
+
     def save(self, p: PassProduct) -> None:
         product_model(p).save()
 

@@ -15,10 +15,21 @@ from pynamodb.models import Model
 
 from ...domain.errors import TransactionContendedError
 from ...domain.staff import Invitation, StaffMember, StaffRole
-from .base import failed_conditions, find, from_model, is_condition_failure, register, table_meta, to_model, transaction
+from .base import (
+    failed_conditions,
+    find,
+    from_model,
+    is_condition_failure,
+    query_page,
+    register,
+    table_meta,
+    to_model,
+    transaction,
+)
 from .tenancy import BusinessModel
 
 if TYPE_CHECKING:
+    from ...domain.paging import Page, PageRequest
     from ...domain.tenancy import Business
 
 
@@ -86,13 +97,11 @@ class StaffRepository:
     def of_person(self, subject: str, limit: int) -> list[StaffMember]:
         return [_member(m) for m in StaffModel.query(subject, limit=limit, consistent_read=True)]
 
-    def of_business(self, business_id: str, limit: int, after: str | None) -> tuple[list[StaffMember], str | None]:
-        # The index's key and the table's key are the same two attributes here.
-        start = {"business_id": {"S": business_id}, "subject": {"S": after}} if after else None
-        result = StaffModel.by_business.query(business_id, limit=limit, last_evaluated_key=start)
-        members = [_member(m) for m in result]
-        last = result.last_evaluated_key
-        return members, (last["subject"]["S"] if last else None)
+    def of_person_page(self, subject: str, page: PageRequest) -> Page[StaffMember]:
+        return query_page(StaffModel, subject, _member, page)
+
+    def of_business(self, business_id: str, page: PageRequest) -> Page[StaffMember]:
+        return query_page(StaffModel.by_business, business_id, _member, page)
 
     def add(self, member: StaffMember) -> None:
         _staff_item(member).save()
@@ -113,8 +122,8 @@ class StaffRepository:
         m = find(InvitationModel, business_id, email, consistent_read=True)
         return _invitation(m) if m is not None else None
 
-    def invitations_of(self, business_id: str, limit: int) -> list[Invitation]:
-        return [_invitation(m) for m in InvitationModel.query(business_id, limit=limit)]
+    def invitations_of(self, business_id: str, page: PageRequest) -> Page[Invitation]:
+        return query_page(InvitationModel, business_id, _invitation, page)
 
     def accept(self, invitation: Invitation, member: StaffMember) -> bool:
         txn = transaction(StaffModel)

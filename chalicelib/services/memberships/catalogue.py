@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ...domain.context import PublicContext, StaffContext
+    from ...domain.paging import Page, PageRequest
     from ...ports.catalogue import CatalogueStore
     from ...ports.memberships import MembershipGroups, MembershipStore
 
@@ -110,8 +111,8 @@ class MembershipCatalogue:
     def get(self, ctx: StaffContext, membership_id: str) -> Membership:
         return self.memberships.get(ctx.business_id, membership_id)
 
-    def list_for(self, ctx: StaffContext) -> list[Membership]:
-        return self.memberships.list(ctx.business_id)
+    def list_for(self, ctx: StaffContext, page: PageRequest) -> Page[Membership]:
+        return self.memberships.list_page(ctx.business_id, page, published_only=False)
 
     def dashboard_url(self, business_id: str, kind: Literal["products", "prices"], object_id: str | None) -> str | None:
         """'Open on Stripe' for staff views, into the business's own account (none while it is not connected)."""
@@ -122,5 +123,5 @@ class MembershipCatalogue:
         except StripeNotConnectedError:
             return None
 
-    def published(self, ctx: PublicContext) -> list[Membership]:
-        return [m for m in self.memberships.list(ctx.business_id) if m.published]
+    def published(self, ctx: PublicContext, page: PageRequest) -> Page[Membership]:
+        return self.memberships.list_page(ctx.business_id, page, published_only=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ...domain.context import BookerContext, StaffContext
+    from ...domain.paging import Page, PageRequest
     from ...ports.memberships import MembershipStore, MemberStore
     from ...ports.payments import BusinessPayments
     from ..membership_lifecycle import MembershipLifecycle
@@ -58,9 +59,9 @@ class MemberActions:
                 link = None
         return MemberView(record, self.lifecycle.access(record), link)
 
-    def of_membership(self, ctx: StaffContext, membership_id: str) -> list[MemberView]:
+    def of_membership(self, ctx: StaffContext, membership_id: str, page: PageRequest) -> Page[MemberView]:
         self.memberships.get(ctx.business_id, membership_id)
-        return [self.staff_view(r) for r in self.members.for_membership(ctx.business_id, membership_id)]
+        return self.members.membership_page(ctx.business_id, membership_id, page).map(self.staff_view)
 
     def get(self, ctx: StaffContext, subscription_id: str) -> MemberView:
         return self.staff_view(self.members.get(ctx.business_id, subscription_id))
@@ -96,8 +97,9 @@ class MemberActions:
         snap = self.payments.for_business(ctx.business_id).reset_billing_cycle(subscription_id, key=key)
         return self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record)
 
-    def mine(self, ctx: BookerContext) -> list[MemberView]:
-        return [MemberView(r, self.lifecycle.access(r)) for r in self.members.for_booker(ctx.business_id, ctx.account_email)]
+    def mine(self, ctx: BookerContext, page: PageRequest) -> Page[MemberView]:
+        return self.members.booker_page(ctx.business_id, ctx.account_email, page).map(
+            lambda r: MemberView(r, self.lifecycle.access(r)))
 
     def portal(self, ctx: BookerContext, subscription_id: str) -> str:
         """A fresh billing-portal session, made when the booker asks for it (never for an additional user: C1)."""
