@@ -20,7 +20,7 @@ def test_drop_in_by_card_a_pass_without_naming_it_and_one_membership_checkout(tm
     try:
         stack.wait_for("Ready:")
         walk = Walk(stack)
-        entries = walk.get(f"{BUSINESS}/pages/demo-classes/entries").json()
+        entries = walk.get(f"{BUSINESS}/pages/demo-classes/entries").json()["items"]
         drop_ins = [(e["entry_id"], t["ticket_id"]) for e in entries for t in e["tickets"] if t["title"] == "Drop-in"]
         (entry, ticket), (other_entry, other_ticket) = drop_ins[:2]
 
