@@ -23,79 +23,39 @@ import copy
 import itertools
 import json
 import os
-import queue
-import re
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = ROOT.parent / "shared" / "stripe" / "fixtures3.json"
-VENDORED_FIXTURES = Path(__file__).resolve().parent / "stripe_fixtures.json"
+from .stripe_billing import PERIOD_SECONDS, BillingMixin
+from .stripe_http import (
+    SHARED_FIXTURES,
+    VENDORED_FIXTURES,
+    BackgroundSink,
+    Sink,
+    StripeError,
+    fixtures,
+    http_sink,
+    parse_form,
+    public,
+    serve,
+    signed_header,
+)
+
+__all__ = ["LocalStripe", "StripeError", "BackgroundSink", "Sink", "fixtures", "parse_form", "public", "serve",
+           "signed_header", "http_sink", "start", "PERIOD_SECONDS", "SHARED_FIXTURES", "VENDORED_FIXTURES"]
+
 API_VERSION = "2026-10-28.endive"
 DEFAULT_PORT = 8003
-PERIOD_SECONDS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-Sink = Callable[[bytes, str], None]  # (payload, Stripe-Signature header)
 
 
-def fixtures() -> dict[str, Any]:
-    path = SHARED_FIXTURES if SHARED_FIXTURES.exists() else VENDORED_FIXTURES
-    return json.loads(path.read_text())["resources"]
-
-
-def parse_form(body: str) -> dict[str, Any]:
-    """Stripe's form encoding (``a[b][0][c]=v``) back into nested dicts and lists."""
-    out: dict[str, Any] = {}
-    for key, value in urllib.parse.parse_qsl(body, keep_blank_values=True):
-        parts = re.findall(r"[^\[\]]+", key)
-        node: Any = out
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            nxt: Any = value if last else ([] if parts[i + 1].isdigit() else {})
-            if isinstance(node, list):
-                idx = int(part)
-                while len(node) <= idx:
-                    node.append(None)
-                if node[idx] is None or last:
-                    node[idx] = nxt
-                node = node[idx]
-            else:
-                if part not in node or last:
-                    node[part] = nxt
-                node = node[part]
-    return out
-
-
-def signed_header(payload: str, secret: str, timestamp: int | None = None) -> str:
-    import stripe
-
-    return stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
-
-
-def http_sink(url: str) -> Sink:
-    def post(payload: bytes, header: str) -> None:
-        req = urllib.request.Request(url, data=payload, method="POST",
-                                     headers={"Content-Type": "application/json", "Stripe-Signature": header})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            resp.read()
-
-    return post
-
-
-class StripeError(Exception):
-    def __init__(self, status: int, message: str, code: str = "resource_missing") -> None:
-        super().__init__(message)
-        self.status, self.message, self.code = status, message, code
-
-
-class LocalStripe:
+class LocalStripe(BillingMixin):
     """State and behaviour; ``serve`` puts an HTTP face on it."""
 
     def __init__(self, secret: str, sink: Sink | None = None, base_url: str = "", state_file: Path | None = None) -> None:
@@ -276,171 +236,6 @@ class LocalStripe:
         data = item["price_data"]
         return None, int(data["unit_amount"]), qty, data["currency"]
 
-    def _new_subscription(self, customer: dict[str, Any], price: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
-        now = self.now()
-        sub = self.make("subscription", "sub", customer=customer["id"], status="active", cancel_at_period_end=False,
-                        cancel_at=None, canceled_at=None, ended_at=None, trial_start=None, trial_end=None,
-                        start_date=now, billing_cycle_anchor=now, metadata=metadata, pause_collection=None,
-                        pending_update=None, schedule=None, currency=price["currency"], latest_invoice=None,
-                        next_pending_invoice_item_invoice=None, transfer_data=None, billing_schedules=[])
-        item = copy.deepcopy(sub["items"]["data"][0])
-        item.update(id=self.new_id("si"), created=now, price=copy.deepcopy(price), subscription=sub["id"],
-                    current_period_start=now, current_period_end=now + self._period(price), plan=None)
-        sub["items"] = {"object": "list", "data": [item], "has_more": False, "url": f"/v1/subscription_items?subscription={sub['id']}"}
-        return sub
-
-    def _period(self, price: dict[str, Any]) -> int:
-        rec = price["recurring"]
-        return PERIOD_SECONDS[rec["interval"]] * int(rec.get("interval_count") or 1)
-
-    def _new_invoice(self, customer: dict[str, Any], sub: dict[str, Any] | None, amount: int, currency: str,
-                     reason: str, paid: bool, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        inv = self.make("invoice", "in", customer=customer["id"], customer_email=customer["email"], currency=currency,
-                        amount_due=amount, amount_paid=amount if paid else 0, amount_remaining=0 if paid else amount,
-                        billing_reason=reason, status="paid" if paid else "open", attempted=True,
-                        attempt_count=1 if paid else 0, total=amount, subtotal=amount, metadata=metadata or {},
-                        last_finalization_error=None, from_invoice=None, shipping_cost=None, next_payment_attempt=None)
-        inv["hosted_invoice_url"] = f"{self.base_url}/invoices/{inv['id']}"
-        inv["invoice_pdf"] = f"{self.base_url}/files/invoices/{inv['id']}.pdf"
-        inv["parent"] = {"type": "subscription_details", "quote_details": None, "subscription_details": {
-            "subscription": sub["id"] if sub else None, "metadata": sub["metadata"] if sub else None}} if sub else None
-        inv["lines"]["data"] = []
-        return inv
-
-    def retrieve_subscription(self, sub_id: str) -> dict[str, Any]:
-        return self.get(sub_id, "subscription")
-
-    def update_subscription(self, sub_id: str, p: dict[str, Any]) -> dict[str, Any]:
-        sub = self.get(sub_id, "subscription")
-        if sub["status"] == "canceled":
-            raise StripeError(400, "A canceled subscription can only update its metadata.", "subscription_canceled")
-        previous: dict[str, Any] = {}
-        if "cancel_at_period_end" in p:
-            cancel = p["cancel_at_period_end"] == "true"
-            previous["cancel_at_period_end"] = sub["cancel_at_period_end"]
-            item = sub["items"]["data"][0]
-            sub.update(cancel_at_period_end=cancel, cancel_at=item["current_period_end"] if cancel else None,
-                       canceled_at=self.now() if cancel else None)
-        if (p.get("billing_cycle_anchor") or {}).get("type") == "now":
-            previous["billing_cycle_anchor"] = sub["billing_cycle_anchor"]
-            self._advance(sub, reason="subscription_update", start=self.now())
-            return sub
-        self.emit("customer.subscription.updated", sub, previous)
-        return sub
-
-    def cancel_subscription(self, sub_id: str) -> dict[str, Any]:
-        sub = self.get(sub_id, "subscription")
-        if sub["status"] != "canceled":
-            now = self.now()
-            sub.update(status="canceled", canceled_at=sub.get("canceled_at") or now, ended_at=now, cancel_at_period_end=False)
-            self.emit("customer.subscription.deleted", sub)
-        return sub
-
-    def _advance(self, sub: dict[str, Any], reason: str, start: int | None = None) -> dict[str, Any]:
-        item = sub["items"]["data"][0]
-        begin = start if start is not None else item["current_period_end"]
-        item.update(current_period_start=begin, current_period_end=begin + self._period(item["price"]))
-        if start is not None:
-            sub["billing_cycle_anchor"] = start
-        customer = self.get(sub["customer"], "customer")
-        inv = self._new_invoice(customer, sub, int(item["price"]["unit_amount"]), sub["currency"], reason, paid=True)
-        inv["_payment_intent"] = self.new_id("pi")
-        sub.update(latest_invoice=inv["id"], status="active")
-        self.emit("invoice.paid", inv)
-        self.emit("customer.subscription.updated", sub)
-        return inv
-
-    def list_invoice_payments(self, invoice_id: str) -> dict[str, Any]:
-        inv = self.get(invoice_id, "invoice")
-        data = []
-        if inv["status"] == "paid" and inv.get("_payment_intent"):
-            payment = copy.deepcopy(self.fx["invoice_payment"])
-            payment.update(id=self.new_id("inpay"), invoice=invoice_id, status="paid", amount_paid=inv["amount_paid"],
-                           currency=inv["currency"], payment={"type": "payment_intent", "payment_intent": inv["_payment_intent"]})
-            data.append(payment)
-        return {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"}
-
-    def create_refund(self, p: dict[str, Any]) -> dict[str, Any]:
-        intent = p.get("payment_intent")
-        inv = next((o for o in self.objects.values() if o.get("object") == "invoice" and o.get("_payment_intent") == intent
-                    and o.get("_account") == self.account), None)
-        if inv is None:
-            raise StripeError(404, f"No such payment_intent: '{intent}'")
-        amount = int(p.get("amount") or inv["amount_paid"])  # a partial refund names its amount
-        refund = self.make("refund", "re", payment_intent=intent, amount=amount, currency=inv["currency"],
-                           status="succeeded", metadata=p.get("metadata") or {}, charge=None)
-        charge = self.make("charge", "ch", payment_intent=intent, amount=inv["amount_paid"], amount_refunded=amount,
-                           refunded=True, currency=inv["currency"], customer=inv["customer"], source=None)
-        self.emit("charge.refunded", charge)
-        return refund
-
-    def portal_session(self, p: dict[str, Any]) -> dict[str, Any]:
-        session = self.make("billing_portal.session", "bps", customer=p["customer"], return_url=p.get("return_url"),
-                            flow=None, configuration="bpc_local")
-        session["url"] = f"{self.base_url}/portal/{session['id']}"
-        return session
-
-    # --- lifecycle triggers (make stripe-trigger) ---------------------------------------------------
-
-    def subscription_of(self, email: str) -> dict[str, Any]:
-        subs = [o for o in self.objects.values() if o.get("object") == "subscription"
-                and self.objects[o["customer"]]["email"] == email]
-        if not subs:
-            raise StripeError(404, f"No subscription for customer '{email}'")
-        live = [s for s in subs if s["status"] != "canceled"]
-        return (live or subs)[-1]
-
-    def trigger(self, event: str, email: str) -> dict[str, Any]:
-        sub = self.subscription_of(email)
-        self.account = sub.get("_account")  # a trigger plays on the account the subscription lives on
-        customer = self.get(sub["customer"], "customer")
-        item = sub["items"]["data"][0]
-        if event == "renew":
-            self._advance(sub, reason="subscription_cycle")
-        elif event == "fail":
-            inv = self._open_invoice(sub) or self._new_invoice(customer, sub, int(item["price"]["unit_amount"]),
-                                                               sub["currency"], "subscription_cycle", paid=False)
-            inv["attempt_count"] += 1
-            inv["next_payment_attempt"] = self.now() + 3 * 86400
-            sub.update(status="past_due", latest_invoice=inv["id"])
-            self.emit("invoice.payment_failed", inv)
-            self.emit("customer.subscription.updated", sub, {"status": "active"})
-        elif event == "fail-final":
-            inv = self._open_invoice(sub)
-            if inv:
-                inv["next_payment_attempt"] = None
-            sub["status"] = "unpaid"
-            self.emit("customer.subscription.updated", sub, {"status": "past_due"})
-        elif event == "recover":
-            inv = self._open_invoice(sub)
-            if inv is None:
-                raise StripeError(400, "No open invoice to recover.", "no_open_invoice")
-            inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, _payment_intent=self.new_id("pi"))
-            previous = sub["status"]
-            item.update(current_period_start=item["current_period_end"],
-                        current_period_end=item["current_period_end"] + self._period(item["price"]))
-            sub["status"] = "active"
-            self.emit("invoice.paid", inv)
-            self.emit("customer.subscription.updated", sub, {"status": previous})
-        elif event == "cancel":
-            self.cancel_subscription(sub["id"])
-        elif event == "cancel-at-period-end":
-            self.update_subscription(sub["id"], {"cancel_at_period_end": "true"})
-        elif event == "end-period":
-            item["current_period_end"] = self.now()
-            self.cancel_subscription(sub["id"])
-        elif event == "price-change":
-            self.update_price(item["price"]["id"], {"unit_amount": str(int(item["price"]["unit_amount"]) + 500)})
-            item["price"] = copy.deepcopy(self.get(item["price"]["id"], "price"))
-        else:
-            raise StripeError(400, f"Unknown trigger '{event}'.", "unknown_trigger")
-        return self.get(sub["id"], "subscription")
-
-    def _open_invoice(self, sub: dict[str, Any]) -> dict[str, Any] | None:
-        latest = self.objects.get(sub.get("latest_invoice") or "")
-        return latest if latest and latest["status"] == "open" else None
-
-    # --- HTTP dispatch ------------------------------------------------------------------------------
 
     def route(self, method: str, path: str, params: dict[str, Any], key: str | None,
               account: str | None = None) -> tuple[int, Any, str]:
@@ -522,75 +317,6 @@ class LocalStripe:
                 return self.trigger(p.get("event", ""), p.get("email", ""))
         raise StripeError(404, f"Unrecognized request URL ({method}: {path}).", "unrecognized_url")
 
-
-def public(obj: Any) -> Any:
-    """Drop the provider's private bookkeeping (keys starting with '_')."""
-    if isinstance(obj, dict):
-        return {k: public(v) for k, v in obj.items() if not k.startswith("_")}
-    if isinstance(obj, list):
-        return [public(v) for v in obj]
-    return obj
-
-
-def serve(provider: LocalStripe, port: int = 0) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def _handle(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
-            if self.headers.get("Content-Type", "").startswith("application/json") and raw:
-                params = json.loads(raw)
-            else:
-                params = parse_form(raw or url.query)
-            status, body, ctype = provider.route(self.command, url.path, params, self.headers.get("Idempotency-Key"),
-                                                 self.headers.get("Stripe-Account"))
-            if ctype == "redirect":
-                self.send_response(302)
-                self.send_header("Location", body)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            data = body if isinstance(body, bytes) else json.dumps(public(body)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Request-Id", f"req_local{time.time_ns()}")
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_DELETE = _handle
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    provider.base_url = provider.base_url or f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, name="local-payment-provider", daemon=True).start()
-    return server
-
-
-class BackgroundSink:
-    """Delivers events from a thread, in order, retrying like Stripe: the API never waits on the app."""
-
-    def __init__(self, deliver: Sink, attempts: int = 5) -> None:
-        self.deliver = deliver
-        self.attempts = attempts
-        self.pending: queue.Queue[tuple[bytes, str]] = queue.Queue()
-        threading.Thread(target=self._run, name="webhook-delivery", daemon=True).start()
-
-    def __call__(self, payload: bytes, header: str) -> None:
-        self.pending.put((payload, header))
-
-    def _run(self) -> None:
-        while True:
-            payload, header = self.pending.get()
-            for attempt in range(self.attempts):
-                try:
-                    self.deliver(payload, header)
-                    break
-                except (OSError, urllib.error.URLError) as exc:
-                    print(f"[payments] webhook delivery failed ({exc}); retry {attempt + 1}", flush=True)
-                    time.sleep(2**attempt)
 
 
 def start(port: int, webhook_url: str, secret: str, state_file: Path | None = None) -> tuple[ThreadingHTTPServer, str]:

@@ -1,0 +1,185 @@
+"""The local payment provider's billing: subscriptions, invoices, refunds, portal sessions and the
+lifecycle triggers of ``make stripe-trigger``. A mixin of ``LocalStripe`` (state lives there)."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .stripe_http import StripeError
+
+PERIOD_SECONDS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
+
+
+class BillingMixin:
+    """Needs ``make``, ``get``, ``emit``, ``new_id``, ``now``, ``objects`` and ``fx`` of ``LocalStripe``."""
+
+    objects: dict[str, dict[str, Any]]
+    fx: dict[str, Any]
+    account: str | None
+    base_url: str
+
+    def _new_subscription(self, customer: dict[str, Any], price: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        sub = self.make("subscription", "sub", customer=customer["id"], status="active", cancel_at_period_end=False,
+                        cancel_at=None, canceled_at=None, ended_at=None, trial_start=None, trial_end=None,
+                        start_date=now, billing_cycle_anchor=now, metadata=metadata, pause_collection=None,
+                        pending_update=None, schedule=None, currency=price["currency"], latest_invoice=None,
+                        next_pending_invoice_item_invoice=None, transfer_data=None, billing_schedules=[])
+        item = copy.deepcopy(sub["items"]["data"][0])
+        item.update(id=self.new_id("si"), created=now, price=copy.deepcopy(price), subscription=sub["id"],
+                    current_period_start=now, current_period_end=now + self._period(price), plan=None)
+        sub["items"] = {"object": "list", "data": [item], "has_more": False, "url": f"/v1/subscription_items?subscription={sub['id']}"}
+        return sub
+
+    def _period(self, price: dict[str, Any]) -> int:
+        rec = price["recurring"]
+        return PERIOD_SECONDS[rec["interval"]] * int(rec.get("interval_count") or 1)
+
+    def _new_invoice(self, customer: dict[str, Any], sub: dict[str, Any] | None, amount: int, currency: str,
+                     reason: str, paid: bool, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        inv = self.make("invoice", "in", customer=customer["id"], customer_email=customer["email"], currency=currency,
+                        amount_due=amount, amount_paid=amount if paid else 0, amount_remaining=0 if paid else amount,
+                        billing_reason=reason, status="paid" if paid else "open", attempted=True,
+                        attempt_count=1 if paid else 0, total=amount, subtotal=amount, metadata=metadata or {},
+                        last_finalization_error=None, from_invoice=None, shipping_cost=None, next_payment_attempt=None)
+        inv["hosted_invoice_url"] = f"{self.base_url}/invoices/{inv['id']}"
+        inv["invoice_pdf"] = f"{self.base_url}/files/invoices/{inv['id']}.pdf"
+        inv["parent"] = {"type": "subscription_details", "quote_details": None, "subscription_details": {
+            "subscription": sub["id"] if sub else None, "metadata": sub["metadata"] if sub else None}} if sub else None
+        inv["lines"]["data"] = []
+        return inv
+
+    def retrieve_subscription(self, sub_id: str) -> dict[str, Any]:
+        return self.get(sub_id, "subscription")
+
+    def update_subscription(self, sub_id: str, p: dict[str, Any]) -> dict[str, Any]:
+        sub = self.get(sub_id, "subscription")
+        if sub["status"] == "canceled":
+            raise StripeError(400, "A canceled subscription can only update its metadata.", "subscription_canceled")
+        previous: dict[str, Any] = {}
+        if "cancel_at_period_end" in p:
+            cancel = p["cancel_at_period_end"] == "true"
+            previous["cancel_at_period_end"] = sub["cancel_at_period_end"]
+            item = sub["items"]["data"][0]
+            sub.update(cancel_at_period_end=cancel, cancel_at=item["current_period_end"] if cancel else None,
+                       canceled_at=self.now() if cancel else None)
+        if (p.get("billing_cycle_anchor") or {}).get("type") == "now":
+            previous["billing_cycle_anchor"] = sub["billing_cycle_anchor"]
+            self._advance(sub, reason="subscription_update", start=self.now())
+            return sub
+        self.emit("customer.subscription.updated", sub, previous)
+        return sub
+
+    def cancel_subscription(self, sub_id: str) -> dict[str, Any]:
+        sub = self.get(sub_id, "subscription")
+        if sub["status"] != "canceled":
+            now = self.now()
+            sub.update(status="canceled", canceled_at=sub.get("canceled_at") or now, ended_at=now, cancel_at_period_end=False)
+            self.emit("customer.subscription.deleted", sub)
+        return sub
+
+    def _advance(self, sub: dict[str, Any], reason: str, start: int | None = None) -> dict[str, Any]:
+        item = sub["items"]["data"][0]
+        begin = start if start is not None else item["current_period_end"]
+        item.update(current_period_start=begin, current_period_end=begin + self._period(item["price"]))
+        if start is not None:
+            sub["billing_cycle_anchor"] = start
+        customer = self.get(sub["customer"], "customer")
+        inv = self._new_invoice(customer, sub, int(item["price"]["unit_amount"]), sub["currency"], reason, paid=True)
+        inv["_payment_intent"] = self.new_id("pi")
+        sub.update(latest_invoice=inv["id"], status="active")
+        self.emit("invoice.paid", inv)
+        self.emit("customer.subscription.updated", sub)
+        return inv
+
+    def list_invoice_payments(self, invoice_id: str) -> dict[str, Any]:
+        inv = self.get(invoice_id, "invoice")
+        data = []
+        if inv["status"] == "paid" and inv.get("_payment_intent"):
+            payment = copy.deepcopy(self.fx["invoice_payment"])
+            payment.update(id=self.new_id("inpay"), invoice=invoice_id, status="paid", amount_paid=inv["amount_paid"],
+                           currency=inv["currency"], payment={"type": "payment_intent", "payment_intent": inv["_payment_intent"]})
+            data.append(payment)
+        return {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"}
+
+    def create_refund(self, p: dict[str, Any]) -> dict[str, Any]:
+        intent = p.get("payment_intent")
+        inv = next((o for o in self.objects.values() if o.get("object") == "invoice" and o.get("_payment_intent") == intent
+                    and o.get("_account") == self.account), None)
+        if inv is None:
+            raise StripeError(404, f"No such payment_intent: '{intent}'")
+        amount = int(p.get("amount") or inv["amount_paid"])  # a partial refund names its amount
+        refund = self.make("refund", "re", payment_intent=intent, amount=amount, currency=inv["currency"],
+                           status="succeeded", metadata=p.get("metadata") or {}, charge=None)
+        charge = self.make("charge", "ch", payment_intent=intent, amount=inv["amount_paid"], amount_refunded=amount,
+                           refunded=True, currency=inv["currency"], customer=inv["customer"], source=None)
+        self.emit("charge.refunded", charge)
+        return refund
+
+    def portal_session(self, p: dict[str, Any]) -> dict[str, Any]:
+        session = self.make("billing_portal.session", "bps", customer=p["customer"], return_url=p.get("return_url"),
+                            flow=None, configuration="bpc_local")
+        session["url"] = f"{self.base_url}/portal/{session['id']}"
+        return session
+
+    # --- lifecycle triggers (make stripe-trigger) ---------------------------------------------------
+
+    def subscription_of(self, email: str) -> dict[str, Any]:
+        subs = [o for o in self.objects.values() if o.get("object") == "subscription"
+                and self.objects[o["customer"]]["email"] == email]
+        if not subs:
+            raise StripeError(404, f"No subscription for customer '{email}'")
+        live = [s for s in subs if s["status"] != "canceled"]
+        return (live or subs)[-1]
+
+    def trigger(self, event: str, email: str) -> dict[str, Any]:
+        sub = self.subscription_of(email)
+        self.account = sub.get("_account")  # a trigger plays on the account the subscription lives on
+        customer = self.get(sub["customer"], "customer")
+        item = sub["items"]["data"][0]
+        if event == "renew":
+            self._advance(sub, reason="subscription_cycle")
+        elif event == "fail":
+            inv = self._open_invoice(sub) or self._new_invoice(customer, sub, int(item["price"]["unit_amount"]),
+                                                               sub["currency"], "subscription_cycle", paid=False)
+            inv["attempt_count"] += 1
+            inv["next_payment_attempt"] = self.now() + 3 * 86400
+            sub.update(status="past_due", latest_invoice=inv["id"])
+            self.emit("invoice.payment_failed", inv)
+            self.emit("customer.subscription.updated", sub, {"status": "active"})
+        elif event == "fail-final":
+            inv = self._open_invoice(sub)
+            if inv:
+                inv["next_payment_attempt"] = None
+            sub["status"] = "unpaid"
+            self.emit("customer.subscription.updated", sub, {"status": "past_due"})
+        elif event == "recover":
+            inv = self._open_invoice(sub)
+            if inv is None:
+                raise StripeError(400, "No open invoice to recover.", "no_open_invoice")
+            inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, _payment_intent=self.new_id("pi"))
+            previous = sub["status"]
+            item.update(current_period_start=item["current_period_end"],
+                        current_period_end=item["current_period_end"] + self._period(item["price"]))
+            sub["status"] = "active"
+            self.emit("invoice.paid", inv)
+            self.emit("customer.subscription.updated", sub, {"status": previous})
+        elif event == "cancel":
+            self.cancel_subscription(sub["id"])
+        elif event == "cancel-at-period-end":
+            self.update_subscription(sub["id"], {"cancel_at_period_end": "true"})
+        elif event == "end-period":
+            item["current_period_end"] = self.now()
+            self.cancel_subscription(sub["id"])
+        elif event == "price-change":
+            self.update_price(item["price"]["id"], {"unit_amount": str(int(item["price"]["unit_amount"]) + 500)})
+            item["price"] = copy.deepcopy(self.get(item["price"]["id"], "price"))
+        else:
+            raise StripeError(400, f"Unknown trigger '{event}'.", "unknown_trigger")
+        return self.get(sub["id"], "subscription")
+
+    def _open_invoice(self, sub: dict[str, Any]) -> dict[str, Any] | None:
+        latest = self.objects.get(sub.get("latest_invoice") or "")
+        return latest if latest and latest["status"] == "open" else None
+
+    # --- HTTP dispatch ------------------------------------------------------------------------------
