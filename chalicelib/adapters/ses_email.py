@@ -68,6 +68,9 @@ class SesEmailSender:
         mime["From"] = formataddr((message.sender_name, self.sender_address)) if message.sender_name else self.sender_address
         mime["To"] = message.to
         mime["Subject"] = message.subject
+        if message.unsubscribe_url:  # RFC 2369 + RFC 8058: mail clients show their own unsubscribe button
+            mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         mime.set_content(message.text)
         mime.add_alternative(message.html, subtype="html")
         for a in message.attachments:
