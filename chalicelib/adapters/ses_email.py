@@ -76,9 +76,11 @@ class SesEmailSender:
         for a in message.attachments:
             maintype, _, subtype = a.content_type.partition("/")
             mime.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        # A URL header is one long word: folded at 78 it would become an encoded word mail clients do not follow.
+        policy = mime.policy.clone(max_line_length=998) if message.unsubscribe_url else mime.policy
         resp = self.client.send_email(
             FromEmailAddress=mime["From"],
             Destination={"ToAddresses": [message.to]},
-            Content={"Raw": {"Data": mime.as_bytes()}},
+            Content={"Raw": {"Data": mime.as_bytes(policy=policy)}},
         )
         return str(resp["MessageId"])

@@ -4,10 +4,10 @@ and customers' phone numbers and opt-outs."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, UpdateError
-from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from ...domain.broadcasts import Broadcast, Channel, DeliveryState, MessageLogEntry
@@ -18,6 +18,9 @@ from .base import find, is_condition_failure, load, register, table_meta
 from .customers import CustomerModel, customer_from
 from .groups import GroupMemberModel, GroupModel
 from .memberships import MemberModel, MembershipModel
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
 
 @register
