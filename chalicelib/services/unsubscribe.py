@@ -4,7 +4,6 @@ opt-out, after which marketing messages skip them and transactional ones still g
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 from typing import TYPE_CHECKING
@@ -37,7 +36,7 @@ class UnsubscribeLinks:
         encoded, _, signature = token.partition(".")
         try:
             email = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError, as is non-ASCII text
             raise unknown from None
         if not hmac.compare_digest(signature, self._sign(ctx.business_id, email)):
             raise unknown
