@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 PAGE_KIND = "broadcast_page"
 PAGE = 100
 TEMPLATE = "staff_message"
+STOP_NOTE = " Reply STOP to opt out."  # marketing SMS say how to stop them
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class BroadcastService:
         if sms.is_opted_out(customer.phone):  # a STOP reply reaches SNS, not us
             return replace(skipped, reason=SkipReason.CARRIER_OPT_OUT.value)
         text = f"{business_name}: {broadcast.body}" if business_name else broadcast.body
+        if broadcast.marketing:
+            text += STOP_NOTE  # SNS keeps the STOP replies as its opt-out list, asked above
         provider_id = sms.send(customer.phone, text, marketing=broadcast.marketing)
         return replace(entry, state=DeliveryState.SENT, provider_id=provider_id)
 

@@ -234,6 +234,18 @@ def test_an_sms_is_bounded_and_an_email_has_a_subject(message, field):
     assert bad.value.details == {"field": field}
 
 
+def test_a_marketing_sms_says_how_to_stop_them_and_skips_the_unsubscribed():
+    customers = [customer("ann@example.com", phone="+447911123456"),
+                 customer("bob@example.com", phone="+447911123457", marketing_opt_out=True)]
+    sms = Sms()
+    service, queue, log, *_ = world(customers=customers, sms=sms)
+    service.send(STAFF, NewMessage(None, "20% off this week.", marketing=True, channel="sms",
+                                   emails=["ann@example.com", "bob@example.com"]))
+    deliver_all(service, queue)
+    assert sms.sent == [("+447911123456", "Yoga Loft: 20% off this week. Reply STOP to opt out.", True)]
+    assert log.entries[("biz", "bob@example.com", next(iter(log.entries))[2])].reason == "marketing_opt_out"
+
+
 def test_an_sms_of_the_maximum_length_is_accepted():
     service, queue, *_ = world()
     service.send(STAFF, NewMessage(None, "x" * MAX_SMS_CHARS, channel="sms", emails=["a@example.com"]))
