@@ -116,7 +116,7 @@ def main() -> None:
     if not mails:
         print(f"No emails or SMS yet ({outbox.path}).")
         return
-    first = len(mails) - args.last if args.last else 0
+    first = max(0, len(mails) - args.last) if args.last else 0
     for number, mail in enumerate(mails[first:], start=first + 1):
         print(render(mail, number))
 
