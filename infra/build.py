@@ -5,8 +5,8 @@
 1. ``chalice package`` once as is, to read what Chalice generates: the functions, their timeouts,
    the SQS event sources, the REST API. No logical id or queue name is written down here.
 2. Write ``infra/merge-template.<stage>.json``: one DynamoDB table per registered PynamoDB model,
-   each queue the app listens to with its dead-letter queue, SES configuration, an SNS topic with
-   alarms, the bucket for large message bodies, and patches onto Chalice's own resources
+   each queue the app listens to with its dead-letter queue, SES configuration and feedback topic
+   (``infra/messaging.py``), an SNS topic with alarms, the bucket for large message bodies, and patches onto Chalice's own resources
    (``ReportBatchItemFailures``, function names, log groups, deploy-time environment, and the
    throttling, concurrency and throttle alarms of ``infra/limits.py``).
 3. ``chalice package --merge-template`` into ``--out``: ``sam.json`` + ``deployment.zip``.
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .limits import LIMITS, api_patch, blob_bucket, consumer_event_patch, consumer_patch
+from .messaging import messaging_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 SQS_ARN = re.compile(r"^arn:\$\{AWS::Partition\}:sqs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(?P<name>[\w-]+)$")
@@ -256,6 +257,11 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
                                                             **consumer_event_patch(limits)}}
             patch.update(consumer_patch(limits))
 
+    apis = [(api_id, api["Properties"]["StageName"]) for api_id, api in _of_type(packaged["Resources"], "AWS::Serverless::Api").items()]
+    email, email_outputs, email_env = messaging_resources(prefix, apis[0] if apis else None)
+    resources.update(email)
+    outputs.update(email_outputs)
+    queue_env.update(email_env)  # the functions' environment, as the queue URLs are
     secrets = [(f"{app_name}/{stage}/stripe", STRIPE_SECRET_KEYS), (f"{app_name}/{stage}/platform", PLATFORM_SECRET_KEYS)]
     for fn in functions:
         env: dict[str, Any] = {var: {"Ref": param} for param, (var, _) in DEPLOY_PARAMETERS.items()}
@@ -294,20 +300,8 @@ def merge_template(stage: str, app_name: str, packaged: dict[str, Any], tables: 
             "AWS/ApiGateway", "5XXError", {"ApiName": prefix, "Stage": api["Properties"]["StageName"]}, "Sum",
         )
 
-    resources["EmailConfigurationSet"] = {"Type": "AWS::SES::ConfigurationSet", "Properties": {
-        "Name": prefix,
-        "ReputationOptions": {"ReputationMetricsEnabled": True},
-        "SendingOptions": {"SendingEnabled": True},
-        "SuppressionOptions": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
-    }}
-    resources["EmailIdentity"] = {"Type": "AWS::SES::EmailIdentity", "Condition": "HasSenderDomain", "Properties": {
-        # Sending from this domain uses the configuration set without the code naming it.
-        "EmailIdentity": {"Ref": "SenderDomain"},
-        "ConfigurationSetAttributes": {"ConfigurationSetName": {"Ref": "EmailConfigurationSet"}},
-    }}
     outputs["AlarmTopicArn"] = {"Value": {"Ref": "AlarmTopic"}}
     outputs["BlobBucketName"] = {"Value": {"Ref": "BlobBucket"}}
-    outputs["EmailConfigurationSetName"] = {"Value": {"Ref": "EmailConfigurationSet"}}
 
     parameters: dict[str, Any] = {
         param: {"Type": "String", "MinLength": 1, "Description": description}

@@ -1,9 +1,10 @@
-"""The emails the local stack sent, newest last (``make outbox``).
+"""The emails and SMS the local stack sent, newest last (``make outbox``).
 
-SES is moto's, in memory, so ``local.run`` copies every new message from moto's
+SES and SNS are moto's, in memory, so ``local.run`` copies every new message from moto's
 ``/moto-api/data.json`` into ``.local/outbox/emails.jsonl`` twice a second; that file outlives
 restarts and is what this command prints. Simple and raw (MIME, e.g. with an invoice attached)
-messages, from the SES v1 or v2 API, are shown the same way: from, to, subject, text body.
+messages, from the SES v1 or v2 API, are shown the same way: from, to, subject, text body. SMS
+(SNS ``publish(PhoneNumber=...)``, kept by moto under ``sns`` → ``SMS``) show the number and text.
 """
 from __future__ import annotations
 
@@ -29,15 +30,18 @@ class Outbox:
     def sync(self, moto_url: str) -> int:
         """Append the messages moto holds that this outbox has not copied yet; returns how many."""
         with urllib.request.urlopen(f"{moto_url}/moto-api/data.json", timeout=5) as resp:
-            ses = json.load(resp).get("ses", {})
-        new = [m for m in ses.get("Message", []) + ses.get("RawMessage", []) if m["id"] not in self.seen]
+            data = json.load(resp)
+        ses, sns = data.get("ses", {}), data.get("sns", {})
+        messages = [readable(m) for m in ses.get("Message", []) + ses.get("RawMessage", [])]
+        messages += [readable_sms(m) for m in sns.get("SMS", [])]
+        new = [m for m in messages if m["id"] not in self.seen]
         if not new:
             return 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         with self.path.open("a", encoding="utf-8") as out:
             for message in new:
-                out.write(json.dumps({"seen_at": now, **readable(message)}) + "\n")
+                out.write(json.dumps({"seen_at": now, **message}) + "\n")
                 self.seen.add(message["id"])
         return len(new)
 
@@ -76,6 +80,12 @@ def readable(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def readable_sms(message: dict[str, Any]) -> dict[str, Any]:
+    """One SMS moto's SNS kept: the number it went to and its text."""
+    return {"id": message["message_id"], "channel": "sms", "to": [message["phone_number"]],
+            "text": message["message"]}
+
+
 def html_to_text(markup: str) -> str:
     markup = re.sub(r"(?is)<(script|style).*?</\1>", "", markup)
     markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h\d>|</li>|</tr>", "\n", markup)
@@ -84,6 +94,8 @@ def html_to_text(markup: str) -> str:
 
 
 def render(mail: dict[str, Any], number: int) -> str:
+    if mail.get("channel") == "sms":
+        return "\n".join([f"--- #{number}  {mail['seen_at']}", f"SMS to:  {', '.join(mail['to'])}", "", mail["text"], ""])
     lines = [
         f"--- #{number}  {mail['seen_at']}",
         f"From:    {mail['from']}",
@@ -96,15 +108,15 @@ def render(mail: dict[str, Any], number: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Print the emails the local stack sent, newest last.")
-    parser.add_argument("--last", type=int, default=0, help="only the last N emails")
+    parser = argparse.ArgumentParser(description="Print the emails and SMS the local stack sent, newest last.")
+    parser.add_argument("--last", type=int, default=0, help="only the last N messages")
     args = parser.parse_args()
     outbox = Outbox(Layout.from_env().outbox_file)
     mails = outbox.read()
     if not mails:
-        print(f"No emails yet ({outbox.path}).")
+        print(f"No emails or SMS yet ({outbox.path}).")
         return
-    first = len(mails) - args.last if args.last else 0
+    first = max(0, len(mails) - args.last) if args.last else 0
     for number, mail in enumerate(mails[first:], start=first + 1):
         print(render(mail, number))
 

@@ -177,7 +177,7 @@ Ready: {layout.api_url}/openapi.json   (docs: {layout.api_url}/docs)
   booker token ({DEMO_BOOKER}):
 {booker}
   e.g. curl -H "Authorization: Bearer $TOKEN" {layout.api_url}/v1/manage/pages
-  more tokens: make token ROLE=booker EMAIL=you@example.com; emails sent: make outbox; stop: Ctrl-C
+  more tokens: make token ROLE=booker EMAIL=you@example.com; emails and SMS sent: make outbox; stop: Ctrl-C
 """, flush=True)
 
     def _start_dynamodb(self) -> None:

@@ -68,14 +68,19 @@ class SesEmailSender:
         mime["From"] = formataddr((message.sender_name, self.sender_address)) if message.sender_name else self.sender_address
         mime["To"] = message.to
         mime["Subject"] = message.subject
+        if message.unsubscribe_url:  # RFC 2369 + RFC 8058: mail clients show their own unsubscribe button
+            mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         mime.set_content(message.text)
         mime.add_alternative(message.html, subtype="html")
         for a in message.attachments:
             maintype, _, subtype = a.content_type.partition("/")
             mime.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        # A URL header is one long word: folded at 78 it would become an encoded word mail clients do not follow.
+        policy = mime.policy.clone(max_line_length=998) if message.unsubscribe_url else mime.policy
         resp = self.client.send_email(
             FromEmailAddress=mime["From"],
             Destination={"ToAddresses": [message.to]},
-            Content={"Raw": {"Data": mime.as_bytes()}},
+            Content={"Raw": {"Data": mime.as_bytes(policy=policy)}},
         )
         return str(resp["MessageId"])

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
-from .framework import BOOKER, STAFF, ApiBlueprint, command, container
+from .framework import BOOKER, PUBLIC, STAFF, ApiBlueprint, command, container
 
 if TYPE_CHECKING:
-    from ..domain.context import BookerContext, StaffContext
+    from ..domain.context import BookerContext, PublicContext, StaffContext
     from ..domain.customers import Customer
-    from ..schemas.customer_accounts import AdditionalUserIn, ExportIn, MessageIn, PageQuery
+    from ..schemas.customer_accounts import AdditionalUserIn, ContactIn, ExportIn, MessageIn, PageQuery
     from ..services.broadcasts import MessageQueued
     from ..services.customer_deletion import Deletion
     from ..services.exports import ExportJobView
@@ -56,12 +56,37 @@ def export_job(ctx: StaffContext, job_id: str) -> ExportJobView:
     return container().customer_export.job(ctx, job_id)
 
 
-@api.op("POST", "/v1/manage/messages", summary="Email selected customers or a whole kind (sent in the background)",
-        role=STAFF, body="MessageIn", response="MessageQueuedOut", status=202)
+@api.op("POST", "/v1/manage/messages", role=STAFF, body="MessageIn", response="MessageQueuedOut", status=202,
+        summary="Email or SMS selected customers, a kind, a group or a membership (sent in the background)")
 def send_message(ctx: StaffContext, body: MessageIn) -> MessageQueued:
     from ..services.broadcasts import NewMessage
 
     return container().broadcasts.send(ctx, command(NewMessage, body))
+
+
+@api.op("GET", f"{MINE}/contact", summary="My phone number and message opt-outs", role=BOOKER, response="ContactOut")
+def my_contact(ctx: BookerContext) -> Customer:
+    return container().contact_preferences.mine(ctx)
+
+
+@api.op("PATCH", f"{MINE}/contact", summary="Set my phone number, or opt out of SMS or marketing messages",
+        role=BOOKER, body="ContactIn", response="ContactOut")
+def update_my_contact(ctx: BookerContext, body: ContactIn) -> Customer:
+    from ..domain.customers import ContactChanges
+
+    return container().contact_preferences.update_mine(ctx, command(ContactChanges, body))
+
+
+@api.op("GET", "/v1/businesses/{business_id}/unsubscribe/{token}", role=PUBLIC, response="UnsubscribedOut",
+        summary="Follow a marketing email's unsubscribe link: no more marketing messages (404 for a forged link)")
+def unsubscribe(ctx: PublicContext, token: str) -> dict[str, Any]:
+    return {"email": container().unsubscribe_links.unsubscribe(ctx, token), "marketing_opt_out": True}
+
+
+@api.op("POST", "/v1/businesses/{business_id}/unsubscribe/{token}", role=PUBLIC, response="UnsubscribedOut",
+        content_types=("application/x-www-form-urlencoded", "application/json"), summary="One-click unsubscribe (RFC 8058: mail clients POST the List-Unsubscribe link)")
+def unsubscribe_one_click(ctx: PublicContext, token: str) -> dict[str, Any]:
+    return {"email": container().unsubscribe_links.unsubscribe(ctx, token), "marketing_opt_out": True}
 
 
 @api.op("GET", f"{MANAGE}/{{email}}/messages", summary="Messages sent to a customer, newest first, with their state",

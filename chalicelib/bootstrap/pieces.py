@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..ports.groups import GroupMemberStore, GroupStore
     from ..ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
-    from ..ports.messaging import MailerPort
+    from ..ports.messaging import MailerPort, SmsSender
     from ..ports.passes import PassStore
     from ..ports.payments import CheckoutHandler, PaymentPlatform
     from ..ports.queue import BlobStore
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..services.business import BusinessService
     from ..services.card_bookings import CardBookingCompletion, CardPayment
     from ..services.catalogue import CatalogueService
+    from ..services.contact_preferences import ContactPreferences
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
     from ..services.customers import CustomerService
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from ..services.staff import StaffService
     from ..services.stripe_connect import StripeConnect
     from ..services.stripe_events import StripeEventConsumer
+    from ..services.unsubscribe import UnsubscribeLinks
     from ..services.usage_periods import UsagePeriodService
     from ..services.webhooks import StripeWebhookReceiver
 
@@ -94,6 +96,15 @@ class Pieces:
 
         @property
         def email_feedback(self) -> EmailFeedback: ...
+
+        @property
+        def sms_sender(self) -> SmsSender: ...
+
+        @property
+        def unsubscribe_links(self) -> UnsubscribeLinks: ...
+
+        @property
+        def contact_preferences(self) -> ContactPreferences: ...
 
         @property
         def catalogue_store(self) -> CatalogueRepository: ...

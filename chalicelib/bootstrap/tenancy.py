@@ -9,10 +9,12 @@ from .pieces import Pieces
 if TYPE_CHECKING:
     from ..adapters.dynamodb.customers import CustomerRepository
     from ..adapters.dynamodb.tenancy import BusinessRepository
+    from ..ports.messaging import SmsSender
     from ..ports.staff import StaffStore
     from ..services.access import AccessService
     from ..services.broadcasts import BroadcastService
     from ..services.business import BusinessService
+    from ..services.contact_preferences import ContactPreferences
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
     from ..services.customers import CustomerService
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from ..services.exports import CustomerExport
     from ..services.plans import PlanService
     from ..services.staff import StaffService
+    from ..services.unsubscribe import UnsubscribeLinks
 
 
 class TenancyPieces(Pieces):
@@ -93,7 +96,13 @@ class TenancyPieces(Pieces):
     def broadcasts(self) -> BroadcastService:
         import os
 
-        from ..adapters.dynamodb.broadcasts import BroadcastRepository, CustomerAudience, CustomerMessageLog, SuppressionList
+        from ..adapters.dynamodb.broadcasts import (
+            BroadcastRepository,
+            CustomerAudience,
+            CustomerContactBook,
+            CustomerMessageLog,
+            SuppressionList,
+        )
         from ..adapters.ses_email import JinjaRenderer, SesEmailSender
         from ..services.broadcasts import BroadcastService
 
@@ -102,7 +111,30 @@ class TenancyPieces(Pieces):
         rate = float(os.environ.get("SES_SEND_RATE", "14"))  # SES's per-second quota of the account
         return BroadcastService(BroadcastRepository(), CustomerAudience(), CustomerMessageLog(), SuppressionList(),
                                 lambda: sender, lambda: renderer, lambda: self.event_queue,
-                                self.settings.public_base_url, send_rate=rate)
+                                self.settings.public_base_url, send_rate=rate, contacts=CustomerContactBook(),
+                                sms=lambda: self.sms_sender, links=self.unsubscribe_links)
+
+    @cached_property
+    def sms_sender(self) -> SmsSender:
+        """SNS SMS (moto's locally and in tests)."""
+        from ..adapters.sns_sms import SnsSmsSender
+
+        return SnsSmsSender(self.settings.region)
+
+    @cached_property
+    def unsubscribe_links(self) -> UnsubscribeLinks:
+        from ..adapters.dynamodb.broadcasts import CustomerContactBook
+        from ..services.unsubscribe import UnsubscribeLinks
+
+        # The secret that signs the portal links of emails; the HMAC message names its purpose.
+        return UnsubscribeLinks(self.settings.portal_link_secret, CustomerContactBook(), self.settings.public_base_url)
+
+    @cached_property
+    def contact_preferences(self) -> ContactPreferences:
+        from ..adapters.dynamodb.broadcasts import CustomerContactBook
+        from ..services.contact_preferences import ContactPreferences
+
+        return ContactPreferences(CustomerContactBook())
 
     @cached_property
     def customer_data(self) -> CustomerData:

@@ -35,6 +35,9 @@ class Customer:
     created_at: datetime | None = None
     primary_email: str | None = None  # additional users only: whose account they see and book on
     deleting: bool = False  # an additional user whose history is being moved to the primary (C6)
+    phone: str | None = None  # E.164 (C4 SMS)
+    sms_opt_out: bool = False  # the customer asked for no SMS
+    marketing_opt_out: bool = False  # unsubscribed from marketing messages (transactional ones still go)
 
     @property
     def account_email(self) -> str:
@@ -96,3 +99,12 @@ def search_key(query: str) -> str:
 def matches(query: str, name: str, email: str) -> bool:
     q = normalise_query(query)
     return q in normalise_query(name) or q in fold(email)
+
+
+@dataclass(frozen=True)
+class ContactChanges:
+    """A change to how a customer is messaged (C4); None leaves a field as it is."""
+
+    phone: str | None = None  # E.164, or "" to remove the number
+    sms_opt_out: bool | None = None
+    marketing_opt_out: bool | None = None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..domain.broadcasts import Broadcast, MessageLogEntry
-    from ..domain.customers import CustomerKind
+    from ..domain.customers import ContactChanges, Customer
 
 
 class BroadcastStore(Protocol):
@@ -16,8 +16,21 @@ class BroadcastStore(Protocol):
 
 
 class Audience(Protocol):
-    def page(self, business_id: str, kind: CustomerKind, cursor: str | None, limit: int) -> tuple[list[str], str | None]:
-        """Emails of one page of customers of ``kind``, and the cursor of the next page (None: last)."""
+    def exists(self, broadcast: Broadcast) -> bool:
+        """False when the named group or membership is not the business's."""
+        ...
+
+    def page(self, broadcast: Broadcast, cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+        """Emails of one page of the broadcast's kind, group or membership, and the next page's cursor
+        (None: last). Each page is one key or index query."""
+        ...
+
+
+class CustomerContacts(Protocol):
+    def find(self, business_id: str, email: str) -> Customer | None: ...
+
+    def set_contact(self, business_id: str, email: str, changes: ContactChanges) -> Customer:
+        """One conditional update of the record's phone and opt-outs; ``NotFoundError`` without a record."""
         ...
 
 
@@ -42,8 +55,6 @@ class Suppressions(Protocol):
     def is_suppressed(self, email: str) -> bool: ...
 
     def suppress(self, email: str, reason: str) -> None: ...
-
-
 
 
 class SnsVerifier(Protocol):

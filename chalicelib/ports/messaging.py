@@ -32,11 +32,22 @@ class EmailMessage:
     text: str
     attachments: tuple[Attachment, ...] = ()
     sender_name: str | None = None  # shown as the From name (the business's, for staff messages)
+    unsubscribe_url: str | None = None  # marketing mail: sent as a List-Unsubscribe header too
 
 
 class EmailSender(Protocol):
     def send(self, message: EmailMessage) -> str:
         """Send; returns the provider's message id."""
+        ...
+
+
+class SmsSender(Protocol):
+    def is_opted_out(self, phone: str) -> bool:
+        """The provider holds ``phone`` (E.164) as opted out (e.g. it replied STOP)."""
+        ...
+
+    def send(self, phone: str, text: str, marketing: bool) -> str:
+        """Send one SMS; returns the provider's message id."""
         ...
 
 

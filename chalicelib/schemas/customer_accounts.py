@@ -42,11 +42,15 @@ class ExportJobOut(ResponseModel):
 
 
 class MessageIn(Request):
-    subject: Title
-    body: str = Field(min_length=1, max_length=20_000)
-    marketing: bool = Field(False, description="Marketing messages carry an unsubscribe note")
+    channel: Literal["email", "sms"] = "email"
+    subject: Title | None = Field(None, description="Needed for email; an SMS has none")
+    body: str = Field(min_length=1, max_length=20_000, description="An SMS holds at most 480 characters")
+    marketing: bool = Field(False, description="Marketing messages carry an unsubscribe link and skip opted-out customers")
     emails: list[Email] | None = Field(None, min_length=1, max_length=1000)
     kind: Literal["primary", "app_user", "additional_user"] | None = None
+    group_id: str | None = Field(None, min_length=1, max_length=64, description="Every member of this group")
+    membership_id: str | None = Field(None, min_length=1, max_length=64,
+                                      description="Every member of this membership with access")
 
 
 class MessageQueuedOut(ResponseModel):
@@ -66,8 +70,26 @@ class MessageLogOut(ResponseModel):
     state: str
     at: datetime
     provider_id: str | None
+    reason: str | None = Field(None, description="Why a skipped copy was not sent")
 
 
 class MessageLogPage(ResponseModel):
     items: list[MessageLogOut]
     next: str | None
+
+
+class ContactIn(Request):
+    phone: str | None = Field(None, max_length=32, description='With its country code ("+44 20 7946 0018"); "" removes it')
+    sms_opt_out: bool | None = None
+    marketing_opt_out: bool | None = None
+
+
+class ContactOut(ResponseModel):
+    phone: str | None
+    sms_opt_out: bool
+    marketing_opt_out: bool
+
+
+class UnsubscribedOut(ResponseModel):
+    email: str
+    marketing_opt_out: bool

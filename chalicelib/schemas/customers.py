@@ -20,6 +20,9 @@ class CustomerOut(ResponseModel):
     participants: list[ParticipantOut]
     signed_in_at: datetime | None
     disabled: bool
+    phone: str | None = None
+    sms_opt_out: bool = False
+    marketing_opt_out: bool = False
 
 
 class CustomerIn(Request):
@@ -30,6 +33,8 @@ class CustomerIn(Request):
 class CustomerPatch(Request):
     name: Title | None = None
     disabled: bool | None = None
+    phone: str | None = Field(None, max_length=32, description='With its country code, stored as E.164; "" removes it')
+    sms_opt_out: bool | None = None
 
 
 class ParticipantIn(Request):

@@ -8,6 +8,7 @@ from ..domain.customers import Customer, CustomerKind, Participant, check_can_in
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
+from .phones import normalise_phone
 
 if TYPE_CHECKING:
     from ..domain.context import BookerContext, StaffContext
@@ -27,6 +28,8 @@ class NewCustomer:
 class CustomerChanges:
     name: str | None = None
     disabled: bool | None = None
+    phone: str | None = None  # "" removes the number
+    sms_opt_out: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,10 @@ class CustomerService:
 
     def update(self, ctx: StaffContext, email: str, patch: CustomerChanges) -> Customer:
         before = self.customers.get(ctx.business_id, self._email(email))
-        after = replace(before, **{k: v for k, v in vars(patch).items() if v is not None})
+        changes = {k: v for k, v in vars(patch).items() if v is not None}
+        if patch.phone is not None:
+            changes["phone"] = normalise_phone(patch.phone) if patch.phone.strip() else None
+        after = replace(before, **changes)
         self.customers.save(before, after)
         self.links.unlink(ctx.business_id, before.email)  # a disabled booker is refused from the next request
         return after

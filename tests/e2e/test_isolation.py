@@ -274,3 +274,13 @@ def _portal_link_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
 
 
 EXTRA_IDS.append(_portal_link_ids)
+
+
+def _unsubscribe_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """C4: the unsubscribe token of a marketing email to booker A (a public route's path value)."""
+    from chalicelib import bootstrap
+
+    return {"token": bootstrap.container().unsubscribe_links.link(A, BOOKER_A).rsplit("/", 1)[1]}
+
+
+EXTRA_IDS.append(_unsubscribe_ids)

@@ -163,6 +163,25 @@ def test_roles_carry_the_hand_written_policies_and_ses_is_configured(packaged):
     assert identity["Properties"]["ConfigurationSetAttributes"]["ConfigurationSetName"] == {"Ref": "EmailConfigurationSet"}
 
 
+def test_ses_feedback_reaches_the_webhook_through_the_stages_topic(packaged):
+    """C4: bounces and complaints go SES -> SNS topic -> HTTPS POST /webhooks/ses, and the app knows the topic."""
+    _, _, template = packaged
+    [destination] = of_type(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    event = destination["Properties"]["EventDestination"]
+    assert destination["Properties"]["ConfigurationSetName"] == {"Ref": "EmailConfigurationSet"}
+    assert sorted(event["MatchingEventTypes"]) == ["bounce", "complaint"] and event["Enabled"] is True
+    assert event["SnsDestination"]["TopicARN"] == {"Ref": "EmailFeedbackTopic"}
+    [topic_policy] = of_type(template, "AWS::SNS::TopicPolicy").values()
+    [grant] = topic_policy["Properties"]["PolicyDocument"]["Statement"]
+    assert grant["Principal"] == {"Service": "ses.amazonaws.com"} and grant["Action"] == "sns:Publish"
+    [subscription] = [s for s in of_type(template, "AWS::SNS::Subscription").values()
+                      if s["Properties"]["TopicArn"] == {"Ref": "EmailFeedbackTopic"}]
+    assert subscription["Properties"]["Protocol"] == "https"
+    assert subscription["Properties"]["Endpoint"]["Fn::Sub"].endswith("/api/webhooks/ses")
+    for fn in of_type(template, "AWS::Serverless::Function").values():
+        assert fn["Properties"]["Environment"]["Variables"]["SES_FEEDBACK_TOPIC_ARN"] == {"Ref": "EmailFeedbackTopic"}
+
+
 def test_api_throttling_consumer_concurrency_throttle_alarms_and_blob_bucket_survive_packaging(packaged):
     from infra.limits import LIMITS
 

@@ -25,11 +25,17 @@ def listed(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
+SNS_ANY = "arn:aws:sns:*:*:*"
+SMS_ACTIONS = {"sns:Publish", "sns:CheckIfPhoneNumberIsOptedOut"}
+
+
 def allows(document: dict, action: str, arn: str) -> bool:
+    """``arn`` "*" stands for an action without a resource (an SMS to a phone number)."""
     return any(
         st["Effect"] == "Allow"
         and any(fnmatchcase(action, a) for a in listed(st["Action"]))
-        and any(fnmatchcase(arn, r) for r in listed(st["Resource"]))
+        and (any(fnmatchcase(arn, r) for r in listed(st["Resource"])) if "Resource" in st
+             else not any(fnmatchcase(arn, r) for r in listed(st["NotResource"])))
         for st in document["Statement"]
     )
 
@@ -57,6 +63,10 @@ def test_no_wildcard_action_no_scan_no_unbounded_resource(name):
         for action in listed(statement["Action"]):
             assert "*" not in action, action
             assert action != "dynamodb:Scan"
+        if "NotResource" in statement:  # SMS: phone numbers have no ARN, so "anything but an SNS resource"
+            assert statement["NotResource"] == SNS_ANY, statement
+            assert set(listed(statement["Action"])) <= SMS_ACTIONS, statement
+            continue
         for resource in listed(statement["Resource"]):
             assert resource != "*" and ":*:*:*" not in resource, resource
 
@@ -86,6 +96,15 @@ def test_stage_policy_reaches_its_own_tables_queue_and_email_only(stage):
         assert allows(document, "logs:PutLogEvents", stream)
     other_stream = ACCOUNT_ARN.format(service="logs", resource=f"log-group:/aws/lambda/memberships-{other}:log-stream:x")
     assert not allows(document, "logs:PutLogEvents", other_stream)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stage_may_text_phone_numbers_but_publish_to_no_topic(stage):
+    document = policy(stage)
+    assert allows(document, "sns:Publish", "*") and allows(document, "sns:CheckIfPhoneNumberIsOptedOut", "*")
+    topic = ACCOUNT_ARN.format(service="sns", resource=f"memberships-{stage}-alarms")
+    assert not allows(document, "sns:Publish", topic)
+    assert not allows(policy("authorizer"), "sns:Publish", "*")
 
 
 def test_authorizer_may_only_write_its_logs():

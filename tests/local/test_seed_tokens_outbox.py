@@ -114,3 +114,23 @@ def test_outbox_copies_simple_and_raw_emails_once_and_prints_them_newest_last(mo
     assert "#2" in printed and "Subject: Your membership" in printed and "Attached: invoice.pdf" in printed
     assert "Booking confirmed" not in printed
     assert json.loads(outbox.path.read_text().splitlines()[0])["from"] == "no-reply@demo.local"
+
+
+def test_outbox_shows_sms_next_to_emails(moto_server, tmp_path, monkeypatch, capsys):
+    from chalicelib.adapters.sns_sms import SnsSmsSender
+
+    sms = SnsSmsSender("eu-west-1")
+    sms.client = boto3.client("sns", endpoint_url=moto_server, region_name="eu-west-1")
+    assert sms.is_opted_out("+447911123499") and not sms.is_opted_out("+447911123456")  # moto: "...99" opted out
+    provider_id = sms.send("+447911123456", "Demo Studio: class moved to 7pm.", marketing=False)
+    outbox = Outbox(tmp_path / "outbox" / "emails.jsonl")
+    assert outbox.sync(moto_server) == 1
+    assert outbox.sync(moto_server) == 0
+    [copied] = Outbox(outbox.path).read()
+    assert (copied["id"], copied["channel"], copied["to"], copied["text"]) == (
+        provider_id, "sms", ["+447911123456"], "Demo Studio: class moved to 7pm.")
+    monkeypatch.setenv("LOCAL_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["outbox"])
+    outbox_cli.main()
+    printed = capsys.readouterr().out
+    assert "SMS to:  +447911123456" in printed and "class moved to 7pm" in printed

@@ -1,17 +1,26 @@
 """Staff messages (C4): the message, each customer's message log (also the once-per-copy ledger),
-the suppression list, and recipients of a kind page by page."""
+the suppression list, recipients of a kind, group or membership page by page (key and index queries),
+and customers' phone numbers and opt-outs."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
-from ...domain.broadcasts import Broadcast, DeliveryState, MessageLogEntry
-from ...domain.customers import CustomerKind
-from .base import is_condition_failure, load, register, table_meta
-from .customers import CustomerModel
+from ...domain.broadcasts import Broadcast, Channel, DeliveryState, MessageLogEntry
+from ...domain.customers import ContactChanges, Customer, CustomerKind
+from ...domain.errors import NotFoundError
+from ...domain.memberships import ACCESS_STATUSES, ONE_OFF_STATUS
+from .base import find, is_condition_failure, load, register, table_meta
+from .customers import CustomerModel, customer_from
+from .groups import GroupMemberModel, GroupModel
+from .memberships import MemberModel, MembershipModel
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
 
 @register
@@ -25,6 +34,9 @@ class BroadcastModel(Model):
     created_at = UTCDateTimeAttribute()
     emails = ListAttribute(of=UnicodeAttribute, null=True)
     kind = UnicodeAttribute(null=True)
+    group_id = UnicodeAttribute(null=True)
+    membership_id = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)  # none: email (messages from before SMS)
 
 
 @register
@@ -37,6 +49,7 @@ class CustomerMessageModel(Model):
     state = UnicodeAttribute()
     at = UTCDateTimeAttribute()
     provider_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
 
 
 @register
@@ -52,34 +65,85 @@ class BroadcastRepository:
     def save(self, b: Broadcast) -> None:
         BroadcastModel(b.business_id, b.message_id, subject=b.subject, body=b.body, marketing=b.marketing,
                        created_at=b.created_at, emails=list(b.emails) if b.emails is not None else None,
-                       kind=b.kind.value if b.kind else None).save()
+                       kind=b.kind.value if b.kind else None, group_id=b.group_id, membership_id=b.membership_id,
+                       channel=b.channel.value).save()
 
     def get(self, business_id: str, message_id: str) -> Broadcast:
         m = load(BroadcastModel, business_id, message_id, missing=f"Message '{message_id}' does not exist.")
         return Broadcast(m.business_id, m.message_id, m.subject, m.body, bool(m.marketing), m.created_at,
                          emails=tuple(str(e) for e in m.emails) if m.emails is not None else None,
-                         kind=CustomerKind(m.kind) if m.kind else None)
+                         kind=CustomerKind(m.kind) if m.kind else None, group_id=m.group_id,
+                         membership_id=m.membership_id, channel=Channel(m.channel or Channel.EMAIL.value))
+
+
+MEMBER_STATUSES = ACCESS_STATUSES | {ONE_OFF_STATUS}  # members with access (a cancelled one is no member)
 
 
 class CustomerAudience:
-    def page(self, business_id: str, kind: CustomerKind, cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+    def exists(self, b: Broadcast) -> bool:
+        if b.group_id is not None:
+            return find(GroupModel, b.business_id, b.group_id) is not None
+        if b.membership_id is not None:
+            return find(MembershipModel, b.business_id, b.membership_id) is not None
+        return True
+
+    def page(self, b: Broadcast, cursor: str | None, limit: int) -> tuple[list[str], str | None]:
         start = json.loads(cursor) if cursor else None
-        result = CustomerModel.query(business_id, filter_condition=CustomerModel.kind == kind.value, limit=limit,
-                                     last_evaluated_key=start)
-        emails = [m.email for m in result if not m.disabled]
-        following = result.last_evaluated_key
+        emails: list[str]
+        if b.group_id is not None:
+            members = GroupMemberModel.query(b.group_id, filter_condition=GroupMemberModel.business_id == b.business_id,
+                                             limit=limit, last_evaluated_key=start)
+            emails = [m.email for m in members]
+            following = members.last_evaluated_key
+        elif b.membership_id is not None:
+            subscriptions = MemberModel.by_membership.query(
+                f"{b.business_id}#{b.membership_id}", filter_condition=MemberModel.status.is_in(*MEMBER_STATUSES),
+                limit=limit, last_evaluated_key=start)
+            emails = list(dict.fromkeys(m.email for m in subscriptions))  # one per person on this page
+            following = subscriptions.last_evaluated_key
+        else:
+            assert b.kind is not None
+            customers = CustomerModel.query(b.business_id, filter_condition=CustomerModel.kind == b.kind.value,
+                                            limit=limit, last_evaluated_key=start)
+            emails = [m.email for m in customers if not m.disabled]
+            following = customers.last_evaluated_key
         return emails, json.dumps(following) if following else None
+
+
+class CustomerContactBook:
+    def find(self, business_id: str, email: str) -> Customer | None:
+        item = find(CustomerModel, business_id, email)
+        return customer_from(item) if item else None
+
+    def set_contact(self, business_id: str, email: str, changes: ContactChanges) -> Customer:
+        actions: list[Action] = []
+        if changes.phone is not None:
+            actions.append(CustomerModel.phone.set(changes.phone) if changes.phone else CustomerModel.phone.remove())
+        if changes.sms_opt_out is not None:
+            actions.append(CustomerModel.sms_opt_out.set(changes.sms_opt_out))
+        if changes.marketing_opt_out is not None:
+            actions.append(CustomerModel.marketing_opt_out.set(changes.marketing_opt_out))
+        if not actions:
+            return customer_from(load(CustomerModel, business_id, email, missing=f"No customer with email '{email}'."))
+        item = CustomerModel(business_id, email)
+        try:
+            item.update(actions=actions, condition=CustomerModel.email.exists())  # the whole record comes back
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise NotFoundError(f"No customer with email '{email}'.") from None
+            raise
+        return customer_from(item)
 
 
 def _entry(m: CustomerMessageModel) -> MessageLogEntry:
     business_id, _, email = m.customer_key.partition("#")
     return MessageLogEntry(business_id, email, m.message_id, m.subject, m.channel, DeliveryState(m.state), m.at,
-                           m.provider_id)
+                           m.provider_id, m.reason)
 
 
 def _model(e: MessageLogEntry) -> CustomerMessageModel:
     return CustomerMessageModel(f"{e.business_id}#{e.email}", e.message_id, subject=e.subject, channel=e.channel,
-                                state=e.state.value, at=e.at, provider_id=e.provider_id)
+                                state=e.state.value, at=e.at, provider_id=e.provider_id, reason=e.reason)
 
 
 class CustomerMessageLog:

@@ -43,6 +43,9 @@ class CustomerModel(Model):
     created_at = UTCDateTimeAttribute(null=True)
     primary_email = UnicodeAttribute(null=True)
     deleting = BooleanAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    sms_opt_out = BooleanAttribute(null=True)
+    marketing_opt_out = BooleanAttribute(null=True)
 
 
 @register
@@ -68,6 +71,9 @@ def customer_from(m: CustomerModel) -> Customer:
         created_at=m.created_at,
         primary_email=m.primary_email or None,
         deleting=bool(m.deleting),
+        phone=m.phone or None,
+        sms_opt_out=bool(m.sms_opt_out),
+        marketing_opt_out=bool(m.marketing_opt_out),
     )
 
 
@@ -178,6 +184,9 @@ class CustomerRepository:
             created_at=c.created_at,
             primary_email=c.primary_email,
             deleting=c.deleting or None,
+            phone=c.phone,
+            sms_opt_out=c.sms_opt_out or None,
+            marketing_opt_out=c.marketing_opt_out or None,
         )
 
     def _index(self, c: Customer, old_name: str | None) -> None:
