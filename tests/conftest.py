@@ -28,6 +28,11 @@ from contextlib import contextmanager  # noqa: E402
 from typing import Any
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Property tests check orderings, not speed: two shared CI cores must not turn a slow example into a failure.
+settings.register_profile("shared-cores", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-cores")
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import bootstrap  # noqa: E402
