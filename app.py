@@ -17,6 +17,7 @@ from chalicelib.api import (
     passes,
     staff,
     stripe_connect,
+    waitlists,
     webhooks,
 )
 from chalicelib.api.auth import auth_blueprint
@@ -27,7 +28,7 @@ app = Chalice(app_name="memberships")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(docs_blueprint)
 for module in (business, catalogue, customers, customer_accounts, bookings, groups, passes, memberships, stripe_connect,
-               webhooks, staff):
+               webhooks, staff, waitlists):
     app.register_blueprint(module.api.blueprint)
 
 

@@ -29,6 +29,9 @@ SUBJECTS = {
     "staff_invitation": "You are invited to join {{ business_name }} as {{ role }}",
     "stripe_disconnected": "{{ business_name }}: your Stripe account was disconnected",
     "staff_message": "{{ subject }}",
+    "waitlist_promoted": "A place came free: you are booked on {{ entry_title }}",
+    "waitlist_offered": "A place came free on {{ entry_title }}: pay by {{ hold_until }} to keep it",
+    "waitlist_skipped": "A place came free on {{ entry_title }}, but we could not book you",
 }
 
 

@@ -17,12 +17,13 @@ from .edges import EdgePieces
 from .memberships import MembershipPieces
 from .offers import OfferPieces
 from .tenancy import TenancyPieces
+from .waitlists import WaitlistPieces
 
 if TYPE_CHECKING:
     from ..adapters.tokens import TokenVerifier
 
 
-class Container(TenancyPieces, BookingPieces, OfferPieces, MembershipPieces, EdgePieces):
+class Container(TenancyPieces, BookingPieces, OfferPieces, MembershipPieces, EdgePieces, WaitlistPieces):
     """Every piece is a ``cached_property`` of one feature module: built once, on first use. An override
     given to ``build`` sits in the instance's ``__dict__``, where ``cached_property`` finds it first."""
 

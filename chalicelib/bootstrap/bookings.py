@@ -19,7 +19,7 @@ class BookingPieces(Pieces):
     def catalogue_store(self) -> CatalogueRepository:
         from ..adapters.dynamodb.catalogue import CatalogueRepository
 
-        return CatalogueRepository()
+        return CatalogueRepository(on_freed=lambda business_id, entry_id: self.places_freed(business_id, entry_id))
 
     @cached_property
     def catalogue(self) -> CatalogueService:
@@ -44,7 +44,9 @@ class BookingPieces(Pieces):
 
         # Each settlement kind adds its own conditional writes to the booking transaction; a writer's
         # module is imported on the first booking of its kind.
-        return BookingRepository(writers={SettlementKind.OFFER: offer_uses, SettlementKind.PASS: pass_uses})
+        # A cancellation gives places back: the waitlist's promotion is queued (X2).
+        return BookingRepository(writers={SettlementKind.OFFER: offer_uses, SettlementKind.PASS: pass_uses},
+                                 on_freed=lambda business_id, entry_id: self.places_freed(business_id, entry_id))
 
     @cached_property
     def bookings(self) -> BookingService:

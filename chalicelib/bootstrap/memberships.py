@@ -151,4 +151,5 @@ class MembershipPieces(Pieces):
             "customer_export": lambda body: self.customer_export.run(body),
             "broadcast_page": lambda body: self.broadcasts.send_page(body),
             "booking_notice": self.booking_notices.deliver,
+            "waitlist_promotion": lambda body: self.waitlist_promotion.handle(body),
         }

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..ports.payments import CheckoutHandler, PaymentPlatform
     from ..ports.queue import BlobStore
     from ..ports.staff import StaffStore
+    from ..ports.waitlists import WaitlistStore
     from ..services.access import AccessService
     from ..services.booking_notices import BookingNotices
     from ..services.bookings import BookingService
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
     from ..services.stripe_events import StripeEventConsumer
     from ..services.unsubscribe import UnsubscribeLinks
     from ..services.usage_periods import UsagePeriodService
+    from ..services.waitlist_promotion import WaitlistPromotion
+    from ..services.waitlists import PlacesFreed, WaitlistService
     from ..services.webhooks import StripeWebhookReceiver
 
 
@@ -212,3 +215,15 @@ class Pieces:
         def stripe_connect(self) -> StripeConnect: ...
 
         def payment_platform(self) -> PaymentPlatform: ...
+
+        @property
+        def waitlist_store(self) -> WaitlistStore: ...
+
+        @property
+        def places_freed(self) -> PlacesFreed: ...
+
+        @property
+        def waitlists(self) -> WaitlistService: ...
+
+        @property
+        def waitlist_promotion(self) -> WaitlistPromotion: ...

@@ -232,6 +232,11 @@ class BookingService:
     def for_customer(self, ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
         return self.bookings.booker_page(ctx.business_id, email, page)
 
+    def settle_for(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int,
+                   pay_with: str) -> tuple[PaymentMethod, Settlement]:
+        """B2's choice for a booking made elsewhere (a waitlist promotion): same methods, same order, same refusals."""
+        return self._settle(business, entry, ticket, email, seats, pay_with)
+
     def _settle(self, business: Business, entry: Entry, ticket: Ticket, email: str, seats: int,
                 pay_with: str) -> tuple[PaymentMethod, Settlement]:
         """The first method that applies settles; under ``auto`` a refusal moves on to the next (B2).

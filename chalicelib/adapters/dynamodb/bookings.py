@@ -133,11 +133,26 @@ class SettlementWriter(Protocol):
         ...
 
 
+class TransactionPart(Protocol):
+    """More conditional writes for one booking transaction (a waitlist sign-up taken off the list)."""
+
+    table_name: str
+
+    def add(self, txn: TransactWrite) -> None: ...
+
+    def refusal(self) -> Exception:
+        """The error to raise when this part's condition failed."""
+        ...
+
+
 class BookingRepository:
-    def __init__(self, writers: dict[SettlementKind, Callable[[], SettlementWriter]] | None = None) -> None:
+    def __init__(self, writers: dict[SettlementKind, Callable[[], SettlementWriter]] | None = None,
+                 on_freed: Callable[[str, str], None] | None = None) -> None:
         # kind -> how to make its writer: made on the first booking of that kind (cold start).
         self._make_writer = dict(writers or {})
         self._writers: dict[SettlementKind, SettlementWriter] = {}
+        # (business_id, entry_id) after a cancellation committed: places came back (X2 promotes waiters).
+        self.on_freed = on_freed
 
     def _writer(self, kind: SettlementKind) -> SettlementWriter | None:
         if kind not in self._writers and kind in self._make_writer:
@@ -164,7 +179,8 @@ class BookingRepository:
         return query_page(BookingModel.by_entry, entry_id, booking_from, page,
                           filter_condition=BookingModel.business_id == business_id)
 
-    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None) -> None:
+    def create(self, booking: Booking, capacity: int, booker_cap: int | None = None,
+               also: TransactionPart | None = None) -> None:
         """Take ``booking.seats`` places and the settlement in one transaction.
 
         The booker's own count of places on the entry goes up in it too, only while within ``booker_cap``
@@ -190,8 +206,12 @@ class BookingRepository:
                            booking.seats, booker_cap)
                 if writer is not None:
                     writer.take(txn, booking)
+                if also is not None:
+                    also.add(txn)
         except TransactWriteError as exc:
             failed = failed_conditions(txn, exc)
+            if also is not None and also.table_name in failed:
+                raise also.refusal() from exc
             if EntryModel.Meta.table_name in failed:
                 raise EntryFullError("Not enough places left on this entry.")
             if BookerCounterModel.Meta.table_name in failed and booker_cap is not None:
@@ -242,6 +262,8 @@ class BookingRepository:
                 raise ConflictError("This booking is no longer cancellable (already cancelled or confirmed).",
                                     code="already_cancelled")
             raise TransactionContendedError("Another change touched this booking; try again.")
+        if self.on_freed is not None:
+            self.on_freed(booking.business_id, booking.entry_id)
         return returned
 
     def retake(self, booking: Booking, capacity: int) -> None:

@@ -20,7 +20,7 @@ from ...domain.errors import ConflictError
 from .base import is_condition_failure, load, query_page, register, table_meta
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from ...domain.paging import Page, PageRequest
 
@@ -133,6 +133,9 @@ def entry_model(e: Entry) -> EntryModel:
 
 
 class CatalogueRepository:
+    def __init__(self, on_freed: Callable[[str, str], None] | None = None) -> None:
+        self.on_freed = on_freed  # (business_id, entry_id) after a capacity raise committed (X2)
+
     def get_page(self, business_id: str, page_id: str) -> SchedulePage:
         return page_from(load(PageModel, business_id, page_id, missing=f"Schedule page '{page_id}' does not exist."))
 
@@ -204,6 +207,8 @@ class CatalogueRepository:
                     "capacity is below the places already booked (or the entry was deleted).", code="capacity_below_booked"
                 )
             raise
+        if after.capacity > before.capacity and self.on_freed is not None:
+            self.on_freed(after.business_id, after.entry_id)
 
     def delete_entry(self, business_id: str, entry_id: str) -> None:
         try:
