@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..services.catalogue import CatalogueService
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
+    from ..services.customer_erasure import CustomerErasure
     from ..services.customers import CustomerService
     from ..services.email_feedback import EmailFeedback
     from ..services.exports import CustomerExport
@@ -82,6 +83,9 @@ class Pieces:
 
         @property
         def customer_deletion(self) -> CustomerDeletion: ...
+
+        @property
+        def customer_erasure(self) -> CustomerErasure: ...
 
         @property
         def customer_export(self) -> CustomerExport: ...

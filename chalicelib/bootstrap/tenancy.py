@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..services.business import BusinessService
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
+    from ..services.customer_erasure import CustomerErasure
     from ..services.customers import CustomerService
     from ..services.email_feedback import EmailFeedback
     from ..services.exports import CustomerExport
@@ -79,6 +80,14 @@ class TenancyPieces(Pieces):
 
         return CustomerDeletion(self.customer_store, self.customer_store, AccountHistoryRepository(),
                                 lambda: self.event_queue, self.access)
+
+    @cached_property
+    def customer_erasure(self) -> CustomerErasure:
+        from ..adapters.dynamodb.erasure import DynamoErasureStore
+        from ..services.customer_erasure import CustomerErasure
+
+        return CustomerErasure(self.customer_store, DynamoErasureStore(self.customer_store), lambda: self.event_queue,
+                               self.access)
 
     @cached_property
     def customer_export(self) -> CustomerExport:

@@ -20,6 +20,7 @@ class CustomerOut(ResponseModel):
     participants: list[ParticipantOut]
     signed_in_at: datetime | None
     disabled: bool
+    erased: bool = Field(False, description="The pseudonymous remainder of a customer erased on request (C6)")
 
 
 class CustomerIn(Request):

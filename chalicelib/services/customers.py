@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from ..domain.customers import Customer, CustomerKind, Participant, check_can_invite
+from ..domain.customers import Customer, CustomerKind, Participant, check_can_invite, check_changeable
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
@@ -79,6 +79,7 @@ class CustomerService:
 
     def update(self, ctx: StaffContext, email: str, patch: CustomerChanges) -> Customer:
         before = self.customers.get(ctx.business_id, self._email(email))
+        check_changeable(before)
         after = replace(before, **{k: v for k, v in vars(patch).items() if v is not None})
         self.customers.save(before, after)
         self.links.unlink(ctx.business_id, before.email)  # a disabled booker is refused from the next request
@@ -86,6 +87,7 @@ class CustomerService:
 
     def add_participant(self, ctx: StaffContext, email: str, name: str) -> Customer:
         before = self.customers.get(ctx.business_id, self._email(email))
+        check_changeable(before)
         after = replace(before, participants=before.participants + (Participant(new_id(), name),))
         self.customers.save(before, after)
         return after

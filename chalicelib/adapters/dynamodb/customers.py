@@ -43,6 +43,8 @@ class CustomerModel(Model):
     created_at = UTCDateTimeAttribute(null=True)
     primary_email = UnicodeAttribute(null=True)
     deleting = BooleanAttribute(null=True)
+    erased = BooleanAttribute(null=True)
+    erased_as = UnicodeAttribute(null=True)
 
 
 @register
@@ -68,6 +70,8 @@ def customer_from(m: CustomerModel) -> Customer:
         created_at=m.created_at,
         primary_email=m.primary_email or None,
         deleting=bool(m.deleting),
+        erased=bool(m.erased),
+        erased_as=m.erased_as or None,
     )
 
 
@@ -121,6 +125,10 @@ class CustomerRepository:
         with CustomerSearchModel.batch_write() as batch:
             for frag in search_fragments(customer.name, customer.email):
                 batch.delete(CustomerSearchModel(customer.business_id, f"{frag}#{customer.email}"))
+
+    def put_unindexed(self, customer: Customer) -> None:
+        """The record alone, no search fragments (an erased customer's remainder, C6)."""
+        self._model(customer).save()
 
     def mark_signed_in(self, business_id: str, email: str, at: datetime) -> None:
         CustomerModel(business_id, email).update(
@@ -178,6 +186,8 @@ class CustomerRepository:
             created_at=c.created_at,
             primary_email=c.primary_email,
             deleting=c.deleting or None,
+            erased=c.erased or None,
+            erased_as=c.erased_as,
         )
 
     def _index(self, c: Customer, old_name: str | None) -> None:
