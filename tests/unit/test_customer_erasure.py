@@ -1,7 +1,6 @@
 """C6 erasure on request (GDPR art. 17), on in-memory fakes: refusals, bounded resumable moves, the remainder."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
