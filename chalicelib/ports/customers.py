@@ -29,6 +29,10 @@ class AccountHistory(Protocol):
         the number moved (0 when none are left). Safe to repeat after a crash: moved ones are gone."""
         ...
 
+    def move_passes(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        """The same for passes (with their purchase records): ``limit`` passes in one transaction."""
+        ...
+
 
 class ErasureStore(Protocol):
     """GDPR art. 17 (C6): each move is one bounded transaction, conditional on the old owner, so a

@@ -2,19 +2,18 @@
 transaction at a time, each write conditional on the old owner (a repeat finds only what is left)."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
 from ...domain.customers import ERASED_NAME, ERASURE_BLOCKING_STATUSES
+from .account_history import move_passes
 from .base import find, is_condition_failure, transaction
 from .booker_counters import BookerCounterModel, checkouts_scope, counted, membership_scope
 from .bookings import BookingModel
 from .broadcasts import BroadcastModel, CustomerMessageModel
 from .customers import CustomerModel, CustomerRepository
 from .memberships import MemberModel, MembershipModel
-from .passes import PassModel, PassPurchaseModel, owner_key, pass_from, pass_model
 
 if TYPE_CHECKING:
     from ...domain.customers import Customer
@@ -74,17 +73,7 @@ class DynamoErasureStore:
         return len(found)
 
     def erase_passes(self, business_id: str, email: str, as_id: str, limit: int) -> int:
-        """A pass is keyed by its owner: the new item is put, the old one deleted, the purchase re-pointed."""
-        found = list(PassModel.query(owner_key(business_id, email), limit=min(limit, MAX_TRANSACTION_ITEMS // 3)))
-        if not found:
-            return 0
-        with transaction(PassModel) as txn:
-            for item in found:
-                txn.delete(PassModel(item.owner_key, item.pass_id), condition=PassModel.pass_id.exists())
-                txn.save(pass_model(replace(pass_from(item), email=as_id)))
-                if item.purchase_ref:
-                    txn.update(PassPurchaseModel(item.purchase_ref), actions=[PassPurchaseModel.email.set(as_id)])
-        return len(found)
+        return move_passes(business_id, email, as_id, limit)
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         found = list(MemberModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS)))
