@@ -29,6 +29,7 @@ SUBJECTS = {
     "staff_invitation": "You are invited to join {{ business_name }} as {{ role }}",
     "stripe_disconnected": "{{ business_name }}: your Stripe account was disconnected",
     "staff_message": "{{ subject }}",
+    "additional_user_invitation": "{{ inviter }} gave you access to their account at {{ business_name }}",
 }
 
 

@@ -10,6 +10,8 @@ from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..domain.context import BookerContext, StaffContext
     from ..domain.paging import Page, PageRequest
     from ..ports.customers import CustomerKinds
@@ -60,10 +62,12 @@ class KindPromotion:
 
 
 class CustomerService:
-    def __init__(self, customers: CustomerStore, links: LinkCache, clock: Clock = utc_now) -> None:
+    def __init__(self, customers: CustomerStore, links: LinkCache, clock: Clock = utc_now,
+                 invited: Callable[[Customer], None] | None = None) -> None:
         self.customers = customers
         self.links = links
         self.clock = clock
+        self.invited = invited or (lambda customer: None)  # C1: the invitation email, queued
 
     def create(self, ctx: StaffContext, body: NewCustomer) -> Customer:
         email = normalise_email(body.email)
@@ -105,6 +109,7 @@ class CustomerService:
                            created_at=self.clock(), primary_email=ctx.email)
         if existing is None:
             if self.customers.create_if_missing(invited):
+                self.invited(invited)
                 return invited
             existing = self.customers.get(ctx.business_id, email)  # signed in meanwhile: convert that record
             check_can_invite(inviter, existing)
@@ -112,6 +117,7 @@ class CustomerService:
                         name=existing.name or invited.name)
         self.customers.save(existing, after)
         self.links.unlink(ctx.business_id, email)
+        self.invited(after)
         return after
 
     def search(self, ctx: StaffContext, query: CustomerQuery, page: PageRequest) -> Page[Customer]:
