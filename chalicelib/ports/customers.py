@@ -1,7 +1,7 @@
 """Customer kinds, deletion and an account's history (C1, C6): what the customer use cases write."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ..domain.customers import Customer
@@ -57,6 +57,12 @@ class ErasureStore(Protocol):
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
+
+    def detach_additional_users(self, business_id: str, email: str, start: dict[str, Any] | None,
+                                limit: int) -> dict[str, Any] | None:
+        """One page (``limit`` records read) of the business's customers: those whose primary is
+        ``email`` become app users on their own. The next page's start; None when the last was read."""
+        ...
 
     def finish(self, customer: Customer, erased: Customer) -> None:
         """Write the erased record, then remove the old one and its search fragments."""

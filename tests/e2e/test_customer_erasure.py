@@ -16,7 +16,7 @@ from tests.conftest import booker_token, grant_staff, mint
 from tests.e2e.test_catalogue_and_bookings import setup_entry
 from tests.fakes.memberships import FakeQueue
 
-BIZ, PAT = "biz-a", "pat@example.com"
+BIZ, PAT, HAL = "biz-a", "pat@example.com", "hal@example.com"
 MANAGE = "/v1/manage/customers"
 
 
@@ -40,6 +40,8 @@ def test_erasure_forgets_the_person_and_keeps_the_records(api):
                          {"entry_id": entry["entry_id"], "ticket_id": ticket, "participants": ["Kim Smith"]}).json
                 for _ in range(2)]
     api.call("PATCH", f"{MANAGE}/{PAT}", owner, {"name": "Pat Smith"})
+    invited = api.call("POST", f"/v1/businesses/{BIZ}/me/additional-users", booker_token(PAT), {"email": HAL})
+    assert invited.status_code == 201, invited.body
     api.call("POST", f"{MANAGE}/{PAT}/participants", owner, {"name": "Kim Smith"})
     product = api.call("POST", "/v1/manage/pass-products", owner, {
         "title": "10 classes", "price_minor": 9000, "currency": "eur", "uses": 10,
@@ -74,10 +76,11 @@ def test_erasure_forgets_the_person_and_keeps_the_records(api):
     record = api.call("GET", f"{MANAGE}/{erased_as}", owner).json
     assert (record["erased"], record["name"], [p["name"] for p in record["participants"]]) == (
         True, "", ["Erased participant"])
-    for q in ("pat", "smith", "example.com", "erased"):
+    for q in ("pat", "smith", "pat@example.com", "erased"):
         assert api.call("GET", f"{MANAGE}?q={q}", owner).json["items"] == []
     listed = api.call("GET", f"{MANAGE}?kind=primary", owner).json["items"]
     assert [c["email"] for c in listed] == [erased_as]
+    assert [c["email"] for c in api.call("GET", f"{MANAGE}?q=example.com", owner).json["items"]] == [HAL]
     kept = api.call("GET", f"{MANAGE}/{erased_as}/bookings", owner).json["items"]
     assert sorted(b["booking_id"] for b in kept) == sorted(b["booking_id"] for b in bookings)
     assert all(b["participants"] == ["Erased participant"] for b in kept)
@@ -92,6 +95,8 @@ def test_erasure_forgets_the_person_and_keeps_the_records(api):
     assert data.status_code == 200 and "Pat" not in data.body.decode() and "Kim" not in data.body.decode()
     csv = api.call("POST", "/v1/manage/customer-exports", owner, {"emails": [erased_as]})
     assert csv.status_code == 200 and "pat@" not in csv.body.decode()
+    hal = api.call("GET", f"{MANAGE}/{HAL}", owner).json  # no longer on the erased account
+    assert (hal["kind"], hal.get("primary_email")) == ("app_user", None)
     renamed = api.call("PATCH", f"{MANAGE}/{erased_as}", owner, {"name": "Pat"})
     assert (renamed.status_code, renamed.json["error"]["code"]) == (409, "customer_erased")
     again = api.call("POST", f"{MANAGE}/{erased_as}/erasure", owner)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.domain.customers import ERASED_NAME, Customer
+from chalicelib.domain.customers import ERASED_NAME, Customer, CustomerKind
 from tests.fakes.core import FakeBookingStore
 from tests.fakes.customers import CrashError, FakeCustomerRecords
 
@@ -22,6 +22,7 @@ class FakeErasureStore:
         self.open = open_checkouts
         self.transactions = 0
         self.largest = 0
+        self.pages_read = 0
 
     def live_memberships(self, business_id: str, email: str) -> int:
         return self.live
@@ -67,6 +68,18 @@ class FakeErasureStore:
 
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return self._move(self.messages, email, limit, {"email": as_id, "subject": "(erased)"})
+
+    def detach_additional_users(self, business_id: str, email: str, start: dict[str, Any] | None,
+                                limit: int) -> dict[str, Any] | None:
+        """Pages of the business's records in email order, as a filtered Query reads them."""
+        keys = sorted(k for k in self.records.items if k[0] == business_id)
+        first = int(start["i"]) if start else 0
+        self.pages_read += 1
+        for key in keys[first:first + limit]:
+            c = self.records.items[key]
+            if c.primary_email == email:
+                self.records.items[key] = replace(c, kind=CustomerKind.APP_USER, primary_email=None)
+        return {"i": first + limit} if first + limit < len(keys) else None
 
     def finish(self, customer: Customer, erased: Customer) -> None:
         self.records.items[(erased.business_id, erased.email)] = erased

@@ -1,6 +1,7 @@
 """C6 erasure on request (GDPR art. 17), on in-memory fakes: refusals, bounded resumable moves, the remainder."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,9 +95,9 @@ def test_erasure_keeps_the_records_under_a_pseudonym_and_forgets_the_person():
     assert [p.purchase_ref for p in store.passes] == [f"cs_test_{i}" for i in range(30)]  # payment records stay
     assert [(m.email, m.customer_id) for m in store.members] == [(as_id, "cus_1")]
     assert {(m.email, m.subject) for m in store.messages} == {(as_id, "(erased)")}
-    # 11 + 2 + 1 + 2 transactions that move and one empty read per stage: 20, 4 a message; a finished
-    # stage is never read again by a later message
-    assert store.largest == 25 and store.transactions == 20 and deliveries == 5
+    # 11 + 2 + 1 + 2 transactions that move and one empty read per stage: 20, then one page of the
+    # business's records (additional users): 21, 4 a message; a finished stage is never read again
+    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (20, 1, 6)
 
 
 def test_an_erasure_that_crashes_resumes_from_what_is_left():
@@ -150,3 +151,27 @@ def test_an_erased_record_takes_no_new_personal_data():
     assert refused.value.code == "customer_erased"
     with pytest.raises(ConflictError):
         customers.add_participant(STAFF, as_id, "Kim")
+
+
+def test_an_erased_primarys_additional_users_stand_on_their_own_afterwards():
+    service, store, records, _, queue, _ = world(bookings_n=2)
+    helpers = [Customer("biz", f"helper{i}@example.com", kind=CustomerKind.ADDITIONAL_USER, primary_email=PAT.email)
+               for i in range(7)]
+    other = Customer("biz", "olga@example.com", kind=CustomerKind.ADDITIONAL_USER, primary_email="zed@example.com")
+    for c in (*helpers, other):
+        records.items[("biz", c.email)] = c
+    service.per_page = 3  # 9 records: pages of 3
+    service.erase(OWNER, PAT.email)
+    drain(service, queue, store)
+    assert {(records.get("biz", h.email).kind, records.get("biz", h.email).primary_email) for h in helpers} == {
+        (CustomerKind.APP_USER, None)}
+    assert records.get("biz", other.email) == other  # someone else's additional user is left alone
+    assert store.pages_read == 3  # the 9 records read once, in pages of 3
+
+
+def test_a_non_primary_is_erased_without_reading_the_business_records():
+    service, store, records, _, queue, _ = world(bookings_n=2)
+    records.items[("biz", PAT.email)] = replace(PAT, kind=CustomerKind.APP_USER)
+    service.erase(OWNER, PAT.email)
+    drain(service, queue, store)
+    assert store.pages_read == 0

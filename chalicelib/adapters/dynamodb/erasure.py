@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
-from ...domain.customers import ERASED_NAME, ERASURE_BLOCKING_STATUSES
+from ...domain.customers import ERASED_NAME, ERASURE_BLOCKING_STATUSES, CustomerKind
+from ...domain.paging import PageRequest
 from .account_history import move_passes
-from .base import find, is_condition_failure, transaction
+from .base import find, is_condition_failure, query_page, transaction
 from .booker_counters import BookerCounterModel, checkouts_scope, counted, membership_scope
 from .bookings import BookingModel
 from .broadcasts import BroadcastModel, CustomerMessageModel
@@ -103,6 +104,22 @@ class DynamoErasureStore:
                     txn.update(BroadcastModel(business_id, item.message_id), actions=[
                         BroadcastModel.emails.set(renamed(named.emails, email, as_id))])
         return len(found)
+
+    def detach_additional_users(self, business_id: str, email: str, start: dict[str, Any] | None,
+                                limit: int) -> dict[str, Any] | None:
+        """A Query of the business's records with a filter (no index by primary: erasure is rare)."""
+        M = CustomerModel
+        page = query_page(M, business_id, lambda item: item, PageRequest(limit, start),
+                          filter_condition=M.primary_email == email)
+        for item in page.items:
+            try:
+                M(business_id, item.email).update(
+                    actions=[M.kind.set(CustomerKind.APP_USER.value), M.primary_email.remove()],
+                    condition=M.primary_email == email)
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+        return page.next_key
 
     def finish(self, customer: Customer, erased: Customer) -> None:
         self.customers.put_unindexed(erased)  # an erased record is found by its id only, never by search
