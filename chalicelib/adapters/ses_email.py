@@ -32,6 +32,7 @@ SUBJECTS = {
     "waitlist_promoted": "A place came free: you are booked on {{ entry_title }}",
     "waitlist_offered": "A place came free on {{ entry_title }}: pay by {{ hold_until }} to keep it",
     "waitlist_skipped": "A place came free on {{ entry_title }}, but we could not book you",
+    "additional_user_invitation": "{{ inviter }} gave you access to their account at {{ business_name }}",
 }
 
 

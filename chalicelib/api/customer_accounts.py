@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..schemas.customer_accounts import AdditionalUserIn, ContactIn, ExportIn, MessageIn, PageQuery
     from ..services.broadcasts import MessageQueued
     from ..services.customer_deletion import Deletion
+    from ..services.customer_erasure import Erasure
     from ..services.exports import ExportJobView
 
 api = ApiBlueprint(__name__, tag="customers", schemas="chalicelib.schemas.customer_accounts")
@@ -34,6 +35,12 @@ def invite_additional_user(ctx: BookerContext, body: AdditionalUserIn) -> Custom
         role=STAFF, response="DeletionOut", status=202)
 def delete(ctx: StaffContext, email: str) -> Deletion:
     return container().customer_deletion.delete(ctx, email)
+
+
+@api.op("POST", f"{MANAGE}/{{email}}/erasure", role=STAFF, response="ErasureOut", status=202,
+        summary="Erase a customer on request (GDPR art. 17; owners only): the person goes, payment records stay")
+def erase(ctx: StaffContext, email: str) -> Erasure:
+    return container().customer_erasure.erase(ctx, email)
 
 
 @api.op("POST", "/v1/manage/customer-exports", role=STAFF, body="ExportIn", response="ExportJobOut", status=202,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..domain.tenancy import Feature
 from .framework import STAFF, ApiBlueprint, command, container
 
 if TYPE_CHECKING:
@@ -11,6 +12,7 @@ if TYPE_CHECKING:
     from ..domain.customers import Customer
     from ..domain.paging import Page, PageRequest
     from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
+    from ..services.memberships.members import MemberView
 
 api = ApiBlueprint(__name__, tag="customers", schemas="chalicelib.schemas.customers")
 BASE = "/v1/manage/customers"
@@ -56,3 +58,11 @@ def add_participant(ctx: StaffContext, email: str, body: ParticipantIn) -> Custo
 def bookings(ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
     customer = container().customers.get(ctx, email)
     return container().bookings.for_customer(ctx, customer.email, page)
+
+
+@api.op("GET", f"{BASE}/{{email}}/memberships", role=STAFF, feature=Feature.MEMBERSHIPS, paginated=True,
+        response="chalicelib.schemas.memberships:SubscriberOut",
+        summary="A customer's memberships: status, renewal or period end, cancel at period end, history")
+def memberships(ctx: StaffContext, email: str, page: PageRequest) -> Page[MemberView]:
+    customer = container().customers.get(ctx, email)  # 404 for a customer of no record here
+    return container().member_actions.of_customer(ctx, customer.email, page)

@@ -148,6 +148,8 @@ class MembershipPieces(Pieces):
             "price_changed_member_batch": self.stripe_events.price_changed_batch,
             "membership_period_end": self.stripe_events.period_end,
             "customer_history_move": lambda body: self.customer_deletion.move_history(body),
+            "customer_erasure": lambda body: self.customer_erasure.run(body),
+            "additional_user_invitation": lambda body: self.additional_user_invitations.deliver(body),
             "customer_export": lambda body: self.customer_export.run(body),
             "broadcast_page": lambda body: self.broadcasts.send_page(body),
             "booking_notice": self.booking_notices.deliver,

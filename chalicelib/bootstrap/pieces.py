@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ..services.contact_preferences import ContactPreferences
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
+    from ..services.customer_erasure import CustomerErasure
+    from ..services.customer_invitations import AdditionalUserInvitations
     from ..services.customers import CustomerService
     from ..services.email_feedback import EmailFeedback
     from ..services.exports import CustomerExport
@@ -87,6 +89,12 @@ class Pieces:
 
         @property
         def customer_deletion(self) -> CustomerDeletion: ...
+
+        @property
+        def customer_erasure(self) -> CustomerErasure: ...
+
+        @property
+        def additional_user_invitations(self) -> AdditionalUserInvitations: ...
 
         @property
         def customer_export(self) -> CustomerExport: ...

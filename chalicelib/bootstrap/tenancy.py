@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ..services.contact_preferences import ContactPreferences
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
+    from ..services.customer_erasure import CustomerErasure
+    from ..services.customer_invitations import AdditionalUserInvitations
     from ..services.customers import CustomerService
     from ..services.email_feedback import EmailFeedback
     from ..services.exports import CustomerExport
@@ -73,7 +75,15 @@ class TenancyPieces(Pieces):
     def customers(self) -> CustomerService:
         from ..services.customers import CustomerService
 
-        return CustomerService(self.customer_store, self.access)
+        return CustomerService(self.customer_store, self.access,
+                               invited=lambda customer: self.additional_user_invitations.enqueue(customer))
+
+    @cached_property
+    def additional_user_invitations(self) -> AdditionalUserInvitations:
+        from ..services.customer_invitations import AdditionalUserInvitations
+
+        return AdditionalUserInvitations(self.customer_store, self.businesses, lambda: self.event_queue,
+                                         lambda: self.mailer)
 
     @cached_property
     def customer_deletion(self) -> CustomerDeletion:
@@ -82,6 +92,14 @@ class TenancyPieces(Pieces):
 
         return CustomerDeletion(self.customer_store, self.customer_store, AccountHistoryRepository(),
                                 lambda: self.event_queue, self.access)
+
+    @cached_property
+    def customer_erasure(self) -> CustomerErasure:
+        from ..adapters.dynamodb.erasure import DynamoErasureStore
+        from ..services.customer_erasure import CustomerErasure
+
+        return CustomerErasure(self.customer_store, DynamoErasureStore(self.customer_store), lambda: self.event_queue,
+                               self.access)
 
     @cached_property
     def customer_export(self) -> CustomerExport:

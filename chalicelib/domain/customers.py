@@ -38,6 +38,8 @@ class Customer:
     phone: str | None = None  # E.164 (C4 SMS)
     sms_opt_out: bool = False  # the customer asked for no SMS
     marketing_opt_out: bool = False  # unsubscribed from marketing messages (transactional ones still go)
+    erased: bool = False  # GDPR art. 17 done: this record is the pseudonymous remainder (C6)
+    erased_as: str | None = None  # erasure under way: the pseudonymous id the history moves to
 
     @property
     def account_email(self) -> str:
@@ -52,6 +54,43 @@ def check_deletable(customer: Customer) -> None:
             "Primary customers cannot be deleted (they registered or bought); disable them instead.",
             code="primary_customer_not_deletable",
         )
+
+
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never resolves, so nothing is ever mailed there
+ERASED_NAME = "Erased participant"
+ERASURE_BLOCKING_STATUSES = frozenset({"active", "trialing", "past_due", "incomplete", "unpaid", "paused"})
+
+
+def pseudonym(token: str) -> str:
+    """The id an erased customer's kept records move to: shaped as an address, so every list and route
+    that shows or takes a customer email still works, but says nothing about the person."""
+    return f"erased-{token}@{ERASED_DOMAIN}"
+
+
+def check_erasable(customer: Customer, live_memberships: int, open_checkouts: int) -> None:
+    """C6 erasure: a running subscription or an unpaid checkout would keep writing under the email."""
+    if live_memberships:
+        raise ConflictError("The customer has an active membership; cancel it before erasing them.",
+                            code="active_membership")
+    if open_checkouts:
+        raise ConflictError("The customer has an unpaid checkout open; it must expire or be cancelled first.",
+                            code="open_checkout")
+    if customer.deleting and not customer.erased_as:
+        raise ConflictError("The customer is being deleted.", code="deletion_in_progress")
+
+
+def check_changeable(customer: Customer) -> None:
+    """An erased remainder (or one being erased) takes no new personal data."""
+    if customer.erased or customer.erased_as:
+        raise ConflictError("This customer was erased on request; their record cannot be changed.",
+                            code="customer_erased")
+
+
+def erased_record(customer: Customer, as_id: str) -> Customer:
+    """What stays of the record: its kind, dates and participant ids (bookings refer to them), no name."""
+    return Customer(customer.business_id, as_id, name="", kind=customer.kind,
+                    participants=tuple(Participant(p.participant_id, ERASED_NAME) for p in customer.participants),
+                    disabled=True, created_at=customer.created_at, erased=True)
 
 
 def check_can_invite(inviter: Customer, invitee: Customer | None) -> None:

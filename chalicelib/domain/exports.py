@@ -11,13 +11,17 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
     from .bookings import Booking
+    from .catalogue import Entry
     from .customers import Customer
     from .passes import Pass
 
 COLUMNS = ("customer_email", "customer_name", "customer_kind", "primary_email", "row_type", "reference",
-           "item", "date", "status", "participants", "paid_with", "amount_minor", "currency")
+           "item", "date", "status", "participants", "paid_with", "amount_minor", "currency",
+           "entry_title", "entry_start_local", "ticket_name")
+NO_TITLES = ("", "", "")  # rows that are not about an entry (payments), or whose entry is gone
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # Excel reads UTF-8 (names with accents) only when the file starts with it
 
@@ -31,11 +35,31 @@ def _customer_cells(customer: Customer) -> list[str]:
     return [customer.email, customer.name, customer.kind.value, customer.primary_email or ""]
 
 
-def registration_row(customer: Customer, booking: Booking) -> list[str]:
+@dataclass(frozen=True)
+class EntryLabels:
+    """What a person reads for a registration's entry: its title, its start in the business's time zone
+    (as a spreadsheet sorts it) and its tickets' names. Small, so an export can hold many."""
+
+    title: str
+    starts_local: str
+    tickets: dict[str, str]
+
+    def titles(self, ticket_id: str) -> tuple[str, str, str]:
+        return self.title, self.starts_local, self.tickets.get(ticket_id, "")
+
+
+def entry_labels(entry: Entry | None, tz: ZoneInfo) -> EntryLabels | None:
+    if entry is None:
+        return None  # deleted since: the row keeps its ids, the title cells stay blank
+    return EntryLabels(entry.title, entry.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                       {t.ticket_id: t.title for t in entry.tickets})
+
+
+def registration_row(customer: Customer, booking: Booking, titles: tuple[str, str, str] = NO_TITLES) -> list[str]:
     return [safe_cell(c) for c in (
         *_customer_cells(customer), "registration", booking.booking_id, f"{booking.entry_id}/{booking.ticket_id}",
         booking.entry_starts_at.isoformat(), booking.status.value, "; ".join(booking.participants),
-        booking.paid_with.value, "", "")]
+        booking.paid_with.value, "", "", *titles)]
 
 
 def payment_row(customer: Customer, purchase: Pass) -> list[str]:
@@ -43,7 +67,7 @@ def payment_row(customer: Customer, purchase: Pass) -> list[str]:
     return [safe_cell(c) for c in (
         *_customer_cells(customer), "payment", purchase.purchase_ref or purchase.pass_id, f"pass: {purchase.title}",
         purchase.purchased_at.isoformat(), "revoked" if purchase.revoked else "paid" if purchase.purchase_ref else "issued",
-        "", "card" if purchase.purchase_ref else "staff", str(purchase.price_minor), purchase.currency)]
+        "", "card" if purchase.purchase_ref else "staff", str(purchase.price_minor), purchase.currency, *NO_TITLES)]
 
 
 class ExportState(str, Enum):

@@ -5,8 +5,10 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from zoneinfo import ZoneInfo
 
     from ..domain.bookings import Booking
+    from ..domain.catalogue import Entry
     from ..domain.customers import Customer
     from ..domain.exports import ExportJob
     from ..domain.passes import Pass
@@ -20,6 +22,14 @@ class ExportSource(Protocol):
     def bookings_of(self, business_id: str, email: str) -> Iterator[Booking]: ...
 
     def payments_of(self, business_id: str, email: str) -> Iterator[Pass]: ...
+
+    def entry(self, business_id: str, entry_id: str) -> Entry | None:
+        """One key lookup (None: deleted since); the export caches it, so each entry is read once."""
+        ...
+
+    def time_zone(self, business_id: str) -> ZoneInfo:
+        """The business's zone, for entry starts as people there read them."""
+        ...
 
 
 class ExportFiles(Protocol):

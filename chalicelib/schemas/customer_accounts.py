@@ -27,6 +27,12 @@ class DeletionOut(ResponseModel):
     moved_to: str | None
 
 
+class ErasureOut(ResponseModel):
+    email: str
+    erased_as: str = Field(description="The pseudonymous id the kept bookings, passes and payments now carry")
+    state: str = Field(description="'erasing' while the history moves in the background; the record then shows erased")
+
+
 class ExportIn(Request):
     emails: list[Email] | None = Field(None, min_length=1, max_length=1000,
                                      description="Customers to export; leave out for every customer.")

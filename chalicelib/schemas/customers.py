@@ -23,6 +23,7 @@ class CustomerOut(ResponseModel):
     phone: str | None = None
     sms_opt_out: bool = False
     marketing_opt_out: bool = False
+    erased: bool = Field(False, description="The pseudonymous remainder of a customer erased on request (C6)")
 
 
 class CustomerIn(Request):

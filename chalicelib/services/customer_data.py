@@ -1,5 +1,5 @@
 """A customer's data on request (GDPR art. 15 / 20): everything the product holds about one person,
-as JSON. Erasure (art. 17) is not built yet: see docs/FEATURES.md (C6)."""
+as JSON. Erasure (art. 17) is services/customer_erasure.py."""
 from __future__ import annotations
 
 from dataclasses import asdict

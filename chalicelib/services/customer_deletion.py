@@ -1,5 +1,5 @@
-"""Deleting customers (C6): app users go at once; an additional user's history moves to their primary
-customer first, in bounded transactions driven by the events queue, so a long history is moved
+"""Deleting customers (C6): app users go at once; an additional user's history (bookings, then pass
+purchases) moves to their primary customer first, in bounded transactions driven by the events queue, so a long history is moved
 completely (a crash or timeout resumes from what is left), never half. Primary customers stay.
 """
 from __future__ import annotations
@@ -67,9 +67,14 @@ class CustomerDeletion:
         customer = self.customers.find(business_id, email)
         if customer is None:
             return  # finished by an earlier delivery
-        for _ in range(self.per_message):
-            if self.history.move_bookings(business_id, email, primary, self.per_transaction) == 0:
-                self.removal.delete(customer)
-                logger.info("additional user deleted; history moved", extra={"to": primary})
+        stages = (self.history.move_bookings, self.history.move_passes)
+        budget, stage = self.per_message, int(body.get("stage", 0))  # finished stages are not read again
+        while stage < len(stages):
+            if not budget:
+                self.queue().send(MOVE_KIND, body | {"stage": stage})
                 return
-        self.queue().send(MOVE_KIND, body)
+            budget -= 1
+            if stages[stage](business_id, email, primary, self.per_transaction) == 0:
+                stage += 1
+        self.removal.delete(customer)
+        logger.info("additional user deleted; history moved", extra={"to": primary})

@@ -4,13 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from ..domain.customers import Customer, CustomerKind, Participant, check_can_invite
+from ..domain.customers import Customer, CustomerKind, Participant, check_can_invite, check_changeable
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError, NotFoundError
 from ..ports.clock import Clock, new_id, utc_now
 from .phones import normalise_phone
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..domain.context import BookerContext, StaffContext
     from ..domain.paging import Page, PageRequest
     from ..ports.customers import CustomerKinds
@@ -63,10 +65,12 @@ class KindPromotion:
 
 
 class CustomerService:
-    def __init__(self, customers: CustomerStore, links: LinkCache, clock: Clock = utc_now) -> None:
+    def __init__(self, customers: CustomerStore, links: LinkCache, clock: Clock = utc_now,
+                 invited: Callable[[Customer], None] | None = None) -> None:
         self.customers = customers
         self.links = links
         self.clock = clock
+        self.invited = invited or (lambda customer: None)  # C1: the invitation email, queued
 
     def create(self, ctx: StaffContext, body: NewCustomer) -> Customer:
         email = normalise_email(body.email)
@@ -82,6 +86,7 @@ class CustomerService:
 
     def update(self, ctx: StaffContext, email: str, patch: CustomerChanges) -> Customer:
         before = self.customers.get(ctx.business_id, self._email(email))
+        check_changeable(before)
         changes = {k: v for k, v in vars(patch).items() if v is not None}
         if patch.phone is not None:
             changes["phone"] = normalise_phone(patch.phone) if patch.phone.strip() else None
@@ -92,6 +97,7 @@ class CustomerService:
 
     def add_participant(self, ctx: StaffContext, email: str, name: str) -> Customer:
         before = self.customers.get(ctx.business_id, self._email(email))
+        check_changeable(before)
         after = replace(before, participants=before.participants + (Participant(new_id(), name),))
         self.customers.save(before, after)
         return after
@@ -109,6 +115,7 @@ class CustomerService:
                            created_at=self.clock(), primary_email=ctx.email)
         if existing is None:
             if self.customers.create_if_missing(invited):
+                self.invited(invited)
                 return invited
             existing = self.customers.get(ctx.business_id, email)  # signed in meanwhile: convert that record
             check_can_invite(inviter, existing)
@@ -116,6 +123,7 @@ class CustomerService:
                         name=existing.name or invited.name)
         self.customers.save(existing, after)
         self.links.unlink(ctx.business_id, email)
+        self.invited(after)
         return after
 
     def search(self, ctx: StaffContext, query: CustomerQuery, page: PageRequest) -> Page[Customer]:

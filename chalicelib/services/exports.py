@@ -8,6 +8,7 @@ for a short-lived download link. No list of all rows is ever held.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tempfile
 from dataclasses import dataclass, replace
@@ -15,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.emails import normalise_email
 from ..domain.errors import InvalidInputError
-from ..domain.exports import BOM, COLUMNS, ExportJob, ExportState, payment_row, registration_row
+from ..domain.exports import (
+    BOM,
+    COLUMNS,
+    NO_TITLES,
+    EntryLabels,
+    ExportJob,
+    ExportState,
+    entry_labels,
+    payment_row,
+    registration_row,
+)
 from ..ports.clock import Clock, new_id, utc_now
 
 if TYPE_CHECKING:
@@ -30,6 +41,7 @@ EXPORT_KIND = "customer_export"
 DIRECT_CUSTOMER_LIMIT = 50
 DIRECT_ROW_LIMIT = 5_000  # ~1 MB of CSV
 LINK_SECONDS = 300
+ENTRY_CACHE = 8192  # entries' labels held per export (~2 MB at most): a business's entries are read ~once
 
 
 @dataclass(frozen=True)
@@ -90,9 +102,10 @@ class CustomerExport:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         rows = 0
+        titles = self._titles(business_id)
         for customer in self.source.customers(business_id, emails):
             for booking in self.source.bookings_of(business_id, customer.email):
-                writer.writerow(registration_row(customer, booking))
+                writer.writerow(registration_row(customer, booking, titles(booking.entry_id, booking.ticket_id)))
                 rows += 1
                 if limit is not None and rows > limit:
                     raise RowLimitExceededError
@@ -100,6 +113,20 @@ class CustomerExport:
                 writer.writerow(payment_row(customer, purchase))
                 rows += 1
         return rows
+
+    def _titles(self, business_id: str) -> Callable[[str, str], tuple[str, str, str]]:
+        """Entry titles, starts and ticket names for this export: each entry read once while it is among
+        the last ``ENTRY_CACHE`` used (labels only, a few hundred bytes each: memory bounded whatever the rows)."""
+        tz = self.source.time_zone(business_id)
+
+        @functools.lru_cache(maxsize=ENTRY_CACHE)
+        def labels(entry_id: str) -> EntryLabels | None:
+            return entry_labels(self.source.entry(business_id, entry_id), tz)
+
+        def titles(entry_id: str, ticket_id: str) -> tuple[str, str, str]:
+            found = labels(entry_id)
+            return found.titles(ticket_id) if found else NO_TITLES
+        return titles
 
     def run(self, body: dict[str, Any]) -> None:
         """Queue handler: write the file and mark the job done (a redelivery of a done job does nothing)."""

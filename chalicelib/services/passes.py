@@ -184,7 +184,7 @@ class PassService:
     # P2 — purchase, and issuing by hand
 
     def checkout(self, ctx: BookerContext, body: BuyPass) -> CheckoutSession:
-        email, business_id = ctx.email, ctx.business_id
+        email, business_id = ctx.account_email, ctx.business_id  # C1: an additional user buys for the account
         product = self.products.get(business_id, body.product_id)
         if not product.on_sale:
             raise NotFoundError(f"Pass product '{body.product_id}' is not on sale.")

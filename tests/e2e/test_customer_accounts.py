@@ -86,3 +86,26 @@ def test_a_customers_data_export_holds_their_record_registrations_and_payments(a
     assert [r["booking_id"] for r in data.json["registrations"]] == [booking["booking_id"]]
     assert data.json["payments"] == [] and data.json["messages"] == []
     assert api.call("GET", "/v1/manage/customers/nobody@example.com/data-export", staff).status_code == 404
+
+
+def test_an_invited_additional_user_is_mailed_once(api):
+    from tests.conftest import verify_sender
+    from tests.stripe_support import sent_emails
+
+    queue = FakeQueue()
+    bootstrap.install(bootstrap.build(settings(), event_queue=queue))
+    verify_sender()
+    staff, _, entry = setup_entry(api, capacity=20)
+    api.call("POST", "/v1/manage/customers", staff, {"email": PAT, "name": "Pat Smith"})
+    assert api.call("GET", f"{MINE}/bookings", booker_token(AMY)).status_code == 200  # an app user first
+    for email in (HAL, AMY):  # a new person, and an app user converted
+        assert api.call("POST", f"{MINE}/additional-users", booker_token(PAT), {"email": email}).status_code == 201
+    handlers = bootstrap.container().queue_handlers
+    while queue.sent:
+        kind_, body = queue.sent.pop(0)
+        handlers[kind_](body)
+        handlers[kind_](body)  # redelivered: the email ledger sends nothing more
+    mails = sent_emails()
+    assert sorted(m["to"] for m in mails) == [AMY, HAL]
+    assert all(m["subject"] == "Pat Smith gave you access to their account at Studio biz-a" for m in mails)
+    assert all("payment method" in m["text"] for m in mails)

@@ -35,6 +35,9 @@ def test_direct_and_background_exports(api):
     header, *rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert text.startswith("\ufeff") and header[0] == "customer_email"
     assert [(r[0], r[1], r[4]) for r in rows] == [("zoe@example.com", "'=1+2", "registration")]
+    titles = dict(zip(header, rows[0], strict=True))
+    assert (titles["entry_title"], titles["entry_start_local"], titles["ticket_name"]) == (
+        "Morning flow", "2030-03-01 09:00", "Drop-in")  # the entry's own wall-clock time in Berlin
 
     bad = api.call("POST", "/v1/manage/customer-exports", staff, {"emails": ["nope"]})
     assert bad.status_code == 400 and bad.json["error"]["field"] == "emails.0"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from chalicelib.domain.customers import Customer, CustomerKind
 from tests.fakes.core import FakeBookingStore, FakeCustomerStore
@@ -41,6 +42,7 @@ class FakeAccountHistory:
         self.crash_after = crash_after
         self.transactions = 0
         self.largest = 0
+        self.passes: list[Any] = []  # Pass objects; moved by ``move_passes``
 
     def move_bookings(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
         if self.crash_after is not None and self.transactions >= self.crash_after:
@@ -52,3 +54,11 @@ class FakeAccountHistory:
         self.transactions += 1
         self.largest = max(self.largest, len(found[:limit]))
         return len(found[:limit])
+
+    def move_passes(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        found = [i for i, p in enumerate(self.passes) if p.business_id == business_id and p.email == from_email][:limit]
+        for i in found:
+            self.passes[i] = replace(self.passes[i], email=to_email)
+        self.transactions += 1
+        self.largest = max(self.largest, len(found))
+        return len(found)

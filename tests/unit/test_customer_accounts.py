@@ -162,3 +162,36 @@ def test_a_move_that_crashes_resumes_from_what_is_left(world):
     assert records.find("biz", HELPER.email) is None
     again = replace(HELPER)  # a redelivery after the record is gone does nothing
     service.move_history({"business_id": "biz", "email": again.email, "primary_email": PRIMARY.email})
+
+
+def test_deleting_an_additional_user_moves_their_pass_purchases_too(world):
+    from chalicelib.domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass
+
+    records, bookings, _ = world
+    booked(bookings, HELPER.email, 30)
+    service, queue, history = deletion(records, bookings)
+    history.passes = [Pass("biz", HELPER.email, f"p{i:03d}", "prod", "10 classes", 10, 0,
+                           Eligibility(ticket_ids=("t1",)), ExpiryRule(ExpiryKind.DAYS_FROM_PURCHASE, days=90), NOW,
+                           purchase_ref=f"cs_{i}", price_minor=9000) for i in range(60)]
+    service.delete(STAFF, HELPER.email)
+    drain(service, queue)
+    assert {p.email for p in history.passes} == {PRIMARY.email} and len(history.passes) == 60
+    assert {b.booker_email for b in bookings.items.values()} == {PRIMARY.email}
+    assert records.find("biz", HELPER.email) is None and history.largest == 25
+
+
+def test_the_invitation_email_goes_once_and_only_while_the_invitation_stands():
+    from chalicelib.services.customer_invitations import INVITE_KIND, AdditionalUserInvitations
+    from tests.fakes.memberships import FakeBusinesses, FakeMailer
+
+    records, queue, mailer = FakeCustomerRecords(PRIMARY, APP_USER), FakeQueue(), FakeMailer()
+    invitations = AdditionalUserInvitations(records, FakeBusinesses(), lambda: queue, lambda: mailer)
+    service = CustomerService(records, NoLinks(), clock=lambda: NOW, invited=invitations.enqueue)
+    service.invite_additional_user(as_booker(PRIMARY), NewAdditionalUser("ned@example.com", "Ned"))
+    service.invite_additional_user(as_booker(PRIMARY), NewAdditionalUser(APP_USER.email))
+    assert [k for k, _ in queue.sent] == [INVITE_KIND, INVITE_KIND]
+    records.delete(records.get("biz", "ned@example.com"))  # withdrawn before the worker ran
+    for _, body in queue.sent * 2:  # each delivered twice
+        invitations.deliver(body)
+    assert [(template, to) for template, to, _, _ in mailer.outbox] == [("additional_user_invitation", APP_USER.email)]
+    assert mailer.outbox[0][2]["inviter"] == PRIMARY.email  # no name on the record: the address

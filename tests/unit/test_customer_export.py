@@ -4,10 +4,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from chalicelib.domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
+from chalicelib.domain.catalogue import Entry, Ticket
 from chalicelib.domain.context import StaffContext
 from chalicelib.domain.customers import Customer, CustomerKind
 from chalicelib.domain.errors import InvalidInputError, NotFoundError
@@ -32,14 +34,25 @@ def test_cells_a_spreadsheet_would_run_are_made_text(raw, cell):
 class MemorySource:
     def __init__(self, customers: list[Customer], bookings: int) -> None:
         self.items, self.bookings = customers, bookings
+        self.entry_reads = 0
 
     def customers(self, business_id, emails):
         return iter(c for c in self.items if emails is None or c.email in emails)
 
     def bookings_of(self, business_id, email):
         for i in range(self.bookings):
-            yield Booking(business_id, f"{email}-{i}", "e1", "t1", email, ("Kid",), Settlement(SettlementKind.FREE),
+            yield Booking(business_id, f"{email}-{i}", "e1" if i % 3 else "gone", "t1", email, ("Kid",), Settlement(SettlementKind.FREE),
                           BookingStatus.CONFIRMED, NOW, NOW + timedelta(days=i))
+
+    def entry(self, business_id, entry_id):
+        self.entry_reads += 1
+        if entry_id != "e1":
+            return None  # deleted since
+        return Entry(business_id, "e1", "p1", "=Yoga", datetime(2030, 3, 1, 8, tzinfo=UTC),
+                     datetime(2030, 3, 1, 9, tzinfo=UTC), 20, tickets=(Ticket("t1", "Drop-in", 0, "EUR"),))
+
+    def time_zone(self, business_id):
+        return ZoneInfo("Europe/Berlin")
 
     def payments_of(self, business_id, email):
         yield Pass(business_id, email, "p1", "prod", "5 classes", 5, 0, Eligibility(ticket_ids=("t1",)), ExpiryRule(ExpiryKind.DAYS_FROM_PURCHASE, days=30),
@@ -95,7 +108,7 @@ def test_a_few_customers_are_answered_directly_one_row_per_registration_and_paym
     zoe = [r for r in rows if r[0] == "zoe@example.com"]
     assert [r[4] for r in zoe] == ["registration", "registration", "payment"]
     assert zoe[0][1] == "'=cmd|' /C calc'!A0"  # the formula arrives as text
-    assert zoe[2][-2:] == ["5000", "EUR"]
+    assert zoe[2][11:13] == ["5000", "EUR"]
     assert {r[3] for r in rows if r[0] == "hal@example.com"} == {"zoe@example.com"}
 
 
@@ -122,3 +135,15 @@ def test_large_exports_run_in_the_background_and_hand_back_a_link(request_, why)
     assert len(parse(data.decode("utf-8"))) == 63
     service.run(body)  # a redelivery of a finished job writes nothing again
     assert len(files.files) == 1
+
+
+def test_registrations_carry_entry_title_local_start_and_ticket_name_each_entry_read_once():
+    service, _, _, _ = exporter(bookings=30, direct_rows=100)
+    result = service.start(STAFF, ExportRequest(["zoe@example.com", "hal@example.com"]))
+    assert isinstance(result, CsvFile)
+    header, *rows = parse(result.text)
+    titles = {tuple(r[-3:]) for r in rows if r[4] == "registration"}
+    assert header[-3:] == ["entry_title", "entry_start_local", "ticket_name"]
+    assert titles == {("'=Yoga", "2030-03-01 09:00", "Drop-in"), ("", "", "")}  # Berlin time; a deleted entry blank
+    assert {tuple(r[-3:]) for r in rows if r[4] == "payment"} == {("", "", "")}
+    assert service.source.entry_reads == 2  # 60 registrations over two entries

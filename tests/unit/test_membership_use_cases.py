@@ -209,3 +209,18 @@ def test_checkout_refuses_a_current_member_and_opens_a_session_otherwise():
     w.lifecycle.sync("biz", "sub_1")
     with pytest.raises(ConflictError):
         start.start(booker(), MembershipPurchase("m1", "o1"))
+
+
+def test_an_additional_users_membership_checkout_goes_on_the_primarys_account():
+    """C1: the checkout, its one-open-checkout claim and the Stripe customer are the primary's."""
+    w = World()
+    start = BasketCheckout(w.memberships, w.members, w.checkouts, NoBookings(), NoBookings(),  # type: ignore[arg-type]
+                           OneAccount(w.payments), "https://api.example", clock=lambda: NOW)
+    helper = BookerContext(BIZ, "u2", "hal@example.com", Customer("biz", "hal@example.com", primary_email=BOOKER),
+                           account_email=BOOKER)
+    started = start.start(helper, MembershipPurchase("m1", "o1"))
+    [request] = w.payments.checkouts
+    assert request.customer_email == BOOKER
+    assert w.checkouts.find("biz", started.checkout_id).email == BOOKER  # type: ignore[union-attr]
+    again = start.start(booker(), MembershipPurchase("m1", "o1"))  # the primary gets the same open checkout
+    assert again.checkout_id == started.checkout_id and len(w.payments.checkouts) == 1

@@ -1,8 +1,12 @@
-"""Moving an additional user's bookings to their primary customer (C6), one bounded transaction at a time."""
+"""Moving an additional user's bookings and passes to their primary customer (C6), one bounded
+transaction at a time."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from .base import transaction
 from .bookings import BookingModel
+from .passes import PassModel, PassPurchaseModel, owner_key, pass_from, pass_model
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
@@ -26,3 +30,22 @@ class AccountHistoryRepository:
                     condition=BookingModel.booker_email == from_email,
                 )
         return len(found)
+
+    def move_passes(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        return move_passes(business_id, from_email, to_email, limit)
+
+
+def move_passes(business_id: str, from_email: str, to_email: str, limit: int) -> int:
+    """Up to ``limit`` passes change owner in one transaction. A pass is keyed by its owner: the old item
+    is deleted (only if still there), the same pass put under the new owner, its purchase re-pointed;
+    a repeat after a crash finds only what is left under the old owner."""
+    found = list(PassModel.query(owner_key(business_id, from_email), limit=min(limit, MAX_TRANSACTION_ITEMS // 3)))
+    if not found:
+        return 0
+    with transaction(PassModel) as txn:
+        for item in found:
+            txn.delete(PassModel(item.owner_key, item.pass_id), condition=PassModel.pass_id.exists())
+            txn.save(pass_model(replace(pass_from(item), email=to_email)))
+            if item.purchase_ref:
+                txn.update(PassPurchaseModel(item.purchase_ref), actions=[PassPurchaseModel.email.set(to_email)])
+    return len(found)

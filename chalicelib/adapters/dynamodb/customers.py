@@ -46,6 +46,8 @@ class CustomerModel(Model):
     phone = UnicodeAttribute(null=True)
     sms_opt_out = BooleanAttribute(null=True)
     marketing_opt_out = BooleanAttribute(null=True)
+    erased = BooleanAttribute(null=True)
+    erased_as = UnicodeAttribute(null=True)
 
 
 @register
@@ -74,6 +76,8 @@ def customer_from(m: CustomerModel) -> Customer:
         phone=m.phone or None,
         sms_opt_out=bool(m.sms_opt_out),
         marketing_opt_out=bool(m.marketing_opt_out),
+        erased=bool(m.erased),
+        erased_as=m.erased_as or None,
     )
 
 
@@ -127,6 +131,10 @@ class CustomerRepository:
         with CustomerSearchModel.batch_write() as batch:
             for frag in search_fragments(customer.name, customer.email):
                 batch.delete(CustomerSearchModel(customer.business_id, f"{frag}#{customer.email}"))
+
+    def put_unindexed(self, customer: Customer) -> None:
+        """The record alone, no search fragments (an erased customer's remainder, C6)."""
+        self._model(customer).save()
 
     def mark_signed_in(self, business_id: str, email: str, at: datetime) -> None:
         CustomerModel(business_id, email).update(
@@ -187,6 +195,8 @@ class CustomerRepository:
             phone=c.phone,
             sms_opt_out=c.sms_opt_out or None,
             marketing_opt_out=c.marketing_opt_out or None,
+            erased=c.erased or None,
+            erased_as=c.erased_as,
         )
 
     def _index(self, c: Customer, old_name: str | None) -> None:

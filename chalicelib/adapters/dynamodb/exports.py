@@ -8,15 +8,19 @@ from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, Un
 from pynamodb.models import Model
 
 from ...domain.exports import ExportJob, ExportState
-from .base import load, register, table_meta
+from .base import find, load, register, table_meta
 from .bookings import BookingModel, booking_from
+from .catalogue import EntryModel, entry_from
 from .customers import CustomerModel, customer_from
 from .passes import PassModel, owner_key, pass_from
+from .tenancy import BusinessRepository
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from zoneinfo import ZoneInfo
 
     from ...domain.bookings import Booking
+    from ...domain.catalogue import Entry
     from ...domain.customers import Customer
     from ...domain.passes import Pass
 
@@ -46,6 +50,13 @@ class DynamoExportSource:
     def payments_of(self, business_id: str, email: str) -> Iterator[Pass]:
         for item in PassModel.query(owner_key(business_id, email)):
             yield pass_from(item)
+
+    def entry(self, business_id: str, entry_id: str) -> Entry | None:
+        item = find(EntryModel, business_id, entry_id)
+        return entry_from(item) if item else None
+
+    def time_zone(self, business_id: str) -> ZoneInfo:
+        return BusinessRepository().get(business_id).tz
 
 
 @register

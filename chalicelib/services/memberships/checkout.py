@@ -84,7 +84,7 @@ class BasketCheckout:
         self.clock = clock
 
     def start(self, ctx: BookerContext, body: MembershipPurchase) -> CheckoutStarted:
-        business_id, email = ctx.business_id, ctx.email
+        business_id, email = ctx.business_id, ctx.account_email  # C1: an additional user buys for the account
         port = self.payments.for_business(business_id)  # T6: refused before any place is held
         membership = self.memberships.get(business_id, body.membership_id)
         if not membership.published:

@@ -63,6 +63,10 @@ class MemberActions:
         self.memberships.get(ctx.business_id, membership_id)
         return self.members.membership_page(ctx.business_id, membership_id, page).map(self.staff_view)
 
+    def of_customer(self, ctx: StaffContext, email: str, page: PageRequest) -> Page[MemberView]:
+        """C2: a customer's memberships, through the by-booker index (one page, by subscription id)."""
+        return self.members.booker_page(ctx.business_id, email, page).map(self.staff_view)
+
     def get(self, ctx: StaffContext, subscription_id: str) -> MemberView:
         return self.staff_view(self.members.get(ctx.business_id, subscription_id))
 
