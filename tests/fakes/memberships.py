@@ -167,6 +167,7 @@ class FakeGroups:
 
     members: set[tuple[str, str]] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
+    pauses: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def create_membership_group(self, business_id: str, membership_id: str, name: str, description: str) -> Any:
         self.created.append(membership_id)
@@ -181,6 +182,9 @@ class FakeGroups:
 
     def release_membership_group(self, business_id: str, group_id: str) -> None:
         pass
+
+    def set_membership_pauses(self, business_id: str, group_id: str, email: str, pauses: tuple[Any, ...]) -> None:
+        self.pauses[email] = pauses
 
 
 class FakeMailer:

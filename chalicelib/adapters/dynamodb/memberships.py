@@ -34,6 +34,7 @@ from ...domain.memberships import (
     StaleSnapshotError,
 )
 from .base import batch_get, find, is_condition_failure, load, query_page, register, table_meta
+from .pauses import pauses_from, pauses_json
 
 if TYPE_CHECKING:
     from ...domain.paging import Page, PageRequest
@@ -138,6 +139,7 @@ class MemberModel(Model):
     synced_ms = NumberAttribute(default=0)
     outbox = JSONAttribute(default=list)
     history = JSONAttribute(default=list)
+    pauses = JSONAttribute(null=True)  # X1: [{pause_id, starts_on, resumes_on, by_member}]
     by_membership = MembersByMembership()
     by_booker = MembersByBooker()
     by_price = MembersByPrice()
@@ -244,6 +246,7 @@ def record_from(m: MemberModel) -> MemberRecord:
         synced_ms=int(m.synced_ms or 0),
         outbox=tuple(PendingEmail(e["template"], e["key"], e.get("context") or {}) for e in (m.outbox or [])),
         history=tuple(HistoryItem(datetime.fromisoformat(h["at"]), h["what"]) for h in (m.history or [])),
+        pauses=pauses_from(m.pauses),
     )
 
 
@@ -270,6 +273,7 @@ def _model(r: MemberRecord) -> MemberModel:
         synced_ms=r.synced_ms,
         outbox=[{"template": e.template, "key": e.key, "context": e.context} for e in r.outbox],
         history=[{"at": h.at.isoformat(), "what": h.what} for h in r.history[-50:]],
+        pauses=pauses_json(r.pauses) if r.pauses else None,
     )
 
 
