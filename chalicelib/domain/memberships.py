@@ -9,7 +9,7 @@ read later than the stored one, so events processed in any order converge to the
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from .errors import InvalidInputError
@@ -118,6 +118,8 @@ class MemberRecord:
     outbox: tuple[PendingEmail, ...] = ()
     history: tuple[HistoryItem, ...] = ()
     pauses: tuple[PauseWindow, ...] = ()  # X1: ours (Stripe knows only paused or not); copied to the group member
+    pause_rev: int = 0  # X1: bumped by each change of ``pauses``; every record write is conditional on it too
+    pause_day: date | None = None  # X1: the next day the pause schedule acts on this member (an index key)
 
 
 @dataclass(frozen=True)

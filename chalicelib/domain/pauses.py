@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 PAUSABLE_STATUSES = frozenset({"active", "trialing", "paused"})  # paused: a later pause after the current one
+REMINDER_DAYS = 3  # the member is told this many days before a pause ends
 MAX_PAUSE_DAYS = 366  # a single pause by staff; longer is a cancellation
 
 
@@ -53,6 +54,19 @@ class PauseWindow:
 
 def pause_covering(pauses: tuple[PauseWindow, ...], day: date) -> PauseWindow | None:
     return next((p for p in pauses if p.covers(day)), None)
+
+
+def action_days(p: PauseWindow) -> list[date]:
+    """Days the pause schedule acts on: the start, the reminder before the end, the end."""
+    if p.resumes_on is None:
+        return [p.starts_on]
+    reminder = p.resumes_on - timedelta(days=REMINDER_DAYS)
+    return [p.starts_on] + ([reminder] if reminder > p.starts_on else []) + [p.resumes_on]
+
+
+def next_action_day(pauses: tuple[PauseWindow, ...], after: date) -> date | None:
+    """The first day on or after ``after`` the schedule must act on (None: nothing left to do)."""
+    return min((d for p in pauses for d in action_days(p) if d >= after), default=None)
 
 
 def check_not_paused(pauses: tuple[PauseWindow, ...], tz: ZoneInfo, now: datetime, starts_at: datetime | None) -> None:

@@ -57,6 +57,10 @@ class MemberStore(Protocol):
 
     def ending_on(self, day: str, before: datetime) -> list[tuple[str, str]]: ...
 
+    def pausing_on(self, day: str) -> list[tuple[str, str]]:
+        """X1: the members whose ``pause_day`` is ``day``."""
+        ...
+
 
 class CheckoutStore(Protocol):
     def create(self, checkout: Checkout, at: datetime) -> None:
