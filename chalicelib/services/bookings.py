@@ -14,6 +14,7 @@ from ..domain.bookings import (
     CARD_HOLD_SECONDS,
     Booking,
     BookingStatus,
+    OfferUseRef,
     Refund,
     Settlement,
     SettlementKind,
@@ -223,7 +224,7 @@ class BookingService:
         refunding = replace(business, return_use_on_cancel=True)
         due = [b for b in self.bookings.for_booker(business.business_id, email)
                if b.status is BookingStatus.CONFIRMED and b.settlement.kind is SettlementKind.OFFER
-               and getattr(b.settlement.ref, "group_id", None) == group_id
+               and isinstance(b.settlement.ref, OfferUseRef) and b.settlement.ref.group_id == group_id
                and pause.covers(b.entry_starts_at.astimezone(business.tz).date())]
         for booking in due:
             self._cancel(refunding, booking)
