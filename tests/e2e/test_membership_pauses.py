@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.bootstrap import container
 from tests.conftest import booker_token, make_business, staff_token
 from tests.stripe_support import deliver_new_events, drain, local_stripe, sent_emails, setup_queue_and_mail
 
@@ -146,3 +147,8 @@ def test_closure_pauses_every_member_through_the_queue(shop):
     drain(shop["queue"])
     member = api.call("GET", f"{SUBS}/{shop['sub']}", staff).json
     assert member["status"] == "paused" and [p["pause_id"] for p in member["pauses"]] == [queued.json["pause_id"]]
+    page = {"business_id": BIZ, "membership_id": m["membership_id"], "pause_id": queued.json["pause_id"],
+            "starts_on": day(0), "resumes_on": day(7), "cursor": None}
+    container().queue_handlers["membership_pause_batch"](page)  # the same page redelivered: nothing twice
+    assert len(api.call("GET", f"{SUBS}/{shop['sub']}", staff).json["pauses"]) == 1
+    assert container().member_store.pausing_on(day(4)) == [(BIZ, shop["sub"])]  # the reminder day, by the index
