@@ -94,7 +94,8 @@ def check_new_pause(new: PauseWindow, existing: tuple[PauseWindow, ...], status:
                     policy: PausePolicy) -> None:
     """Refuse a pause that breaks a rule, naming it (field or reason); the member's limits only bind members."""
     if status not in PAUSABLE_STATUSES:
-        raise RuleRefusedError("not_active", f"Only a running membership can be paused (it is {status}).", status=status)
+        raise RuleRefusedError("not_active", f"Only a running membership can be paused (it is {status}).",
+                               membership_status=status)
     if new.starts_on < today:
         raise InvalidInputError(f"starts_on {new.starts_on} is in the past (today is {today}).", field="starts_on",
                                 code="start_in_the_past")

@@ -152,3 +152,11 @@ def test_closure_pauses_every_member_through_the_queue(shop):
     container().queue_handlers["membership_pause_batch"](page)  # the same page redelivered: nothing twice
     assert len(api.call("GET", f"{SUBS}/{shop['sub']}", staff).json["pauses"]) == 1
     assert container().member_store.pausing_on(day(4)) == [(BIZ, shop["sub"])]  # the reminder day, by the index
+
+
+def test_an_ended_membership_cannot_be_paused_and_the_refusal_names_its_status(shop):
+    api, staff, sub = shop["api"], shop["staff"], shop["sub"]
+    assert api.call("POST", f"{SUBS}/{sub}/cancel-now", staff, {"refund": False}).status_code == 200
+    resp = api.call("POST", f"{SUBS}/{sub}/pause", staff, {"starts_on": day(0), "resumes_on": day(3)})
+    assert resp.status_code == 409, resp.body
+    assert (resp.json["error"]["reason"], resp.json["error"]["membership_status"]) == ("not_active", "canceled")

@@ -176,10 +176,13 @@ class MembershipPauses:
         return self.lifecycle.drain(new)  # the group member gets the pauses
 
     def step(self, business: Business, record: MemberRecord) -> MemberRecord:
-        """Do what today calls for: pause or resume on Stripe, cancel bookings inside a started pause,
-        the emails; then move ``pause_day`` to the next day with something to do."""
+        """Do what today calls for: pause or resume on Stripe, the emails; then move ``pause_day`` to
+        the next day with something to do. Only our latest ended pause resumes Stripe (a subscription
+        paused in the Stripe dashboard later is the business's own doing)."""
         today = self.today(business)
         sid = record.subscription_id
+        ended = [p for p in record.pauses if p.resumes_on is not None and p.resumes_on <= today]
+        latest = max(ended, key=lambda p: p.resumes_on or today, default=None)
         for p in record.pauses:
             started, over = p.starts_on <= today, p.resumes_on is not None and p.resumes_on <= today
             if not started:
@@ -192,7 +195,7 @@ class MembershipPauses:
                 if ending:
                     self._email(business, record, "membership_pause_ending", f"{sid}#pause_ending#{p.pause_id}", p)
                 continue
-            if record.status == "paused" and pause_covering(record.pauses, today) is None:
+            if p is latest and record.status == "paused" and pause_covering(record.pauses, today) is None:
                 record = self._stripe(business, record, "resume", p)
             if p.resumes_on is not None and p.resumes_on >= today - timedelta(days=REMINDER_DAYS):
                 self._email(business, record, "membership_resumed", f"{sid}#resumed#{p.pause_id}", p)  # once: ledger
