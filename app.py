@@ -15,6 +15,7 @@ from chalicelib.api import (
     groups,
     memberships,
     passes,
+    pauses,
     staff,
     stripe_connect,
     waitlists,
@@ -28,7 +29,7 @@ app = Chalice(app_name="memberships")
 app.register_blueprint(auth_blueprint)
 app.register_blueprint(docs_blueprint)
 for module in (business, catalogue, customers, customer_accounts, bookings, groups, passes, memberships, stripe_connect,
-               webhooks, staff, waitlists):
+               webhooks, staff, waitlists, pauses):
     app.register_blueprint(module.api.blueprint)
 
 
@@ -48,6 +49,15 @@ def membership_period_ends(event):  # type: ignore[no-untyped-def]
     from chalicelib.workers.memberships import enqueue_period_ends
 
     return enqueue_period_ends(container())
+
+
+@app.schedule("rate(1 hour)", name="membership_pauses")
+def membership_pauses(event):  # type: ignore[no-untyped-def]
+    """X1: pauses that start, near their end or end today: Stripe pause/resume and the emails, once each."""
+    from chalicelib.bootstrap import container
+    from chalicelib.workers.memberships import enqueue_pause_steps
+
+    return enqueue_pause_steps(container())
 
 
 @app.schedule("rate(15 minutes)", name="release_expired_holds")

@@ -278,6 +278,10 @@ class LocalStripe(BillingMixin):
                 return self.retrieve_subscription(sid)
             case ("POST", ["v1", "subscriptions", sid]):
                 return self.update_subscription(sid, p)
+            case ("POST", ["v1", "subscriptions", sid, "pause"]):
+                return self.pause_subscription(sid)
+            case ("POST", ["v1", "subscriptions", sid, "resume"]):
+                return self.resume_subscription(sid)
             case ("DELETE", ["v1", "subscriptions", sid]):
                 return self.cancel_subscription(sid)
             case ("GET", ["v1", "invoices", iid]):

@@ -78,19 +78,41 @@ class BillingMixin:
             self.emit("customer.subscription.deleted", sub)
         return sub
 
-    def _advance(self, sub: dict[str, Any], reason: str, start: int | None = None) -> dict[str, Any]:
+    def _advance(self, sub: dict[str, Any], reason: str, start: int | None = None, credit: int = 0) -> dict[str, Any]:
         item = sub["items"]["data"][0]
         begin = start if start is not None else item["current_period_end"]
         item.update(current_period_start=begin, current_period_end=begin + self._period(item["price"]))
         if start is not None:
             sub["billing_cycle_anchor"] = start
         customer = self.get(sub["customer"], "customer")
-        inv = self._new_invoice(customer, sub, int(item["price"]["unit_amount"]), sub["currency"], reason, paid=True)
+        amount = max(0, int(item["price"]["unit_amount"]) - credit)
+        inv = self._new_invoice(customer, sub, amount, sub["currency"], reason, paid=True)
         inv["_payment_intent"] = self.new_id("pi")
         sub.update(latest_invoice=inv["id"], status="active")
         self.emit("invoice.paid", inv)
         self.emit("customer.subscription.updated", sub)
         return inv
+
+    def pause_subscription(self, sub_id: str) -> dict[str, Any]:
+        """Stripe's Pause: status ``paused``, no invoices; the unused time is credited to the resume invoice."""
+        sub = self.get(sub_id, "subscription")
+        if sub["status"] not in ("active", "trialing"):
+            raise StripeError(400, f"A {sub['status']} subscription cannot be paused.", "subscription_pause_invalid_status")
+        item, now = sub["items"]["data"][0], self.now()
+        left = max(0, item["current_period_end"] - now) / max(1, item["current_period_end"] - item["current_period_start"])
+        sub.update(status="paused", _credit=int(int(item["price"]["unit_amount"]) * left))
+        self.emit("customer.subscription.paused", sub, {"status": "active"})
+        self.emit("customer.subscription.updated", sub, {"status": "active"})
+        return sub
+
+    def resume_subscription(self, sub_id: str) -> dict[str, Any]:
+        """Resume with the billing cycle restarting now (the unused time of the pause credited)."""
+        sub = self.get(sub_id, "subscription")
+        if sub["status"] != "paused":
+            raise StripeError(400, f"A {sub['status']} subscription cannot be resumed.", "subscription_not_paused")
+        self._advance(sub, reason="subscription_update", start=self.now(), credit=int(sub.pop("_credit", 0)))
+        self.emit("customer.subscription.resumed", sub, {"status": "paused"})
+        return sub
 
     def list_invoice_payments(self, invoice_id: str) -> dict[str, Any]:
         inv = self.get(invoice_id, "invoice")

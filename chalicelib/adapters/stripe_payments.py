@@ -29,7 +29,12 @@ from ..ports.payments import (
 
 if TYPE_CHECKING:
     from stripe import RequestOptions, StripeClient
-    from stripe.params import PriceCreateParams, SubscriptionUpdateParams
+    from stripe.params import (
+        PriceCreateParams,
+        SubscriptionPauseParams,
+        SubscriptionResumeParams,
+        SubscriptionUpdateParams,
+    )
     from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 PDF_TIMEOUT_SECONDS = 5
@@ -356,6 +361,22 @@ class StripePayments:
             subscription_id, params=params,
             options=self._on("reset-billing-cycle", subscription_id, key),
         )
+        return subscription_snapshot(sub)
+
+    def pause_subscription(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
+        """X1: Stripe's Pause (status ``paused``, no invoices); the unused time is credited to the resume invoice."""
+        params: SubscriptionPauseParams = {"bill_for": {"unused_time_from": {"type": "now"},
+                                                        "outstanding_usage_through": {"type": "none"}},
+                                           "invoicing_behavior": "pending_invoice_item"}
+        sub = self.client.v1.subscriptions.pause(subscription_id, params=params,
+                                                 options=self._on("pause", subscription_id, key))
+        return subscription_snapshot(sub)
+
+    def resume_subscription(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
+        """X1: resume with a new billing cycle from today, so billing dates move by the paused days."""
+        params: SubscriptionResumeParams = {"billing_cycle_anchor": {"type": "now"}}
+        sub = self.client.v1.subscriptions.resume(subscription_id, params=params,
+                                                  options=self._on("resume", subscription_id, key))
         return subscription_snapshot(sub)
 
     def portal_url(self, customer_id: str, return_url: str) -> str:

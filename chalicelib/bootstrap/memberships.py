@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..services.memberships.completion import CheckoutCompletion
     from ..services.memberships.holds import HoldReleaseSchedule
     from ..services.memberships.members import MemberActions
+    from ..services.memberships.pauses import MembershipPauses
     from ..services.memberships.portal_links import PortalLinks
     from ..services.stripe_events import StripeEventConsumer
     from ..services.webhooks import StripeWebhookReceiver
@@ -97,6 +98,14 @@ class MembershipPieces(Pieces):
                              self.settings.public_base_url)
 
     @cached_property
+    def membership_pauses(self) -> MembershipPauses:
+        from ..services.memberships.pauses import MembershipPauses
+
+        return MembershipPauses(self.businesses, self.membership_store, self.member_store, self.lifecycle,
+                                self.stripe_connect, lambda: self.mailer,
+                                lambda *a: self.bookings.cancel_for_pause(*a), lambda: self.event_queue)
+
+    @cached_property
     def hold_release(self) -> HoldReleaseSchedule:
         from ..services.memberships.holds import HoldReleaseSchedule
 
@@ -154,4 +163,6 @@ class MembershipPieces(Pieces):
             "broadcast_page": lambda body: self.broadcasts.send_page(body),
             "booking_notice": self.booking_notices.deliver,
             "waitlist_promotion": lambda body: self.waitlist_promotion.handle(body),
+            "membership_pause_batch": lambda body: self.membership_pauses.pause_batch(body),
+            "membership_pause_step": lambda body: self.membership_pauses.step_message(body),
         }

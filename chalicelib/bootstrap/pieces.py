@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ..services.memberships.completion import CheckoutCompletion
     from ..services.memberships.holds import HoldReleaseSchedule
     from ..services.memberships.members import MemberActions
+    from ..services.memberships.pauses import MembershipPauses
     from ..services.memberships.portal_links import PortalLinks
     from ..services.passes import PassService
     from ..services.plans import PlanService
@@ -185,6 +186,9 @@ class Pieces:
 
         @property
         def member_actions(self) -> MemberActions: ...
+
+        @property
+        def membership_pauses(self) -> MembershipPauses: ...
 
         @property
         def hold_release(self) -> HoldReleaseSchedule: ...

@@ -10,13 +10,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from .emails import normalise_email, split_email_list
 from .errors import ConflictError, InvalidInputError, RuleRefusedError
+from .pauses import PauseWindow, check_not_paused, paused_days_before
 from .periods import Period, PeriodUnit, one_time_period, period_at
+from .usage_rolls import Roll as Roll  # the scheduler's rules, re-exported
+from .usage_rolls import roll_forward as roll_forward
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from .catalogue import Ticket
 
 MAX_ADDITIONAL_ATTENDEES = 19  # a booking holds at most 20 people (domain.bookings)
@@ -149,6 +153,7 @@ class GroupMember:
     anchor: date  # start of usage periods: join day, or the membership's billing date
     manual: bool = False
     subscription_ids: frozenset[str] = field(default_factory=frozenset)
+    pauses: tuple[PauseWindow, ...] = ()  # X1: its membership's pauses (no member tickets; periods shifted)
 
     @property
     def via_membership(self) -> bool:
@@ -173,6 +178,7 @@ class MemberUsage:
     email: str
     anchor: date
     usage: dict[str, dict[str, Any]]
+    pauses: tuple[PauseWindow, ...] = ()
 
 
 # --- terms from requests -------------------------------------------------------------------
@@ -258,14 +264,15 @@ class OfferChoice:
     starts_period: bool  # the stored counter is for an older period (or absent): reset it
 
 
-def current_period(terms: OfferTerms, anchor: date, tz: ZoneInfo, now: datetime) -> Period | None:
+def current_period(terms: OfferTerms, anchor: date, tz: ZoneInfo, now: datetime,
+                   pauses: tuple[PauseWindow, ...] = ()) -> Period | None:
     usage = terms.usage
     if usage.mode is UsageMode.UNLIMITED:
         return None
     if usage.mode is UsageMode.ONE_TIME_TOTAL:
         return one_time_period(anchor, tz)
     assert usage.unit is not None
-    return period_at(anchor, usage.unit, now, tz)
+    return period_at(anchor, usage.unit, now, tz, paused_days_before(pauses, anchor, now.astimezone(tz).date()))
 
 
 def used_in(period: Period | None, counter: UsageCounter | None) -> int:
@@ -283,10 +290,12 @@ def choose_offer(
     seats: int,
     tz: ZoneInfo,
     now: datetime,
+    starts_at: datetime | None = None,
 ) -> OfferChoice:
     """Check O6's rules in order; refuse with the first rule that fails, naming it."""
     if group is None or member is None:
         raise RuleRefusedError("not_a_member", "This ticket is for members of a customer group you are not in.")
+    check_not_paused(member.pauses, tz, now, starts_at)
     enabled = [o for o in group.offers if o.enabled]
     if not enabled:
         raise RuleRefusedError("offer_disabled", "The group's offer for this ticket is not enabled.")
@@ -307,7 +316,7 @@ def choose_offer(
     fits.sort(key=lambda ot: ot[1].usage.limited)
     best_left = 0
     for offer, terms in fits:
-        period = current_period(terms, member.anchor, tz, now)
+        period = current_period(terms, member.anchor, tz, now, member.pauses)
         if period is None:
             return OfferChoice(offer, terms, None, starts_period=False)
         counter = counters.get(offer.offer_id)
@@ -316,7 +325,7 @@ def choose_offer(
             starts_period = counter is None or counter.period != period.key
             return OfferChoice(offer, terms, period, starts_period)
         best_left = max(best_left, left)
-    resets = [current_period(t, member.anchor, tz, now) for _, t in fits]
+    resets = [current_period(t, member.anchor, tz, now, member.pauses) for _, t in fits]
     resets_at = min((p.ends_at for p in resets if p and p.ends_at), default=None)
     raise RuleRefusedError(
         "no_uses_left",
@@ -360,39 +369,6 @@ def allowances(group: Group, member: GroupMember, counters: dict[str, UsageCount
     out = []
     for offer in group.offers:
         terms = offer.terms_for(member.joined_at)
-        period = current_period(terms, member.anchor, tz, now)
+        period = current_period(terms, member.anchor, tz, now, member.pauses)
         out.append(Allowance(group, offer, terms, member, period, used_in(period, counters.get(offer.offer_id))))
     return out
-
-
-# --- moving stored counters forward (the scheduler) -------------------------------------------
-
-
-@dataclass(frozen=True)
-class Roll:
-    """What the scheduler writes for one member: counters to restart, their old periods, next due time."""
-
-    restarted: dict[str, dict[str, Any]]
-    old_periods: dict[str, str]
-    next_reset_at: datetime | None
-
-
-def roll_forward(anchor: date, stored: dict[str, dict[str, Any]], now: datetime) -> Roll:
-    """Restart every resetting counter whose stored period is not the one containing ``now``.
-
-    Computed from the anchor, so a run that is late (or skipped for months) lands on the right
-    period at once, and running twice changes nothing the second time.
-    """
-    restarted: dict[str, dict[str, Any]] = {}
-    old: dict[str, str] = {}
-    ends: list[datetime] = []
-    for offer_id, counter in stored.items():
-        if not counter.get("unit"):
-            continue  # one-time totals never reset
-        period = period_at(anchor, PeriodUnit(counter["unit"]), now, ZoneInfo(counter["tz"]))
-        assert period.ends_at is not None
-        ends.append(period.ends_at)
-        if counter.get("period") != period.key:
-            restarted[offer_id] = {**counter, "period": period.key, "used": 0, "ends_at": period.ends_at.isoformat()}
-            old[offer_id] = counter.get("period", "")
-    return Roll(restarted, old, min(ends) if ends else None)

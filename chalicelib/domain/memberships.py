@@ -9,17 +9,19 @@ read later than the stored one, so events processed in any order converge to the
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from .errors import InvalidInputError
+from .pauses import PauseWindow
 
 Interval = Literal["week", "month", "year"]
 # Stripe limits a billing period to at most one year.
 MAX_INTERVAL_COUNT: dict[str, int] = {"week": 52, "month": 12, "year": 1}
 
 # Stripe statuses in which the member keeps access. past_due: Stripe is still retrying (M6).
-ACCESS_STATUSES = frozenset({"active", "trialing", "past_due"})
+# paused (X1): Stripe's paused subscription; the member stays in the group, booking nothing until resumed.
+ACCESS_STATUSES = frozenset({"active", "trialing", "past_due", "paused"})
 ONE_OFF_STATUS = "paid_once"  # a one-off price: no subscription, access until staff cancel it
 
 
@@ -115,6 +117,9 @@ class MemberRecord:
     synced_ms: int = 0  # when the snapshot we stored was read: older reads are never applied
     outbox: tuple[PendingEmail, ...] = ()
     history: tuple[HistoryItem, ...] = ()
+    pauses: tuple[PauseWindow, ...] = ()  # X1: ours (Stripe knows only paused or not); copied to the group member
+    pause_rev: int = 0  # X1: bumped by each change of ``pauses``; every record write is conditional on it too
+    pause_day: date | None = None  # X1: the next day the pause schedule acts on this member (an index key)
 
 
 @dataclass(frozen=True)

@@ -71,11 +71,19 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def period_at(anchor: date, unit: PeriodUnit, now: datetime, tz: ZoneInfo) -> Period:
-    """The recurring period that contains ``now``."""
-    n = period_index(anchor, unit, now.astimezone(tz).date())
+def period_at(anchor: date, unit: PeriodUnit, now: datetime, tz: ZoneInfo, paused_days: int = 0) -> Period:
+    """The recurring period that contains ``now``.
+
+    Paused days (X1) do not count: with ``paused_days`` days paused since the anchor, ``now`` is
+    placed as if it were that many days earlier, and the period's boundaries move that many days
+    later. Its ``key`` stays the unshifted start, so a member back from a pause is in the period
+    they left, with the uses they had left in it (a 10-day pause in a monthly period: same uses,
+    the period ends 10 days later)."""
+    n = period_index(anchor, unit, now.astimezone(tz).date() - timedelta(days=paused_days))
     start, end = shift(anchor, unit, n), shift(anchor, unit, n + 1)
-    return Period(key=start.isoformat(), starts_at=local_midnight(start, tz), ends_at=local_midnight(end, tz))
+    moved = timedelta(days=paused_days)
+    return Period(key=start.isoformat(), starts_at=local_midnight(start + moved, tz),
+                  ends_at=local_midnight(end + moved, tz))
 
 
 def one_time_period(anchor: date, tz: ZoneInfo) -> Period:

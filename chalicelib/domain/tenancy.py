@@ -67,6 +67,10 @@ class Business:
     stripe_livemode: bool = False
     stripe_charges_enabled: bool = False
     stripe_account_email: str | None = None  # told when the account disconnects
+    # X1: may members pause their own membership, how many days a year, with how many days' notice.
+    members_may_pause: bool = False
+    pause_max_days_per_year: int = 30
+    pause_notice_days: int = 7
 
     @property
     def application_fee_bps(self) -> int:

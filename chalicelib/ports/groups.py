@@ -1,7 +1,7 @@
 """Customer groups (offers embedded) and their members (usage counters embedded)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..domain.groups import Group, GroupMember, MemberUsage, Roll, UsageCounter
 
@@ -65,6 +65,10 @@ class GroupMemberStore(Protocol):
         ...
 
     def delete_all(self, group_id: str) -> None: ...
+
+    def set_pauses(self, group_id: str, email: str, pauses: list[dict[str, Any]]) -> None:
+        """X1: store the membership's pauses on the member (stored shape: ``adapters.dynamodb.pauses``)."""
+        ...
 
     def due(self, day: str, until: datetime) -> Iterable[MemberUsage]:
         """Members whose earliest stored period ends on UTC ``day``, no later than ``until``."""

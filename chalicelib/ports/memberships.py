@@ -8,6 +8,7 @@ if TYPE_CHECKING:
 
     from ..domain.memberships import Checkout, MemberRecord, Membership
     from ..domain.paging import Page, PageRequest
+    from ..domain.pauses import PauseWindow
 
 
 class MembershipStore(Protocol):
@@ -55,6 +56,10 @@ class MemberStore(Protocol):
         ...
 
     def ending_on(self, day: str, before: datetime) -> list[tuple[str, str]]: ...
+
+    def pausing_on(self, day: str) -> list[tuple[str, str]]:
+        """X1: the members whose ``pause_day`` is ``day``."""
+        ...
 
 
 class CheckoutStore(Protocol):
@@ -117,3 +122,6 @@ class MembershipGroups(Protocol):
     def leave_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str) -> Any: ...
 
     def release_membership_group(self, business_id: str, group_id: str) -> Any: ...
+
+    def set_membership_pauses(self, business_id: str, group_id: str, email: str,
+                              pauses: tuple[PauseWindow, ...]) -> Any: ...

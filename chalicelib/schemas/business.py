@@ -16,6 +16,9 @@ class BusinessOut(ResponseModel):
     refund_policy: str
     refund_hours_before: int
     max_places_per_booker: int
+    members_may_pause: bool
+    pause_max_days_per_year: int
+    pause_notice_days: int
 
 
 class BusinessSettingsIn(Request):
@@ -32,3 +35,7 @@ class BusinessSettingsIn(Request):
     max_places_per_booker: int | None = Field(
         None, ge=1, le=1000, description="Places one booker may hold and book on one entry (all bookings together)."
     )
+    members_may_pause: bool | None = Field(None, description="X1: members may pause their own membership.")
+    pause_max_days_per_year: int | None = Field(
+        None, ge=1, le=366, description="X1: days a member may pause in a calendar year (pauses they ask for).")
+    pause_notice_days: int | None = Field(None, ge=0, le=90, description="X1: days' notice a member's pause needs.")

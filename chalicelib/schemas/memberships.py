@@ -1,7 +1,7 @@
 """Requests and responses of memberships (M1–M3, M7), and the Stripe event envelope the consumer reads."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
@@ -95,6 +95,13 @@ class HistoryOut(ResponseModel):
     what: str
 
 
+class PauseOut(ResponseModel):
+    pause_id: str
+    starts_on: date
+    resumes_on: date | None = Field(None, description="First day back; null: until staff resume it.")
+    by_member: bool
+
+
 class SubscriberOut(ResponseModel):
     """A member as one subscription (or one-off purchase) of a membership."""
 
@@ -109,6 +116,7 @@ class SubscriberOut(ResponseModel):
     usage_anchor: datetime | None = Field(None, description="Billing date that offer usage periods count from.")
     history: list[HistoryOut]
     stripe_dashboard_url: str | None = None
+    pauses: list[PauseOut] = Field(default_factory=list, description="X1: planned, running and past pauses.")
 
 
 class PortalOut(ResponseModel):

@@ -14,6 +14,7 @@ from ..domain.bookings import (
     CARD_HOLD_SECONDS,
     Booking,
     BookingStatus,
+    OfferUseRef,
     Refund,
     Settlement,
     SettlementKind,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from ..domain.catalogue import Entry, Ticket
     from ..domain.context import BookerContext, StaffContext
     from ..domain.paging import Page, PageRequest
+    from ..domain.pauses import PauseWindow
     from ..domain.tenancy import Business
     from ..ports.bookings import BookingStore
     from ..ports.catalogue import CatalogueStore
@@ -215,6 +217,18 @@ class BookingService:
         if self.notify is not None:
             self.notify("cancelled", cancelled)
         return cancelled
+
+    def cancel_for_pause(self, business: Business, email: str, group_id: str, pause: PauseWindow) -> int:
+        """X1: cancel the booker's member-ticket bookings of ``group_id`` that start inside the pause,
+        their uses given back (whatever the business's setting) and the booker emailed; how many."""
+        refunding = replace(business, return_use_on_cancel=True)
+        due = [b for b in self.bookings.for_booker(business.business_id, email)
+               if b.status is BookingStatus.CONFIRMED and b.settlement.kind is SettlementKind.OFFER
+               and isinstance(b.settlement.ref, OfferUseRef) and b.settlement.ref.group_id == group_id
+               and pause.covers(b.entry_starts_at.astimezone(business.tz).date())]
+        for booking in due:
+            self._cancel(refunding, booking)
+        return len(due)
 
     def get_for_booker(self, ctx: BookerContext, booking_id: str) -> Booking:
         booking = self.bookings.get(ctx.business_id, booking_id)

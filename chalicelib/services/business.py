@@ -19,6 +19,9 @@ class SettingsChanges:
     refund_policy: str | None = None
     refund_hours_before: int | None = None
     max_places_per_booker: int | None = None
+    members_may_pause: bool | None = None
+    pause_max_days_per_year: int | None = None
+    pause_notice_days: int | None = None
 
 
 class BusinessService:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from ..domain.catalogue import Entry, Ticket
     from ..domain.context import BookerContext, StaffContext
+    from ..domain.pauses import PauseWindow
     from ..ports.catalogue import CatalogueStore
     from ..ports.groups import GroupMemberStore, GroupStore
     from ..ports.tenancy import BusinessStore
@@ -286,6 +287,13 @@ class GroupService:
     def leave_via_membership(self, business_id: str, group_id: str, email: str, subscription_id: str) -> None:
         self.members.leave_via(group_id, self._email(email), subscription_id)
 
+    def set_membership_pauses(self, business_id: str, group_id: str, email: str,
+                              pauses: tuple[PauseWindow, ...]) -> None:
+        """X1: the member's pauses, which refuse member tickets and shift allowance periods."""
+        stored = [{"pause_id": p.pause_id, "starts_on": p.starts_on.isoformat(), "by_member": p.by_member,
+                   "resumes_on": p.resumes_on.isoformat() if p.resumes_on else None} for p in pauses]
+        self.members.set_pauses(group_id, self._email(email), stored)
+
     def release_membership_group(self, business_id: str, group_id: str) -> None:
         """The membership is gone: the group becomes an ordinary one staff may delete."""
         try:
@@ -338,7 +346,7 @@ class OfferUse(SettledAtOnce):
         group, found = self.members.group_and_member(business.business_id, ticket.exclusive_group_id, email)
         member, counters = found if found else (None, {})
         now = self.clock()
-        choice = choose_offer(group, member, counters, entry.page_id, ticket, seats, business.tz, now)
+        choice = choose_offer(group, member, counters, entry.page_id, ticket, seats, business.tz, now, entry.starts_at)
         assert group is not None
         ref = OfferUseRef(group.group_id, choice.offer.offer_id, choice.terms.version)
         period = choice.period

@@ -176,6 +176,8 @@ class MembershipLifecycle:
                 joined_at=record.started_at or self.clock(),
                 anchor=record.anchor.date() if record.anchor else None,
             )
+            if record.pauses:
+                groups.set_membership_pauses(record.business_id, membership.group_id, record.email, record.pauses)
         else:
             groups.leave_via_membership(record.business_id, membership.group_id, record.email, record.subscription_id)
 

@@ -59,7 +59,7 @@ class UsagePeriodService:
         for _ in range(ATTEMPTS):
             if member is None:
                 return "left"
-            if self.members.roll(member, roll_forward(member.anchor, member.usage, now)):
+            if self.members.roll(member, roll_forward(member.anchor, member.usage, now, member.pauses)):
                 return "rolled"
             member = self.members.reload(member)  # a booking moved a counter meanwhile: decide again
         return "contended"

@@ -28,3 +28,18 @@ def enqueue_period_ends(c: Any, now: Any = None) -> int:
     ])
     c.schedule_state.advance(NAME, now)
     return len(due)
+
+
+PAUSES = "membership_pauses"
+
+
+def enqueue_pause_steps(c: Any, now: Any = None) -> int:
+    """X1: members whose pause starts, nears its end or ends on a day since the last run, one message
+    each (``membership_pause_step``: idempotent, so a day read twice is harmless)."""
+    now = now or utc_now()
+    due: list[tuple[str, str]] = []
+    for day in days_to_scan(c.schedule_state.watermark(PAUSES), now, FIRST_RUN_DAYS):
+        due.extend(c.member_store.pausing_on(day))
+    c.event_queue.send_many([Message("membership_pause_step", {"business_id": b, "subscription_id": s}) for b, s in due])
+    c.schedule_state.advance(PAUSES, now)
+    return len(due)

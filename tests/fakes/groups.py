@@ -92,6 +92,13 @@ class InMemoryGroupMembers:
                                                 anchor=anchor if replace_anchor else member.anchor)
         self.usage.setdefault((group_id, email), {})
 
+    def set_pauses(self, group_id: str, email: str, pauses: list[dict[str, Any]]) -> None:
+        from chalicelib.adapters.dynamodb.pauses import pauses_from
+
+        member = self.members.get((group_id, email))
+        if member is not None:
+            self.members[group_id, email] = replace(member, pauses=pauses_from(pauses))
+
     def leave_via(self, group_id: str, email: str, subscription_id: str) -> None:
         member = self.members.get((group_id, email))
         if member is None:

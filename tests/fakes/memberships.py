@@ -61,13 +61,14 @@ class InMemoryMembers:
     def replace(self, old: MemberRecord | None, new: MemberRecord) -> None:
         current = self.rows.get((new.business_id, new.subscription_id))
         if (old is None and current is not None) or (
-                old is not None and (current is None or current.synced_ms != old.synced_ms)):
+                old is not None and (current is None or current.synced_ms != old.synced_ms
+                                     or current.pause_rev != old.pause_rev)):
             raise StaleSnapshotError(new.subscription_id)
         self.rows[(new.business_id, new.subscription_id)] = new
 
     def mark_drained(self, record: MemberRecord, sent: int) -> MemberRecord:
         current = self.rows[(record.business_id, record.subscription_id)]
-        if current.synced_ms != record.synced_ms:
+        if current.synced_ms != record.synced_ms or current.pause_rev != record.pause_rev:
             raise StaleSnapshotError(record.subscription_id)
         drained = replace(record, group_synced=True, outbox=record.outbox[sent:])
         self.rows[(record.business_id, record.subscription_id)] = drained
@@ -98,6 +99,9 @@ class InMemoryMembers:
     def ending_on(self, day: str, before: datetime) -> list[tuple[str, str]]:
         return [k for k, r in self.rows.items() if r.current_period_end and r.current_period_end.date().isoformat() == day
                 and r.current_period_end <= before]
+
+    def pausing_on(self, day: str) -> list[tuple[str, str]]:
+        return [k for k, r in self.rows.items() if r.pause_day and r.pause_day.isoformat() == day]
 
 
 class InMemoryCheckouts:
@@ -167,6 +171,7 @@ class FakeGroups:
 
     members: set[tuple[str, str]] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
+    pauses: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def create_membership_group(self, business_id: str, membership_id: str, name: str, description: str) -> Any:
         self.created.append(membership_id)
@@ -181,6 +186,9 @@ class FakeGroups:
 
     def release_membership_group(self, business_id: str, group_id: str) -> None:
         pass
+
+    def set_membership_pauses(self, business_id: str, group_id: str, email: str, pauses: tuple[Any, ...]) -> None:
+        self.pauses[email] = pauses
 
 
 class FakeMailer:

@@ -111,6 +111,14 @@ class FakePayments:
         self._call("reset_billing_cycle")
         return self._update(subscription_id)
 
+    def pause_subscription(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
+        self._call("pause_subscription")
+        return self._update(subscription_id, status="paused")
+
+    def resume_subscription(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
+        self._call("resume_subscription")
+        return self._update(subscription_id, status="active")
+
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
         self._call("refund_payment")
         self.refunds.append((payment_intent_id, invoice_id, amount_minor))

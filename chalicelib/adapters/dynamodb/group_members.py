@@ -93,6 +93,15 @@ class GroupMemberRepository:
                 code="member_via_membership",
             )
 
+    def set_pauses(self, group_id: str, email: str, pauses: list[dict[str, Any]]) -> None:
+        """X1: the membership's pauses on the member (a member who left meanwhile is left alone)."""
+        M = GroupMemberModel
+        try:
+            M(group_id, email).update(actions=[M.pauses.set(pauses)], condition=M.email.exists())
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+
     def delete_all(self, group_id: str) -> None:
         with GroupMemberModel.batch_write() as batch:
             for m in GroupMemberModel.query(group_id, attributes_to_get=["group_id", "email"]):

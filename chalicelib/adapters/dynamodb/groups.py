@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -34,6 +35,7 @@ from ...domain.errors import ConflictError, NotFoundError
 from ...domain.groups import Group, GroupMember, MemberUsage, Offer, OfferTerms, Scope, UsageCounter, UsageMode, UsageRule
 from ...domain.periods import PeriodUnit
 from .base import batch_get, from_model, is_condition_failure, load, query_page, register, table_meta, to_model
+from .pauses import pauses_from
 
 if TYPE_CHECKING:
     from ...domain.paging import Page, PageRequest
@@ -106,6 +108,7 @@ class GroupMemberModel(Model):
     usage: MapAttribute[str, Any] = MapAttribute(default=dict)
     next_reset_at = UTCDateTimeAttribute(null=True)
     due_day = UnicodeAttribute(null=True)
+    pauses = JSONAttribute(null=True)  # X1: the membership's pauses, as in the member record
     by_email = MembersByEmail()
     by_due_day = MembersByDueDay()
 
@@ -150,7 +153,7 @@ def raw_usage(m: GroupMemberModel) -> dict[str, dict[str, Any]]:
 
 def member_from(m: GroupMemberModel) -> tuple[GroupMember, dict[str, UsageCounter]]:
     member = from_model(GroupMember, m, anchor=date.fromisoformat(m.anchor), manual=bool(m.manual),
-                        subscription_ids=frozenset(m.subscription_ids or ()))
+                        subscription_ids=frozenset(m.subscription_ids or ()), pauses=pauses_from(m.pauses))
     counters = {
         k: UsageCounter(k, str(v["period"]), int(v["used"]), datetime.fromisoformat(v["ends_at"]) if v.get("ends_at") else None)
         for k, v in raw_usage(m).items()
@@ -159,7 +162,7 @@ def member_from(m: GroupMemberModel) -> tuple[GroupMember, dict[str, UsageCounte
 
 
 def member_usage_from(m: GroupMemberModel) -> MemberUsage:
-    return MemberUsage(m.group_id, m.email, date.fromisoformat(m.anchor), raw_usage(m))
+    return MemberUsage(m.group_id, m.email, date.fromisoformat(m.anchor), raw_usage(m), pauses_from(m.pauses))
 
 
 def due_day(at: datetime) -> str:

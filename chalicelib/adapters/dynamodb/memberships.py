@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
@@ -34,6 +34,7 @@ from ...domain.memberships import (
     StaleSnapshotError,
 )
 from .base import batch_get, find, is_condition_failure, load, query_page, register, table_meta
+from .pauses import pauses_from, pauses_json
 
 if TYPE_CHECKING:
     from ...domain.paging import Page, PageRequest
@@ -115,6 +116,17 @@ class MembersByPeriodEnd(GlobalSecondaryIndex["MemberModel"]):
     current_period_end = UTCDateTimeAttribute(range_key=True)
 
 
+class MembersByPauseDay(GlobalSecondaryIndex["MemberModel"]):
+    """Sparse (X1): members whose pause starts, is about to end or ends on a day (the pause schedule)."""
+
+    class Meta:
+        index_name = "by_pause_day"
+        projection = KeysOnlyProjection()
+
+    pause_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD", the business's wall-clock day
+    subscription_id = UnicodeAttribute(range_key=True)
+
+
 @register
 class MemberModel(Model):
     Meta = table_meta("members")
@@ -138,6 +150,10 @@ class MemberModel(Model):
     synced_ms = NumberAttribute(default=0)
     outbox = JSONAttribute(default=list)
     history = JSONAttribute(default=list)
+    pauses = JSONAttribute(null=True)  # X1: [{pause_id, starts_on, resumes_on, by_member}]
+    pause_rev = NumberAttribute(null=True)
+    pause_day = UnicodeAttribute(null=True)
+    by_pause_day = MembersByPauseDay()
     by_membership = MembersByMembership()
     by_booker = MembersByBooker()
     by_price = MembersByPrice()
@@ -244,6 +260,9 @@ def record_from(m: MemberModel) -> MemberRecord:
         synced_ms=int(m.synced_ms or 0),
         outbox=tuple(PendingEmail(e["template"], e["key"], e.get("context") or {}) for e in (m.outbox or [])),
         history=tuple(HistoryItem(datetime.fromisoformat(h["at"]), h["what"]) for h in (m.history or [])),
+        pauses=pauses_from(m.pauses),
+        pause_rev=int(m.pause_rev or 0),
+        pause_day=date.fromisoformat(m.pause_day) if m.pause_day else None,
     )
 
 
@@ -270,7 +289,15 @@ def _model(r: MemberRecord) -> MemberModel:
         synced_ms=r.synced_ms,
         outbox=[{"template": e.template, "key": e.key, "context": e.context} for e in r.outbox],
         history=[{"at": h.at.isoformat(), "what": h.what} for h in r.history[-50:]],
+        pauses=pauses_json(r.pauses) if r.pauses else None,
+        pause_rev=r.pause_rev or None,
+        pause_day=r.pause_day.isoformat() if r.pause_day else None,
     )
+
+
+def same_pauses(r: MemberRecord) -> Any:
+    """X1: the stored pauses are still those ``r`` was read with."""
+    return MemberModel.pause_rev == r.pause_rev if r.pause_rev else MemberModel.pause_rev.does_not_exist()
 
 
 class MemberRepository:
@@ -287,7 +314,8 @@ class MemberRepository:
     def replace(self, old: MemberRecord | None, new: MemberRecord) -> None:
         """Write ``new`` only if the stored record is still ``old`` (None: not there yet)."""
         condition = (
-            MemberModel.subscription_id.does_not_exist() if old is None else MemberModel.synced_ms == old.synced_ms
+            MemberModel.subscription_id.does_not_exist() if old is None
+            else (MemberModel.synced_ms == old.synced_ms) & same_pauses(old)
         )
         try:
             _model(new).save(condition=condition)
@@ -302,7 +330,7 @@ class MemberRepository:
         try:
             MemberModel(record.business_id, record.subscription_id).update(
                 actions=[MemberModel.group_synced.set(True), MemberModel.outbox.set(_model(drained).outbox)],
-                condition=MemberModel.synced_ms == record.synced_ms,
+                condition=(MemberModel.synced_ms == record.synced_ms) & same_pauses(record),
             )
         except UpdateError as exc:
             if is_condition_failure(exc):
@@ -337,3 +365,7 @@ class MemberRepository:
             (m.business_id, m.subscription_id)
             for m in MemberModel.by_period_end.query(day, MemberModel.current_period_end <= before)
         ]
+
+    def pausing_on(self, day: str) -> list[tuple[str, str]]:
+        """X1: (business_id, subscription_id) of members the pause schedule acts on that day (index query)."""
+        return [(m.business_id, m.subscription_id) for m in MemberModel.by_pause_day.query(day)]

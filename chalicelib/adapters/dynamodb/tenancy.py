@@ -42,6 +42,9 @@ class BusinessModel(Model):
     refund_policy = UnicodeAttribute(default="full")
     refund_hours_before = NumberAttribute(default=24)
     max_places_per_booker = NumberAttribute(default=10)
+    members_may_pause = BooleanAttribute(null=True)
+    pause_max_days_per_year = NumberAttribute(null=True)
+    pause_notice_days = NumberAttribute(null=True)
 
 
 def business_of(m: BusinessModel) -> Business:
@@ -60,6 +63,9 @@ def business_of(m: BusinessModel) -> Business:
         refund_policy=m.refund_policy or "full",
         refund_hours_before=int(m.refund_hours_before if m.refund_hours_before is not None else 24),
         max_places_per_booker=int(m.max_places_per_booker if m.max_places_per_booker is not None else 10),
+        members_may_pause=bool(m.members_may_pause),
+        pause_max_days_per_year=int(m.pause_max_days_per_year if m.pause_max_days_per_year is not None else 30),
+        pause_notice_days=int(m.pause_notice_days if m.pause_notice_days is not None else 7),
     )
 
 
@@ -102,6 +108,9 @@ class BusinessRepository:
             refund_policy=business.refund_policy,
             refund_hours_before=business.refund_hours_before,
             max_places_per_booker=business.max_places_per_booker,
+            members_may_pause=business.members_may_pause,
+            pause_max_days_per_year=business.pause_max_days_per_year,
+            pause_notice_days=business.pause_notice_days,
         ).save()
         self._cache.pop(business.business_id, None)
 
