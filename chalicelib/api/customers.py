@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from ..domain.context import StaffContext
     from ..domain.customers import Customer
     from ..domain.paging import Page, PageRequest
+    from ..domain.payments import PaymentRecord
     from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
 
 api = ApiBlueprint(__name__, tag="customers", schemas="chalicelib.schemas.customers")
@@ -56,3 +57,10 @@ def add_participant(ctx: StaffContext, email: str, body: ParticipantIn) -> Custo
 def bookings(ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
     customer = container().customers.get(ctx, email)
     return container().bookings.for_customer(ctx, customer.email, page)
+
+
+@api.op("GET", f"{BASE}/{{email}}/payments", summary="A customer's payments and refunds, newest first (B6)", role=STAFF,
+        response="chalicelib.schemas.payments:PaymentOut", paginated=True)
+def payments(ctx: StaffContext, email: str, page: PageRequest) -> Page[PaymentRecord]:
+    customer = container().customers.get(ctx, email)
+    return container().payment_records.for_customer(ctx, customer.email, page)

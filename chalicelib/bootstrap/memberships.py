@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..services.memberships.holds import HoldReleaseSchedule
     from ..services.memberships.members import MemberActions
     from ..services.memberships.portal_links import PortalLinks
+    from ..services.payment_records import PaymentRecords
     from ..services.stripe_events import StripeEventConsumer
     from ..services.webhooks import StripeWebhookReceiver
 
@@ -80,7 +81,8 @@ class MembershipPieces(Pieces):
 
         return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
                                   self.lifecycle, self.customer_store, self.stripe_connect, lambda: self.mailer,
-                                  self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s))
+                                  self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s),
+                                  records=self.payment_records)
 
     @cached_property
     def portal_links(self) -> PortalLinks:
@@ -94,7 +96,7 @@ class MembershipPieces(Pieces):
         from ..services.memberships.members import MemberActions
 
         return MemberActions(self.membership_store, self.member_store, self.lifecycle, self.stripe_connect,
-                             self.settings.public_base_url)
+                             self.settings.public_base_url, records=self.payment_records)
 
     @cached_property
     def hold_release(self) -> HoldReleaseSchedule:
@@ -113,7 +115,7 @@ class MembershipPieces(Pieces):
         from ..services.card_bookings import CardPayment
 
         return CardPayment(self.checkout_store, self.booking_store, self.catalogue_store, self.stripe_connect,
-                           self.settings.public_base_url)
+                           self.settings.public_base_url, records=self.payment_records)
 
     @cached_property
     def card_booking_completion(self) -> CardBookingCompletion:
@@ -130,7 +132,8 @@ class MembershipPieces(Pieces):
         return StripeEventConsumer(self.processed_events, self.lifecycle, self.membership_checkout.release,
                                    self.membership_store, self.member_store, self.checkout_handlers, self.stripe_connect,
                                    lambda: self.mailer, lambda: self.event_queue, parse=parse_event,
-                                   connect=lambda: self.stripe_connect, livemode=self.settings.stripe_livemode)
+                                   connect=lambda: self.stripe_connect, livemode=self.settings.stripe_livemode,
+                                   payment_records=self.payment_records)
 
     @cached_property
     def webhooks(self) -> StripeWebhookReceiver:
@@ -152,3 +155,11 @@ class MembershipPieces(Pieces):
             "broadcast_page": lambda body: self.broadcasts.send_page(body),
             "booking_notice": self.booking_notices.deliver,
         }
+
+    @cached_property
+    def payment_records(self) -> PaymentRecords:
+        """B6: the payments record of each customer."""
+        from ..adapters.dynamodb.payment_records import PaymentRecordRepository
+        from ..services.payment_records import PaymentRecords
+
+        return PaymentRecords(PaymentRecordRepository())

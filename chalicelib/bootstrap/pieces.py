@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ..services.memberships.members import MemberActions
     from ..services.memberships.portal_links import PortalLinks
     from ..services.passes import PassService
+    from ..services.payment_records import PaymentRecords
     from ..services.plans import PlanService
     from ..services.staff import StaffService
     from ..services.stripe_connect import StripeConnect
@@ -178,6 +179,9 @@ class Pieces:
 
         @property
         def stripe_events(self) -> StripeEventConsumer: ...
+
+        @property
+        def payment_records(self) -> PaymentRecords: ...
 
         @property
         def webhooks(self) -> StripeWebhookReceiver: ...

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..ports.memberships import CheckoutStore
     from ..ports.messaging import MailerPort
     from ..ports.tenancy import BusinessStore, CustomerStore
+    from .payment_records import PaymentRecords
 
 PURPOSE = "booking"
 
@@ -48,7 +49,9 @@ class CardPayment:
     """The booking ``PaymentMethod`` for paid tickets, and (B3) the refund when a paid one is cancelled."""
 
     def __init__(self, checkouts: CheckoutStore, bookings: BookingStore, catalogue: CatalogueStore,
-                 payments: BusinessPayments, public_base_url: str, clock: Clock = utc_now) -> None:
+                 payments: BusinessPayments, public_base_url: str, clock: Clock = utc_now,
+                 records: PaymentRecords | None = None) -> None:
+        self.records = records  # B6: the refund on the customer's payments record
         self.checkouts = checkouts
         self.bookings = bookings
         self.catalogue = catalogue
@@ -105,12 +108,16 @@ class CardPayment:
             return None
         state = "refunded"
         try:
-            self.payments.for_business(business.business_id).refund_payment(
+            made = self.payments.for_business(business.business_id).refund_payment(
                 checkout.payment_intent_id, checkout.invoice_id, amount, key=f"cancel:{booking.booking_id}")
         except Exception:
             # The booking stays cancelled; the refund shows as failed for staff to settle by hand.
             logger.exception("refund for a cancelled booking failed", extra={"booking_id": booking.booking_id})
-            state = "failed"
+            state, made = "failed", None
+        if made is not None and self.records is not None:
+            self.records.refunded(business.business_id, booking.booker_email, made,
+                                  (checkout.payment_intent_id, checkout.invoice_id), PURPOSE,
+                                  booking_ids=(booking.booking_id,))
         refund = Refund(amount, ticket.currency, state)
         self.bookings.record_refund(business.business_id, booking.booking_id, refund)
         return refund

@@ -29,13 +29,15 @@ if TYPE_CHECKING:
     from ...ports.payments import BusinessPayments, CompletedCheckout
     from ...ports.tenancy import BusinessStore, CustomerStore
     from ..membership_lifecycle import MembershipLifecycle
+    from ..payment_records import PaymentRecords
 
 
 class CheckoutCompletion:
     def __init__(self, checkouts: CheckoutStore, held: HeldPlaces, bookings: BookingStore, catalogue: CatalogueStore,
                  lifecycle: MembershipLifecycle, customers: CustomerStore, payments: BusinessPayments,
                  mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now,
-                 portal_link: Callable[[str, str], str] | None = None) -> None:
+                 portal_link: Callable[[str, str], str] | None = None, records: PaymentRecords | None = None) -> None:
+        self.records = records  # B6: a refunded second subscription on the customer's payments record
         self.portal_link = portal_link  # B5: a signed link that opens a fresh portal session when followed
         self.checkouts = checkouts
         self.held = held
@@ -47,7 +49,7 @@ class CheckoutCompletion:
         self.mailer = mailer
         self.public_base_url = public_base_url.rstrip("/")
         self.clock = clock
-        self.settle_held = HeldPlaceSettlement(bookings, held, catalogue, payments)
+        self.settle_held = HeldPlaceSettlement(bookings, held, catalogue, payments, records)
 
     @property
     def memberships(self) -> MembershipStore:
@@ -102,8 +104,13 @@ class CheckoutCompletion:
         assert done.subscription_id is not None
         logger.warning("second subscription to a held membership; cancelled and refunded",
                        extra={"subscription_id": done.subscription_id, "membership_id": checkout.membership_id})
-        self.payments.for_business(done.business_id).cancel_now(done.subscription_id, refund=True,
-                                                                 key=f"duplicate:{done.subscription_id}")
+        snap = self.payments.for_business(done.business_id).cancel_now(done.subscription_id, refund=True,
+                                                                        key=f"duplicate:{done.subscription_id}")
+        if self.records is not None:
+            for made in snap.refunds:
+                self.records.refunded(done.business_id, checkout.email, made,
+                                      (done.invoice_id, snap.latest_invoice_id, done.payment_intent_id), "membership",
+                                      subscription_id=done.subscription_id, membership_id=checkout.membership_id)
         release_places(self.bookings, [b for b in (self.bookings.get(done.business_id, bid) for bid in checkout.booking_ids)
                                        if b.status is not BookingStatus.CANCELLED], self.clock)
         membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ...ports.memberships import CheckoutStore, HeldPlaces
     from ...ports.payments import BusinessPayments, CompletedCheckout
     from ...ports.schedules import ScheduleStateStore
+    from ..payment_records import PaymentRecords
 
 # Stripe's own session expiry (set a moment after the hold) and its "expired" event come first when
 # all goes well: the safety net waits this long past a hold's expiry before giving the place back.
@@ -74,7 +75,8 @@ class HeldPlaceSettlement:
     """
 
     def __init__(self, bookings: BookingStore, held: HeldPlaces, catalogue: CatalogueStore,
-                 payments: BusinessPayments) -> None:
+                 payments: BusinessPayments, records: PaymentRecords | None = None) -> None:
+        self.records = records  # B6: a late payment's refund on the customer's payments record
         self.bookings = bookings
         self.held = held
         self.catalogue = catalogue
@@ -103,8 +105,12 @@ class HeldPlaceSettlement:
             logger.warning("paid after its held place was released and taken; refunding the ticket",
                            extra={"booking_id": booking.booking_id, "amount_minor": amount})
             if amount > 0:
-                self.payments.for_business(done.business_id).refund_payment(done.payment_intent_id, done.invoice_id, amount,
-                                                                            key=f"{done.session_id}:{booking.booking_id}")
+                made = self.payments.for_business(done.business_id).refund_payment(
+                    done.payment_intent_id, done.invoice_id, amount, key=f"{done.session_id}:{booking.booking_id}")
+                if self.records is not None:
+                    self.records.refunded(done.business_id, booking.booker_email, made,
+                                          (done.payment_intent_id, done.invoice_id, done.session_id), done.purpose,
+                                          booking_ids=(booking.booking_id,))
             return None
 
 
