@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from ..ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
     from ..ports.payments import CheckoutHandler
+    from ..services.bookings import PaymentMethod
     from ..services.card_bookings import CardBookingCompletion, CardPayment
     from ..services.membership_lifecycle import MembershipLifecycle
     from ..services.memberships.catalogue import MembershipCatalogue
@@ -82,7 +83,12 @@ class MembershipPieces(Pieces):
         return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
                                   self.lifecycle, self.customer_store, self.stripe_connect, lambda: self.mailer,
                                   self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s),
-                                  records=self.payment_records)
+                                  records=self.payment_records, offer_use=self._basket_offer_use)
+
+    def _basket_offer_use(self) -> PaymentMethod:
+        from ..services.groups import OfferUse
+
+        return OfferUse(self.group_members)
 
     @cached_property
     def portal_links(self) -> PortalLinks:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ...domain.bookings import Booking, BookingStatus, CardPaymentRef
+from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement
 from ...domain.dates import in_words
 from ...domain.errors import ConflictError, EntryFullError
 from ...domain.periods import days_to_scan
@@ -14,6 +14,7 @@ from ...logs import logger
 from ...ports.clock import Clock, utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from zoneinfo import ZoneInfo
 
     from ...ports.bookings import BookingStore
@@ -82,11 +83,18 @@ class HeldPlaceSettlement:
         self.catalogue = catalogue
         self.payments = payments
 
-    def confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
-        """The booking now confirmed, or None when its place had gone and the ticket was refunded."""
+    def confirm(self, done: CompletedCheckout, booking_id: str,
+                paid_by: Callable[[Booking], Settlement | None] | None = None) -> Booking | None:
+        """The booking now confirmed, or None when its place had gone and the ticket was refunded.
+
+        ``paid_by`` (B7): what pays the held place once confirmed (a member ticket's offer use), taken in
+        the transaction that confirms it; None keeps the checkout's own payment."""
         booking = self.bookings.get(done.business_id, booking_id)
         if booking.status is BookingStatus.HELD:
-            if self.held.confirm(done.business_id, booking_id):
+            settlement = paid_by(booking) if paid_by is not None else None
+            if settlement is not None and self.bookings.confirm_held(booking, settlement):
+                return replace(booking, settlement=settlement, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+            if settlement is None and self.held.confirm(done.business_id, booking_id):
                 return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
             booking = self.bookings.get(done.business_id, booking_id)
         if booking.status is BookingStatus.CONFIRMED:
