@@ -257,6 +257,9 @@ class StripePayments:
         )
         return CheckoutSession(session_id=session.id, url=session.url or "", expires_at=session.expires_at)
 
+    def expire_checkout(self, session_id: str) -> None:
+        self.client.v1.checkout.sessions.expire(session_id, options=self._on("expire", session_id))
+
     def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str:
         product = self.client.v1.products.create(
             params={"name": name, "description": description or name,

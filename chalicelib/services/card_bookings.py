@@ -122,6 +122,20 @@ class CardPayment:
         self.bookings.record_refund(business.business_id, booking.booking_id, refund)
         return refund
 
+    def abandon(self, business: Business, booking: Booking) -> None:
+        """Close the checkout (so a late payment is refunded, never re-takes the place), then expire its
+        Stripe session so the booker cannot pay at all; if Stripe refuses, the late-payment refund stands."""
+        ref = booking.settlement.ref
+        checkout = self.checkouts.find(business.business_id, ref.checkout_id) if isinstance(ref, CardPaymentRef) else None
+        if checkout is None or not self.checkouts.close(business.business_id, checkout.checkout_id, "cancelled"):
+            return
+        if checkout.session_id:
+            try:
+                self.payments.for_business(business.business_id).expire_checkout(checkout.session_id)
+            except Exception:
+                logger.exception("could not expire the checkout of a cancelled held booking",
+                                 extra={"booking_id": booking.booking_id, "session_id": checkout.session_id})
+
     def _release(self, booking: Booking) -> None:
         """No checkout for the held place: nothing would ever release it, so give it back now."""
         try:
@@ -147,7 +161,9 @@ class CardBookingCompletion:
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
         self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
-        confirmed = [b for b in (self.settle_held.confirm(done, bid) for bid in checkout.booking_ids) if b is not None]
+        retake = checkout.state != "cancelled"  # the booker cancelled before paying: refund, never re-take
+        confirmed = [b for b in (self.settle_held.confirm(done, bid, retake=retake) for bid in checkout.booking_ids)
+                     if b is not None]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
         self.customers.make_primary(done.business_id, checkout.email, self.clock())  # a buyer (C1)

@@ -24,6 +24,7 @@ class FakePayments:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.checkouts: list[CheckoutRequest] = []
         self.refunds: list[tuple[str | None, str | None, int]] = []
+        self.expired: list[str] = []  # sessions expired on request (a held booking cancelled before paying)
         self.refund_keys: list[str] = []  # Stripe makes one refund per idempotency key
         self.calls: list[str] = []
         self.fail_checkout = False
@@ -118,6 +119,10 @@ class FakePayments:
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         self._call("reset_billing_cycle")
         return self._update(subscription_id)
+
+    def expire_checkout(self, session_id: str) -> None:
+        self._call("expire_checkout")
+        self.expired.append(session_id)
 
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int,
                        key: str) -> RefundMade:

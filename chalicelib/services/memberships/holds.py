@@ -84,7 +84,7 @@ class HeldPlaceSettlement:
         self.payments = payments
 
     def confirm(self, done: CompletedCheckout, booking_id: str,
-                paid_by: Callable[[Booking], Settlement | None] | None = None) -> Booking | None:
+                paid_by: Callable[[Booking], Settlement | None] | None = None, retake: bool = True) -> Booking | None:
         """The booking now confirmed, or None when its place had gone and the ticket was refunded.
 
         ``paid_by`` (B7): what pays the held place once confirmed (a member ticket's offer use), taken in
@@ -99,27 +99,30 @@ class HeldPlaceSettlement:
             booking = self.bookings.get(done.business_id, booking_id)
         if booking.status is BookingStatus.CONFIRMED:
             return booking
-        return self._retake_released(done, booking)
+        return self._retake_released(done, booking, retake)
 
-    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
+    def _retake_released(self, done: CompletedCheckout, booking: Booking, retake: bool = True) -> Booking | None:
         """The booker paid for the place, so it is theirs again if still free; a business keeps no money
-        for a place it cannot give, and never overbooks to honour a late payment."""
+        for a place it cannot give, and never overbooks to honour a late payment. A place the booker
+        cancelled themself (``retake`` False) is not taken again: the payment is refunded."""
         entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
-        try:
-            self.bookings.retake(booking, capacity=entry.capacity)
-            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
-        except EntryFullError:
-            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
-            logger.warning("paid after its held place was released and taken; refunding the ticket",
-                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
-            if amount > 0:
-                made = self.payments.for_business(done.business_id).refund_payment(
-                    done.payment_intent_id, done.invoice_id, amount, key=f"{done.session_id}:{booking.booking_id}")
-                if self.records is not None:
-                    self.records.refunded(done.business_id, booking.booker_email, made,
-                                          (done.payment_intent_id, done.invoice_id, done.session_id), done.purpose,
-                                          booking_ids=(booking.booking_id,))
-            return None
+        if retake:
+            try:
+                self.bookings.retake(booking, capacity=entry.capacity)
+                return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
+            except EntryFullError:
+                pass
+        amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
+        logger.warning("paid after its held place was released (taken or cancelled); refunding the ticket",
+                       extra={"booking_id": booking.booking_id, "amount_minor": amount})
+        if amount > 0:
+            made = self.payments.for_business(done.business_id).refund_payment(
+                done.payment_intent_id, done.invoice_id, amount, key=f"{done.session_id}:{booking.booking_id}")
+            if self.records is not None:
+                self.records.refunded(done.business_id, booking.booker_email, made,
+                                      (done.payment_intent_id, done.invoice_id, done.session_id), done.purpose,
+                                      booking_ids=(booking.booking_id,))
+        return None
 
 
 def booking_line(catalogue: CatalogueStore, tz: ZoneInfo, b: Booking) -> dict[str, Any]:
