@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from ..domain.customers import Customer
     from ..domain.exports import ExportJob
     from ..domain.passes import Pass
+    from ..domain.payments import PaymentRecord
 
 
 class ExportSource(Protocol):
@@ -20,6 +21,12 @@ class ExportSource(Protocol):
     def bookings_of(self, business_id: str, email: str) -> Iterator[Booking]: ...
 
     def payments_of(self, business_id: str, email: str) -> Iterator[Pass]: ...
+
+
+class RecordedPayments(Protocol):
+    def all_for_customer(self, business_id: str, email: str) -> Iterator[PaymentRecord]:
+        """A customer's payments record (B6), newest first, page by page."""
+        ...
 
 
 class ExportFiles(Protocol):

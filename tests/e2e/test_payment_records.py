@@ -7,6 +7,9 @@ row and turn the paid row refunded; a membership's history shows its invoices an
 """
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from tests.conftest import booker_token, make_business, staff_token
@@ -126,6 +129,13 @@ def test_membership_invoices_and_a_cancel_now_refund_are_on_the_record_and_in_it
     assert f"invoice {first['invoice_id']} paid: 30.00 EUR" in history
     assert f"invoice {renewal['invoice_id']} refunded: 30.00 EUR" in history
     assert f"refund {refund['refund_id']}: 30.00 EUR" in history
+    # C3: the export has one row per payment of the record, with the customer's columns.
+    export = api.call("POST", "/v1/manage/customer-exports", staff, {"emails": [ANN]})
+    text = export.body.decode("utf-8") if isinstance(export.body, bytes) else export.body
+    _, *rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert [(r[0], r[4], r[5], r[8]) for r in rows] == [
+        (ANN, "refund", refund["payment_id"], "succeeded"), (ANN, "payment", renewal["payment_id"], "refunded"),
+        (ANN, "payment", first["payment_id"], "paid")]
 
 
 def test_a_pass_purchase_is_a_charge_for_its_product(shop):

@@ -13,6 +13,8 @@ from ...domain.errors import TransactionContendedError
 from ...domain.payments import PaymentKind, PaymentRecord, PaymentState
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ...domain.paging import Page, PageRequest
 
 from .base import find, from_model, is_condition_failure, query_page, register, table_meta, to_model, transaction
@@ -113,6 +115,11 @@ class PaymentRecordRepository:
 
     def for_customer(self, business_id: str, email: str, page: PageRequest) -> Page[PaymentRecord]:
         return query_page(PaymentModel.by_customer, f"{business_id}#{email}", _record, page, scan_index_forward=False)
+
+    def all_for_customer(self, business_id: str, email: str) -> Iterator[PaymentRecord]:
+        """Every row of a customer, newest first; PynamoDB pages through the index as it is read."""
+        for item in PaymentModel.by_customer.query(f"{business_id}#{email}", scan_index_forward=False):
+            yield _record(item)
 
     def for_subscription(self, business_id: str, subscription_id: str, page: PageRequest) -> Page[PaymentRecord]:
         return query_page(PaymentModel.by_subscription, f"{business_id}#{subscription_id}", _record, page,
