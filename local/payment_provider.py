@@ -272,6 +272,8 @@ class LocalStripe(BillingMixin):
                 return self.update_price(pid, p)
             case ("POST", ["v1", "checkout", "sessions"]):
                 return self.create_checkout(p)
+            case ("POST", ["v1", "checkout", "sessions", sid, "expire"]):
+                return self.expire_checkout(sid)
             case ("GET", ["v1", "checkout", "sessions", sid]):
                 return self.get(sid, "checkout.session")
             case ("GET", ["v1", "subscriptions", sid]):

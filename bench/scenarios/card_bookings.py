@@ -57,3 +57,22 @@ def confirm_card_booking(world: World) -> None:
                              1500, "eur", payment_intent_id="pi_1")
     with world.counted():
         bootstrap.container().card_booking_completion.complete(done)
+
+
+@scenario("confirm a paid ticket through the Stripe consumer: dedupe, route, payments record (events worker)")
+def confirm_card_booking_through_the_consumer(world: World) -> None:
+    """What one ``checkout.session.completed`` costs end to end in the worker, the payments record (B6) included."""
+    from tests.stripe_support import event, resource
+
+    provider = card_world(world)
+    booking = world.booking(world.entry(price_minor=1500))
+    checkout_id = booking["payment"]["checkout_id"]
+    session = resource("checkout.session", id=f"cs_{checkout_id}", mode="payment", status="complete",
+                       payment_status="paid", amount_total=1500, currency="eur", payment_intent="pi_bench",
+                       invoice=None, subscription=None, customer=None, client_reference_id=checkout_id,
+                       metadata={"business_id": world.business_id, "purpose": "booking", "reference": checkout_id,
+                                 "customer_email": "booker@example.com", "booking_id": booking["booking_id"]})
+    body = event("checkout.session.completed", session, account=f"acct_{world.business_id}")
+    with world.counted():
+        bootstrap.container().stripe_events.handle(body)
+    assert provider.calls == ["create_checkout"]  # nothing asked of Stripe at completion

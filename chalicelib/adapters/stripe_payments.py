@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import urllib.request
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,6 +25,7 @@ from ..ports.payments import (
     ProductChange,
     ProviderEvent,
     RecurringPrice,
+    RefundMade,
     SubscriptionSnapshot,
 )
 
@@ -260,6 +262,9 @@ class StripePayments:
         )
         return CheckoutSession(session_id=session.id, url=session.url or "", expires_at=session.expires_at)
 
+    def expire_checkout(self, session_id: str) -> None:
+        self.client.v1.checkout.sessions.expire(session_id, options=self._on("expire", session_id))
+
     def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str:
         product = self.client.v1.products.create(
             params={"name": name, "description": description or name,
@@ -322,6 +327,7 @@ class StripePayments:
 
     def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot:
         before = self.client.v1.subscriptions.retrieve(subscription_id, options=self._on())
+        made: list[RefundMade] = []
         if refund and before.latest_invoice:
             invoice_id = before.latest_invoice if isinstance(before.latest_invoice, str) else before.latest_invoice.id
             payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"}, options=self._on())
@@ -330,19 +336,21 @@ class StripePayments:
                 if intent is None:
                     continue
                 intent_id = intent if isinstance(intent, str) else intent.id
-                self.client.v1.refunds.create(
+                created = self.client.v1.refunds.create(
                     params={"payment_intent": intent_id, "metadata": {"subscription_id": subscription_id}},
                     options=self._on("refund", subscription_id, intent_id, key),
                 )
+                made.append(RefundMade(created.id, created.amount, created.currency.upper(), intent_id))
         if before.status == "canceled":
-            return subscription_snapshot(before)
+            return replace(subscription_snapshot(before), refunds=tuple(made))
         sub = self.client.v1.subscriptions.cancel(
             subscription_id, params={"prorate": False},
             options=self._on("cancel-now", subscription_id, key),
         )
-        return subscription_snapshot(sub)
+        return replace(subscription_snapshot(sub), refunds=tuple(made))
 
-    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
+    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int,
+                       key: str) -> RefundMade:
         intent_id = payment_intent_id
         if intent_id is None and invoice_id:  # subscription-mode checkouts pay through the invoice
             payments = self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid"}, options=self._on())
@@ -350,10 +358,11 @@ class StripePayments:
             intent_id = intent if isinstance(intent, str) or intent is None else intent.id
         if intent_id is None:
             raise RuntimeError(f"no payment to refund for invoice {invoice_id}")
-        self.client.v1.refunds.create(
+        created = self.client.v1.refunds.create(
             params={"payment_intent": intent_id, "amount": amount_minor, "metadata": {"reason": "place_released"}},
             options=self._on("refund-part", intent_id, key),
         )
+        return RefundMade(created.id, created.amount, created.currency.upper(), intent_id)
 
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         params: SubscriptionUpdateParams = {"billing_cycle_anchor": {"type": "now"}, "proration_behavior": "create_prorations"}
@@ -382,8 +391,8 @@ class StripePayments:
     def portal_url(self, customer_id: str, return_url: str) -> str:
         session = self.client.v1.billing_portal.sessions.create(
             params={"customer": customer_id, "return_url": return_url},
-            # A portal session lives minutes: one per customer per 5-minute window.
-            options=self._on("portal", customer_id, return_url, int(time.time()) // 300),
+            # B5: a fresh session every time the booker asks (no idempotency key: never a replayed one).
+            options=self._on(),
         )
         return session.url
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..domain.context import StaffContext
     from ..domain.customers import Customer
     from ..domain.paging import Page, PageRequest
+    from ..domain.payments import PaymentRecord
     from ..schemas.customers import CustomerIn, CustomerPatch, CustomerSearchQuery, ParticipantIn
     from ..services.memberships.members import MemberView
 
@@ -66,3 +67,10 @@ def bookings(ctx: StaffContext, email: str, page: PageRequest) -> Page[Booking]:
 def memberships(ctx: StaffContext, email: str, page: PageRequest) -> Page[MemberView]:
     customer = container().customers.get(ctx, email)  # 404 for a customer of no record here
     return container().member_actions.of_customer(ctx, customer.email, page)
+
+
+@api.op("GET", f"{BASE}/{{email}}/payments", summary="A customer's payments and refunds, newest first (B6)", role=STAFF,
+        response="chalicelib.schemas.payments:PaymentOut", paginated=True)
+def payments(ctx: StaffContext, email: str, page: PageRequest) -> Page[PaymentRecord]:
+    customer = container().customers.get(ctx, email)
+    return container().payment_records.for_customer(ctx, customer.email, page)

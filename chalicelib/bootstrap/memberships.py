@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from ..ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
     from ..ports.payments import CheckoutHandler
+    from ..services.bookings import PaymentMethod
     from ..services.card_bookings import CardBookingCompletion, CardPayment
     from ..services.membership_lifecycle import MembershipLifecycle
     from ..services.memberships.catalogue import MembershipCatalogue
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from ..services.memberships.members import MemberActions
     from ..services.memberships.pauses import MembershipPauses
     from ..services.memberships.portal_links import PortalLinks
+    from ..services.payment_records import PaymentRecords
     from ..services.stripe_events import StripeEventConsumer
     from ..services.webhooks import StripeWebhookReceiver
 
@@ -81,7 +83,13 @@ class MembershipPieces(Pieces):
 
         return CheckoutCompletion(self.checkout_store, self.held_places, self.booking_store, self.catalogue_store,
                                   self.lifecycle, self.customer_store, self.stripe_connect, lambda: self.mailer,
-                                  self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s))
+                                  self.settings.public_base_url, portal_link=lambda b, s: self.portal_links.link(b, s),
+                                  records=self.payment_records, offer_use=self._basket_offer_use)
+
+    def _basket_offer_use(self) -> PaymentMethod:
+        from ..services.groups import OfferUse
+
+        return OfferUse(self.group_members)
 
     @cached_property
     def portal_links(self) -> PortalLinks:
@@ -95,7 +103,7 @@ class MembershipPieces(Pieces):
         from ..services.memberships.members import MemberActions
 
         return MemberActions(self.membership_store, self.member_store, self.lifecycle, self.stripe_connect,
-                             self.settings.public_base_url)
+                             self.settings.public_base_url, records=self.payment_records)
 
     @cached_property
     def membership_pauses(self) -> MembershipPauses:
@@ -122,7 +130,7 @@ class MembershipPieces(Pieces):
         from ..services.card_bookings import CardPayment
 
         return CardPayment(self.checkout_store, self.booking_store, self.catalogue_store, self.stripe_connect,
-                           self.settings.public_base_url)
+                           self.settings.public_base_url, records=self.payment_records)
 
     @cached_property
     def card_booking_completion(self) -> CardBookingCompletion:
@@ -139,7 +147,8 @@ class MembershipPieces(Pieces):
         return StripeEventConsumer(self.processed_events, self.lifecycle, self.membership_checkout.release,
                                    self.membership_store, self.member_store, self.checkout_handlers, self.stripe_connect,
                                    lambda: self.mailer, lambda: self.event_queue, parse=parse_event,
-                                   connect=lambda: self.stripe_connect, livemode=self.settings.stripe_livemode)
+                                   connect=lambda: self.stripe_connect, livemode=self.settings.stripe_livemode,
+                                   payment_records=self.payment_records)
 
     @cached_property
     def webhooks(self) -> StripeWebhookReceiver:
@@ -166,3 +175,11 @@ class MembershipPieces(Pieces):
             "membership_pause_batch": lambda body: self.membership_pauses.pause_batch(body),
             "membership_pause_step": lambda body: self.membership_pauses.step_message(body),
         }
+
+    @cached_property
+    def payment_records(self) -> PaymentRecords:
+        """B6: the payments record of each customer."""
+        from ..adapters.dynamodb.payment_records import PaymentRecordRepository
+        from ..services.payment_records import PaymentRecords
+
+        return PaymentRecords(PaymentRecordRepository())

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ..services.memberships.pauses import MembershipPauses
     from ..services.memberships.portal_links import PortalLinks
     from ..services.passes import PassService
+    from ..services.payment_records import PaymentRecords
     from ..services.plans import PlanService
     from ..services.staff import StaffService
     from ..services.stripe_connect import StripeConnect
@@ -204,6 +205,9 @@ class Pieces:
 
         @property
         def stripe_events(self) -> StripeEventConsumer: ...
+
+        @property
+        def payment_records(self) -> PaymentRecords: ...
 
         @property
         def webhooks(self) -> StripeWebhookReceiver: ...

@@ -108,7 +108,10 @@ class TenancyPieces(Pieces):
         from ..services.exports import CustomerExport
 
         files = S3ExportFiles(self.settings.blob_bucket, self.settings.region)
-        return CustomerExport(DynamoExportSource(), ExportJobRepository(), lambda: files, lambda: self.event_queue)
+        from ..adapters.dynamodb.payment_records import PaymentRecordRepository
+
+        return CustomerExport(DynamoExportSource(), ExportJobRepository(), lambda: files, lambda: self.event_queue,
+                              recorded=PaymentRecordRepository())
 
     @cached_property
     def broadcasts(self) -> BroadcastService:

@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from .payments import PaymentKind
+
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from .catalogue import Entry
     from .customers import Customer
     from .passes import Pass
+    from .payments import PaymentRecord
 
 COLUMNS = ("customer_email", "customer_name", "customer_kind", "primary_email", "row_type", "reference",
            "item", "date", "status", "participants", "paid_with", "amount_minor", "currency",
@@ -68,6 +71,21 @@ def payment_row(customer: Customer, purchase: Pass) -> list[str]:
         *_customer_cells(customer), "payment", purchase.purchase_ref or purchase.pass_id, f"pass: {purchase.title}",
         purchase.purchased_at.isoformat(), "revoked" if purchase.revoked else "paid" if purchase.purchase_ref else "issued",
         "", "card" if purchase.purchase_ref else "staff", str(purchase.price_minor), purchase.currency, *NO_TITLES)]
+
+
+def recorded_payment_row(customer: Customer, record: PaymentRecord) -> list[str]:
+    """A payment or refund of the payments record (B6): membership invoices, card tickets, refunds."""
+    refs = {"booking": ", ".join(record.booking_ids), "pass": record.pass_product_id or "",
+            "membership": record.membership_id or ""}.get(record.purpose, "")
+    return [safe_cell(c) for c in (
+        *_customer_cells(customer), "refund" if record.kind is PaymentKind.REFUND else "payment", record.payment_id,
+        f"{record.kind.value} for {record.purpose}: {refs}".rstrip(": "), record.at.isoformat(), record.state.value,
+        "", "card", str(record.amount_minor), record.currency)]
+
+
+def exported_from_record(record: PaymentRecord) -> bool:
+    """Pass purchases already have their rows (``payment_row``); everything else comes from the record."""
+    return not (record.kind is not PaymentKind.REFUND and record.purpose == "pass")
 
 
 class ExportState(str, Enum):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ..domain.bookings import Booking, BookingStatus, Refund
+    from ..domain.bookings import Booking, BookingStatus, Refund, Settlement
     from ..domain.paging import Page, PageRequest
 
 
@@ -34,6 +34,11 @@ class BookingStore(Protocol):
 
     def retake(self, booking: Booking, capacity: int) -> None:
         """Take a released hold's places again (``EntryFullError`` when they went to someone else)."""
+        ...
+
+    def confirm_held(self, booking: Booking, settlement: Settlement) -> bool:
+        """Held -> confirmed, paid by ``settlement`` whose writes join the same transaction (B7); False
+        when no longer held, the settlement's refusal when its condition failed."""
         ...
 
     def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:

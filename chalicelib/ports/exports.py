@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..domain.customers import Customer
     from ..domain.exports import ExportJob
     from ..domain.passes import Pass
+    from ..domain.payments import PaymentRecord
 
 
 class ExportSource(Protocol):
@@ -29,6 +30,12 @@ class ExportSource(Protocol):
 
     def time_zone(self, business_id: str) -> ZoneInfo:
         """The business's zone, for entry starts as people there read them."""
+        ...
+
+
+class RecordedPayments(Protocol):
+    def all_for_customer(self, business_id: str, email: str) -> Iterator[PaymentRecord]:
+        """A customer's payments record (B6), newest first, page by page."""
         ...
 
 

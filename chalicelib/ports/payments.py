@@ -73,6 +73,16 @@ class RecurringPrice:
 
 
 @dataclass(frozen=True)
+class RefundMade:
+    """A refund the provider made at our request (B6 records it by its id)."""
+
+    refund_id: str
+    amount_minor: int
+    currency: str  # upper case
+    payment_intent_id: str | None = None
+
+
+@dataclass(frozen=True)
 class SubscriptionSnapshot:
     """The provider's current view of a subscription: the source of truth the consumer applies."""
 
@@ -90,6 +100,7 @@ class SubscriptionSnapshot:
     cancel_at: int | None = None
     ended_at: int | None = None
     latest_invoice_id: str | None = None
+    refunds: tuple[RefundMade, ...] = ()  # made by ``cancel_now(refund=True)`` (of the latest invoice)
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,10 @@ class PaymentPort(Protocol):
     """Every call that creates or changes something takes (or derives) a deterministic idempotency key."""
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    def expire_checkout(self, session_id: str) -> None:
+        """Close an open checkout session so it can no longer be paid (an error if it was paid meanwhile)."""
+        ...
 
     def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str: ...
 
@@ -134,7 +149,8 @@ class PaymentPort(Protocol):
 
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot: ...
 
-    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
+    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int,
+                       key: str) -> RefundMade:
         """Refund part of a checkout's payment (by its payment intent, else its invoice's payment)."""
         ...
 

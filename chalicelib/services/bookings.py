@@ -121,6 +121,10 @@ class CancelRefunds(Protocol):
         """Give back what the business's policy says for a cancelled paid booking; None when nothing."""
         ...
 
+    def abandon(self, business: Business, booking: Booking) -> None:
+        """A held booking cancelled before it was paid: its checkout can no longer be paid."""
+        ...
+
 
 def payment_methods(offer_use: Callable[[], PaymentMethod], pass_payment: Callable[[], PaymentMethod],
                     card: Callable[[], PaymentMethod]) -> list[PaymentMethod]:
@@ -213,6 +217,8 @@ class BookingService:
         paid = booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.CONFIRMED
         if paid and self.refunds is not None:
             refund = self.refunds().refund(business, booking, now)  # B3, staff and booker alike
+        elif booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.HELD and self.refunds:
+            self.refunds().abandon(business, booking)
         cancelled = replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned, refund=refund)
         if self.notify is not None:
             self.notify("cancelled", cancelled)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..ports.memberships import CheckoutStore
     from ..ports.messaging import MailerPort
     from ..ports.tenancy import BusinessStore, CustomerStore
+    from .payment_records import PaymentRecords
 
 PURPOSE = "booking"
 
@@ -48,7 +49,9 @@ class CardPayment:
     """The booking ``PaymentMethod`` for paid tickets, and (B3) the refund when a paid one is cancelled."""
 
     def __init__(self, checkouts: CheckoutStore, bookings: BookingStore, catalogue: CatalogueStore,
-                 payments: BusinessPayments, public_base_url: str, clock: Clock = utc_now) -> None:
+                 payments: BusinessPayments, public_base_url: str, clock: Clock = utc_now,
+                 records: PaymentRecords | None = None) -> None:
+        self.records = records  # B6: the refund on the customer's payments record
         self.checkouts = checkouts
         self.bookings = bookings
         self.catalogue = catalogue
@@ -105,15 +108,33 @@ class CardPayment:
             return None
         state = "refunded"
         try:
-            self.payments.for_business(business.business_id).refund_payment(
+            made = self.payments.for_business(business.business_id).refund_payment(
                 checkout.payment_intent_id, checkout.invoice_id, amount, key=f"cancel:{booking.booking_id}")
         except Exception:
             # The booking stays cancelled; the refund shows as failed for staff to settle by hand.
             logger.exception("refund for a cancelled booking failed", extra={"booking_id": booking.booking_id})
-            state = "failed"
+            state, made = "failed", None
+        if made is not None and self.records is not None:
+            self.records.refunded(business.business_id, booking.booker_email, made,
+                                  (checkout.payment_intent_id, checkout.invoice_id), PURPOSE,
+                                  booking_ids=(booking.booking_id,))
         refund = Refund(amount, ticket.currency, state)
         self.bookings.record_refund(business.business_id, booking.booking_id, refund)
         return refund
+
+    def abandon(self, business: Business, booking: Booking) -> None:
+        """Close the checkout (so a late payment is refunded, never re-takes the place), then expire its
+        Stripe session so the booker cannot pay at all; if Stripe refuses, the late-payment refund stands."""
+        ref = booking.settlement.ref
+        checkout = self.checkouts.find(business.business_id, ref.checkout_id) if isinstance(ref, CardPaymentRef) else None
+        if checkout is None or not self.checkouts.close(business.business_id, checkout.checkout_id, "cancelled"):
+            return
+        if checkout.session_id:
+            try:
+                self.payments.for_business(business.business_id).expire_checkout(checkout.session_id)
+            except Exception:
+                logger.exception("could not expire the checkout of a cancelled held booking",
+                                 extra={"booking_id": booking.booking_id, "session_id": checkout.session_id})
 
     def _release(self, booking: Booking) -> None:
         """No checkout for the held place: nothing would ever release it, so give it back now."""
@@ -140,7 +161,9 @@ class CardBookingCompletion:
         if checkout is None:
             raise NotFoundError(f"checkout {done.reference} of session {done.session_id} is unknown")
         self.checkouts.record_payment(done.business_id, done.reference, done.payment_intent_id, done.invoice_id)
-        confirmed = [b for b in (self.settle_held.confirm(done, bid) for bid in checkout.booking_ids) if b is not None]
+        retake = checkout.state != "cancelled"  # the booker cancelled before paying: refund, never re-take
+        confirmed = [b for b in (self.settle_held.confirm(done, bid, retake=retake) for bid in checkout.booking_ids)
+                     if b is not None]
         if checkout.state == "open":
             self.checkouts.close(done.business_id, done.reference, "completed")
         self.customers.make_primary(done.business_id, checkout.email, self.clock())  # a buyer (C1)

@@ -24,7 +24,9 @@ from ..domain.exports import (
     ExportJob,
     ExportState,
     entry_labels,
+    exported_from_record,
     payment_row,
+    recorded_payment_row,
     registration_row,
 )
 from ..ports.clock import Clock, new_id, utc_now
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from ..domain.context import StaffContext
-    from ..ports.exports import ExportFiles, ExportJobStore, ExportSource
+    from ..ports.exports import ExportFiles, ExportJobStore, ExportSource, RecordedPayments
     from ..ports.queue import EventPublisher
 
 EXPORT_KIND = "customer_export"
@@ -73,7 +75,8 @@ class RowLimitExceededError(Exception):
 class CustomerExport:
     def __init__(self, source: ExportSource, jobs: ExportJobStore, files: Callable[[], ExportFiles],
                  queue: Callable[[], EventPublisher], clock: Clock = utc_now,
-                 direct_rows: int = DIRECT_ROW_LIMIT) -> None:
+                 direct_rows: int = DIRECT_ROW_LIMIT, recorded: RecordedPayments | None = None) -> None:
+        self.recorded = recorded  # B6: membership invoices, card tickets and refunds, one row each
         self.source = source
         self.jobs = jobs
         self.files = files
@@ -112,6 +115,12 @@ class CustomerExport:
             for purchase in self.source.payments_of(business_id, customer.email):
                 writer.writerow(payment_row(customer, purchase))
                 rows += 1
+            for record in self.recorded.all_for_customer(business_id, customer.email) if self.recorded else ():
+                if exported_from_record(record):
+                    writer.writerow(recorded_payment_row(customer, record))
+                    rows += 1
+                    if limit is not None and rows > limit:
+                        raise RowLimitExceededError
         return rows
 
     def _titles(self, business_id: str) -> Callable[[str, str], tuple[str, str, str]]:

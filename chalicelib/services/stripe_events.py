@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..ports.messaging import EventQueuePort, MailerPort
     from ..ports.payments import BusinessPayments, CheckoutHandler, CompletedCheckout, EventParser, ProviderEvent
     from .membership_lifecycle import MembershipLifecycle
+    from .payment_records import PaymentRecords
     from .stripe_connect import StripeConnect
 
 FANOUT_PAGE = 25
@@ -64,7 +65,9 @@ class StripeEventConsumer:
         connect: Callable[[], StripeConnect],
         livemode: bool,
         clock: Clock = utc_now,
+        payment_records: PaymentRecords | None = None,
     ) -> None:
+        self.payment_records = payment_records  # B6: each paid checkout and invoice on the customer's record
         self.processed = processed
         self.lifecycle = lifecycle
         self.release_checkout = release_checkout
@@ -189,6 +192,8 @@ class StripeEventConsumer:
             logger.warning("checkout with no handler for its purpose; acknowledged",
                            extra={"purpose": done.purpose if done else None})
             return
+        if self.payment_records is not None:
+            self.payment_records.checkout_paid(done, event.created)
         handler(done)
 
     def checkout_released(self, event: ProviderEvent, business: Business) -> None:
@@ -206,6 +211,9 @@ class StripeEventConsumer:
 
     def invoice_paid(self, event: ProviderEvent, business: Business) -> None:
         invoice, record = event.invoice, self._invoice_member(event, business)
+        if invoice is not None and record is not None and self.payment_records is not None:
+            self.payment_records.invoice_paid(business.business_id, invoice, record.email, record.membership_id,
+                                              event.created)
         if invoice is None or record is None or invoice.billing_reason != "subscription_cycle":
             return  # the first invoice is confirmed by the checkout's own email
         membership = self.membership_repo.get_recent(record.business_id, record.membership_id)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from chalicelib.domain.bookings import Booking, BookingStatus, Refund, SettlementKind
+from chalicelib.domain.bookings import Booking, BookingStatus, Refund, Settlement, SettlementKind
 from chalicelib.domain.catalogue import Entry, SchedulePage
 from chalicelib.domain.customers import Customer, CustomerKind, matches
 from chalicelib.domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError, TransactionContendedError
@@ -268,6 +268,19 @@ class FakeBookingStore:
         if current.status is not BookingStatus.HELD:
             return False
         self.items[(business_id, booking_id)] = replace(current, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+        return True
+
+    def confirm_held(self, booking: Booking, settlement: Settlement) -> bool:
+        """Held -> confirmed, paid by ``settlement`` (its writer takes the use in the same step)."""
+        current = self.get(booking.business_id, booking.booking_id)
+        if current.status is not BookingStatus.HELD:
+            return False
+        paid = replace(current, settlement=settlement, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+        writer = self.writers.get(settlement.kind)
+        write = writer.take(paid) if writer is not None else None  # refuses before anything is written
+        if write is not None:
+            write()
+        self.items[(booking.business_id, booking.booking_id)] = paid
         return True
 
     def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:

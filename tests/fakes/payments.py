@@ -3,6 +3,7 @@ dicts, every call recorded in ``calls`` so tests can count what a use case asks 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any, Literal
 
 from chalicelib.adapters.stripe_payments import invoice_snapshot, subscription_snapshot
@@ -12,6 +13,7 @@ from chalicelib.ports.payments import (
     ConnectedAccount,
     InvoiceSnapshot,
     RecurringPrice,
+    RefundMade,
     SubscriptionSnapshot,
 )
 
@@ -22,6 +24,7 @@ class FakePayments:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.checkouts: list[CheckoutRequest] = []
         self.refunds: list[tuple[str | None, str | None, int]] = []
+        self.expired: list[str] = []  # sessions expired on request (a held booking cancelled before paying)
         self.refund_keys: list[str] = []  # Stripe makes one refund per idempotency key
         self.calls: list[str] = []
         self.fail_checkout = False
@@ -105,7 +108,13 @@ class FakePayments:
 
     def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot:
         self._call("cancel_now")
-        return self._update(subscription_id, status="canceled", canceled_at=1)
+        snap = self._update(subscription_id, status="canceled", canceled_at=1)
+        invoice = self.invoices.get(snap.latest_invoice_id or "")
+        if not refund or invoice is None:
+            return snap
+        made = RefundMade(f"re_{key}_{subscription_id}", int(invoice.get("amount_paid") or 0),
+                          str(invoice.get("currency") or "eur").upper(), None)
+        return dataclasses.replace(snap, refunds=(made,))
 
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         self._call("reset_billing_cycle")
@@ -119,10 +128,16 @@ class FakePayments:
         self._call("resume_subscription")
         return self._update(subscription_id, status="active")
 
-    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:
+    def expire_checkout(self, session_id: str) -> None:
+        self._call("expire_checkout")
+        self.expired.append(session_id)
+
+    def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int,
+                       key: str) -> RefundMade:
         self._call("refund_payment")
         self.refunds.append((payment_intent_id, invoice_id, amount_minor))
         self.refund_keys.append(key)
+        return RefundMade(f"re_{len(self.refund_keys)}_{key}", amount_minor, "EUR", payment_intent_id)
 
     def portal_url(self, customer_id: str, return_url: str) -> str:
         self._call("portal_url")

@@ -1,4 +1,4 @@
-"""The newcomer's paying walkthrough on `make run` (B1, B2, B4), as README.md tells it, on free ports.
+"""The newcomer's paying walkthrough on `make run` (B1, B2, B4, B6), as README.md tells it, on free ports.
 
 The seeded 15 EUR Drop-in is bought by card (a checkout paid at the local payment provider, confirmed
 by its event, mailed once); a pass is used without naming it; a second membership checkout request
@@ -31,6 +31,11 @@ def test_drop_in_by_card_a_pass_without_naming_it_and_one_membership_checkout(tm
         walk.pay(held.json()["checkout_url"].rsplit("/", 1)[1])
         mine = f"{BUSINESS}/me/bookings/{held.json()['booking_id']}"
         assert eventually(lambda: walk.get(mine, walk.booker).json()["status"] == "confirmed", timeout=20), stack.output
+        # B6: staff see the payment on the customer's record, with its Stripe ids.
+        payments = f"/v1/manage/customers/{DEMO_BOOKER}/payments"
+        assert eventually(lambda: [(p["kind"], p["amount_minor"], p["state"]) for p in
+                                   walk.get(payments, walk.staff).json()["items"]] == [("charge", 1500, "paid")],
+                          timeout=20), walk.get(payments, walk.staff).text
 
         # B2: a pass the booker holds pays without being named.
         product = walk.post("/v1/manage/pass-products", {

@@ -5,6 +5,7 @@ conditional writes to that transaction, so spending a use and taking a place suc
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.attributes import (
@@ -294,6 +295,31 @@ class BookingRepository:
             if BookingModel.Meta.table_name in failed:
                 raise ConflictError("This booking is not cancelled.", code="not_cancelled")
             raise TransactionContendedError("Another booking touched the same places; try again.")
+
+    def confirm_held(self, booking: Booking, settlement: Settlement) -> bool:
+        """A held place becomes a booking paid by ``settlement`` (B7: a basket member ticket's offer use),
+        the settlement's writes in the same transaction. False when the place is no longer held."""
+        paid = replace(booking, settlement=settlement, status=BookingStatus.CONFIRMED)
+        writer = self._writer(settlement.kind)
+        txn = transaction(BookingModel)
+        try:
+            with txn:
+                txn.update(BookingModel(booking.business_id, booking.booking_id),
+                           actions=[BookingModel.status.set(BookingStatus.CONFIRMED.value),
+                                    BookingModel.settlement_kind.set(settlement.kind.value),
+                                    BookingModel.settlement_ref.set(settlement.ref_fields()),
+                                    *BookingModel.leave_hold_index()],
+                           condition=BookingModel.status == BookingStatus.HELD.value)
+                if writer is not None:
+                    writer.take(txn, paid)
+        except TransactWriteError as exc:
+            failed = failed_conditions(txn, exc)
+            if BookingModel.Meta.table_name in failed:
+                return False
+            if writer is not None and failed:
+                raise writer.refusal(paid, failed)
+            raise TransactionContendedError("Another change touched this booking; try again.")
+        return True
 
     def record_refund(self, business_id: str, booking_id: str, refund: Refund) -> None:
         BookingModel(business_id, booking_id).update(actions=[

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from ...domain.baskets import BasketAllowance
 from ...domain.bookings import (
     CARD_HOLD_SECONDS,
     Booking,
@@ -150,6 +151,7 @@ class BasketCheckout:
         held: list[Booking] = []
         lines: list[CheckoutLine] = []
         group = self.groups.get(business_id, membership.group_id) if self.groups and body.tickets else None
+        allowance = BasketAllowance(group, self.clock()) if group is not None else None
         try:
             for i, item in enumerate(body.tickets):
                 entry = self.catalogue.get_entry(business_id, item.entry_id)
@@ -165,6 +167,8 @@ class BasketCheckout:
                               page_published=self.catalogue.get_page(business_id, entry.page_id).published)
                 if group is not None:
                     check_new_member_attendees(group, entry.page_id, ticket, 1 + len(participants), now)
+                if allowance is not None:
+                    allowance.take(i, entry.page_id, ticket, 1 + len(participants))
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
                                   Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
                                   BookingStatus.HELD, now, entry.starts_at,

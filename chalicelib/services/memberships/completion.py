@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...domain.bookings import BookingStatus
-from ...domain.errors import NotFoundError
+from ...domain.errors import DomainError, NotFoundError
 from ...domain.money import format_money
 from ...logs import logger
 from ...ports.clock import Clock, utc_now
@@ -21,21 +21,26 @@ from .holds import HeldPlaceSettlement, booking_line
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ...domain.bookings import Booking
+    from ...domain.bookings import Booking, Settlement
     from ...domain.memberships import Checkout, MemberRecord
     from ...ports.bookings import BookingStore
     from ...ports.catalogue import CatalogueStore
     from ...ports.memberships import CheckoutStore, HeldPlaces, MembershipStore
     from ...ports.payments import BusinessPayments, CompletedCheckout
     from ...ports.tenancy import BusinessStore, CustomerStore
+    from ..bookings import PaymentMethod
     from ..membership_lifecycle import MembershipLifecycle
+    from ..payment_records import PaymentRecords
 
 
 class CheckoutCompletion:
     def __init__(self, checkouts: CheckoutStore, held: HeldPlaces, bookings: BookingStore, catalogue: CatalogueStore,
                  lifecycle: MembershipLifecycle, customers: CustomerStore, payments: BusinessPayments,
                  mailer: Callable[[], MailerPort], public_base_url: str, clock: Clock = utc_now,
-                 portal_link: Callable[[str, str], str] | None = None) -> None:
+                 portal_link: Callable[[str, str], str] | None = None, records: PaymentRecords | None = None,
+                 offer_use: Callable[[], PaymentMethod] | None = None) -> None:
+        self.offer_use = offer_use  # B7: a basket member ticket spends an offer use of the first period
+        self.records = records  # B6: a refunded second subscription on the customer's payments record
         self.portal_link = portal_link  # B5: a signed link that opens a fresh portal session when followed
         self.checkouts = checkouts
         self.held = held
@@ -47,7 +52,7 @@ class CheckoutCompletion:
         self.mailer = mailer
         self.public_base_url = public_base_url.rstrip("/")
         self.clock = clock
-        self.settle_held = HeldPlaceSettlement(bookings, held, catalogue, payments)
+        self.settle_held = HeldPlaceSettlement(bookings, held, catalogue, payments, records)
 
     @property
     def memberships(self) -> MembershipStore:
@@ -67,9 +72,6 @@ class CheckoutCompletion:
         if synced is not None and synced[0] is not None and self._second_subscription(checkout, synced[0]):
             self._undo_second_subscription(done, checkout)
             return
-        confirmed = [self.settle_held.confirm(done, bid) for bid in checkout.booking_ids]
-        if checkout.state == "open":
-            self.checkouts.close(done.business_id, done.reference, "completed")
         invoice_id = done.invoice_id
         if synced is not None:
             record, sub = synced
@@ -79,6 +81,11 @@ class CheckoutCompletion:
                                                   f"once_{done.session_id}", done.provider_customer_id)
         if record is None:
             raise NotFoundError(f"subscription {done.subscription_id} carries no membership metadata")
+        # The member is in the group now: each basket place is confirmed with its offer use (B7).
+        paid_by = self._member_use if self.offer_use is not None else None
+        confirmed = [self.settle_held.confirm(done, bid, paid_by) for bid in checkout.booking_ids]
+        if checkout.state == "open":
+            self.checkouts.close(done.business_id, done.reference, "completed")
         self.customers.make_primary(done.business_id, checkout.email, self.clock())  # a buyer (C1)
         context = self._context(checkout, record)
         bookings = [b for b in confirmed if b is not None]
@@ -86,6 +93,19 @@ class CheckoutCompletion:
             context["bookings"] = [self._booking_line(b) for b in bookings]
             self.mailer().send_once(done.session_id, "booking_confirmation", checkout.email, context)
         self._send_confirmation(record, invoice_id, context)
+
+    def _member_use(self, booking: Booking) -> Settlement | None:
+        """The new member's offer use for a basket ticket (first period, terms of the join), or None when
+        the offer refuses it (the place is then confirmed as paid by the checkout, and logged)."""
+        assert self.offer_use is not None
+        entry = self.catalogue.get_entry(booking.business_id, booking.entry_id)
+        try:
+            return self.offer_use().settle(self.businesses.get(booking.business_id), entry,
+                                           entry.ticket(booking.ticket_id), booking.booker_email, booking.seats)
+        except DomainError as exc:
+            logger.warning("basket member ticket confirmed without an offer use",
+                           extra={"booking_id": booking.booking_id, "reason": str(exc)})
+            return None
 
     def _second_subscription(self, checkout: Checkout, record: MemberRecord) -> bool:
         """B4: the booker holds this membership through an older subscription (two checkouts paid).
@@ -102,8 +122,13 @@ class CheckoutCompletion:
         assert done.subscription_id is not None
         logger.warning("second subscription to a held membership; cancelled and refunded",
                        extra={"subscription_id": done.subscription_id, "membership_id": checkout.membership_id})
-        self.payments.for_business(done.business_id).cancel_now(done.subscription_id, refund=True,
-                                                                 key=f"duplicate:{done.subscription_id}")
+        snap = self.payments.for_business(done.business_id).cancel_now(done.subscription_id, refund=True,
+                                                                        key=f"duplicate:{done.subscription_id}")
+        if self.records is not None:
+            for made in snap.refunds:
+                self.records.refunded(done.business_id, checkout.email, made,
+                                      (done.invoice_id, snap.latest_invoice_id, done.payment_intent_id), "membership",
+                                      subscription_id=done.subscription_id, membership_id=checkout.membership_id)
         release_places(self.bookings, [b for b in (self.bookings.get(done.business_id, bid) for bid in checkout.booking_ids)
                                        if b.status is not BookingStatus.CANCELLED], self.clock)
         membership = self.memberships.get_recent(checkout.business_id, checkout.membership_id)

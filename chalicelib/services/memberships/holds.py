@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ...domain.bookings import Booking, BookingStatus, CardPaymentRef
+from ...domain.bookings import Booking, BookingStatus, CardPaymentRef, Settlement
 from ...domain.dates import in_words
 from ...domain.errors import ConflictError, EntryFullError
 from ...domain.periods import days_to_scan
@@ -14,6 +14,7 @@ from ...logs import logger
 from ...ports.clock import Clock, utc_now
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from zoneinfo import ZoneInfo
 
     from ...ports.bookings import BookingStore
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from ...ports.memberships import CheckoutStore, HeldPlaces
     from ...ports.payments import BusinessPayments, CompletedCheckout
     from ...ports.schedules import ScheduleStateStore
+    from ..payment_records import PaymentRecords
 
 # Stripe's own session expiry (set a moment after the hold) and its "expired" event come first when
 # all goes well: the safety net waits this long past a hold's expiry before giving the place back.
@@ -74,38 +76,53 @@ class HeldPlaceSettlement:
     """
 
     def __init__(self, bookings: BookingStore, held: HeldPlaces, catalogue: CatalogueStore,
-                 payments: BusinessPayments) -> None:
+                 payments: BusinessPayments, records: PaymentRecords | None = None) -> None:
+        self.records = records  # B6: a late payment's refund on the customer's payments record
         self.bookings = bookings
         self.held = held
         self.catalogue = catalogue
         self.payments = payments
 
-    def confirm(self, done: CompletedCheckout, booking_id: str) -> Booking | None:
-        """The booking now confirmed, or None when its place had gone and the ticket was refunded."""
+    def confirm(self, done: CompletedCheckout, booking_id: str,
+                paid_by: Callable[[Booking], Settlement | None] | None = None, retake: bool = True) -> Booking | None:
+        """The booking now confirmed, or None when its place had gone and the ticket was refunded.
+
+        ``paid_by`` (B7): what pays the held place once confirmed (a member ticket's offer use), taken in
+        the transaction that confirms it; None keeps the checkout's own payment."""
         booking = self.bookings.get(done.business_id, booking_id)
         if booking.status is BookingStatus.HELD:
-            if self.held.confirm(done.business_id, booking_id):
+            settlement = paid_by(booking) if paid_by is not None else None
+            if settlement is not None and self.bookings.confirm_held(booking, settlement):
+                return replace(booking, settlement=settlement, status=BookingStatus.CONFIRMED, hold_expires_at=None)
+            if settlement is None and self.held.confirm(done.business_id, booking_id):
                 return replace(booking, status=BookingStatus.CONFIRMED, hold_expires_at=None)
             booking = self.bookings.get(done.business_id, booking_id)
         if booking.status is BookingStatus.CONFIRMED:
             return booking
-        return self._retake_released(done, booking)
+        return self._retake_released(done, booking, retake)
 
-    def _retake_released(self, done: CompletedCheckout, booking: Booking) -> Booking | None:
+    def _retake_released(self, done: CompletedCheckout, booking: Booking, retake: bool = True) -> Booking | None:
         """The booker paid for the place, so it is theirs again if still free; a business keeps no money
-        for a place it cannot give, and never overbooks to honour a late payment."""
+        for a place it cannot give, and never overbooks to honour a late payment. A place the booker
+        cancelled themself (``retake`` False) is not taken again: the payment is refunded."""
         entry = self.catalogue.get_entry(done.business_id, booking.entry_id)
-        try:
-            self.bookings.retake(booking, capacity=entry.capacity)
-            return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
-        except EntryFullError:
-            amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
-            logger.warning("paid after its held place was released and taken; refunding the ticket",
-                           extra={"booking_id": booking.booking_id, "amount_minor": amount})
-            if amount > 0:
-                self.payments.for_business(done.business_id).refund_payment(done.payment_intent_id, done.invoice_id, amount,
-                                                                            key=f"{done.session_id}:{booking.booking_id}")
-            return None
+        if retake:
+            try:
+                self.bookings.retake(booking, capacity=entry.capacity)
+                return replace(booking, status=BookingStatus.CONFIRMED, cancelled_at=None, hold_expires_at=None)
+            except EntryFullError:
+                pass
+        amount = entry.ticket(booking.ticket_id).price_minor * booking.seats
+        logger.warning("paid after its held place was released (taken or cancelled); refunding the ticket",
+                       extra={"booking_id": booking.booking_id, "amount_minor": amount})
+        if amount > 0:
+            made = self.payments.for_business(done.business_id).refund_payment(
+                done.payment_intent_id, done.invoice_id, amount, key=f"{done.session_id}:{booking.booking_id}")
+            if self.records is not None:
+                self.records.refunded(done.business_id, booking.booker_email, made,
+                                      (done.payment_intent_id, done.invoice_id, done.session_id), done.purpose,
+                                      booking_ids=(booking.booking_id,))
+        return None
 
 
 def booking_line(catalogue: CatalogueStore, tz: ZoneInfo, b: Booking) -> dict[str, Any]:

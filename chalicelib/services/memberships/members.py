@@ -5,11 +5,11 @@ arrives (the webhook then finds nothing new to do).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ...domain.errors import ConflictError, ForbiddenError, NotFoundError, RuleRefusedError, StripeNotConnectedError
-from ...domain.memberships import ONE_OFF_STATUS, MemberRecord
+from ...domain.memberships import ONE_OFF_STATUS, HistoryItem, MemberRecord
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ...ports.memberships import MembershipStore, MemberStore
     from ...ports.payments import BusinessPayments
     from ..membership_lifecycle import MembershipLifecycle
+    from ..payment_records import PaymentRecords
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,15 @@ class MemberView:
     record: MemberRecord
     has_access: bool
     stripe_dashboard_url: str | None = None
+    payments: tuple[HistoryItem, ...] = ()  # B6: the subscription's invoices and refunds (staff's view of one)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.record, name)  # the record's own fields, read by the response model
+
+    @property
+    def history(self) -> list[HistoryItem]:
+        """The record's own history with its payments, in time order."""
+        return sorted((*self.record.history, *self.payments), key=lambda item: item.at)
 
     @property
     def renews_on(self) -> datetime | None:
@@ -43,7 +50,8 @@ class MemberView:
 
 class MemberActions:
     def __init__(self, memberships: MembershipStore, members: MemberStore, lifecycle: MembershipLifecycle,
-                 payments: BusinessPayments, public_base_url: str) -> None:
+                 payments: BusinessPayments, public_base_url: str, records: PaymentRecords | None = None) -> None:
+        self.records = records
         self.memberships = memberships
         self.members = members
         self.lifecycle = lifecycle
@@ -68,7 +76,12 @@ class MemberActions:
         return self.members.booker_page(ctx.business_id, email, page).map(self.staff_view)
 
     def get(self, ctx: StaffContext, subscription_id: str) -> MemberView:
-        return self.staff_view(self.members.get(ctx.business_id, subscription_id))
+        return self.with_payments(self.staff_view(self.members.get(ctx.business_id, subscription_id)))
+
+    def with_payments(self, view: MemberView) -> MemberView:
+        if self.records is None:
+            return view
+        return replace(view, payments=self.records.history_of(view.record.business_id, view.record.subscription_id))
 
     def cancel_at_period_end(self, ctx: StaffContext, subscription_id: str, cancel: bool = True) -> MemberView:
         record = self.members.get(ctx.business_id, subscription_id)
@@ -90,7 +103,12 @@ class MemberActions:
             return self.staff_view(self.lifecycle.end_one_off(record))
         read_ms = self.lifecycle.now_ms()
         snap = self.payments.for_business(ctx.business_id).cancel_now(subscription_id, refund, key=str(record.synced_ms))
-        return self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record)
+        if self.records is not None:
+            for made in snap.refunds:
+                self.records.refunded(ctx.business_id, record.email, made,
+                                      (snap.latest_invoice_id, made.payment_intent_id), "membership",
+                                      subscription_id=subscription_id, membership_id=record.membership_id)
+        return self.with_payments(self.staff_view(self.lifecycle.apply(ctx.business_id, snap, read_ms) or record))
 
     def reset_billing_cycle(self, ctx: StaffContext, subscription_id: str) -> MemberView:
         record = self.members.get(ctx.business_id, subscription_id)
