@@ -30,7 +30,11 @@ from ..ports.payments import (
 if TYPE_CHECKING:
     from stripe import RequestOptions, StripeClient
     from stripe.params import PriceCreateParams, SubscriptionUpdateParams
-    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
+    from stripe.params.checkout import (
+        SessionCreateParams,
+        SessionCreateParamsLineItem,
+        SessionCreateParamsSubscriptionData,
+    )
 
 PDF_TIMEOUT_SECONDS = 5
 
@@ -243,6 +247,7 @@ class StripePayments:
             params["subscription_data"] = {"metadata": metadata}
             if self.application_fee_bps:
                 params["subscription_data"]["application_fee_percent"] = self.application_fee_bps / 100
+            self._course_terms(params["subscription_data"], request)
         else:
             params["invoice_creation"] = {"enabled": True}
             params["payment_intent_data"] = {"metadata": metadata}
@@ -254,6 +259,14 @@ class StripePayments:
             options=self._on("checkout", request.business_id, request.purpose, request.reference),
         )
         return CheckoutSession(session_id=session.id, url=session.url or "", expires_at=session.expires_at)
+
+    @staticmethod
+    def _course_terms(data: SessionCreateParamsSubscriptionData, request: CheckoutRequest) -> None:
+        """S2: a course ends by itself (``cancel_at``) and bills on the course's own cycle."""
+        if request.billing_cycle_anchor is not None:
+            data["billing_cycle_anchor"] = request.billing_cycle_anchor
+        if request.proration_behavior is not None:
+            data["proration_behavior"] = request.proration_behavior
 
     def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str:
         product = self.client.v1.products.create(
@@ -335,6 +348,12 @@ class StripePayments:
             subscription_id, params={"prorate": False},
             options=self._on("cancel-now", subscription_id, key),
         )
+        return subscription_snapshot(sub)
+
+    def set_cancel_at(self, subscription_id: str, cancel_at: int, key: str) -> SubscriptionSnapshot:
+        params: SubscriptionUpdateParams = {"cancel_at": cancel_at, "proration_behavior": "create_prorations"}
+        sub = self.client.v1.subscriptions.update(
+            subscription_id, params=params, options=self._on("cancel-at", subscription_id, cancel_at, key))
         return subscription_snapshot(sub)
 
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int, key: str) -> None:

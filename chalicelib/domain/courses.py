@@ -145,3 +145,22 @@ def prorated_refund(paid_minor: int, sessions_paid: int, sessions_left: int) -> 
         return 0
     left = min(sessions_left, sessions_paid)
     return int((Decimal(paid_minor) * left / sessions_paid).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """One person on a course's roster (S3, S4): in through a purchase (``subscription_id``) or by staff."""
+
+    business_id: str
+    course_id: str
+    email: str
+    source: Literal["purchase", "staff"]
+    enrolled_at: datetime
+    subscription_id: str | None = None
+    checkout_id: str | None = None
+    state: Literal["enrolled", "left"] = "enrolled"
+    left_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state == "enrolled"

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from .courses import CourseTerms
 
 Interval = Literal["week", "month", "year"]
 # Stripe limits a billing period to at most one year.
@@ -50,6 +53,7 @@ class Membership:
     group_id: str
     provider_product_id: str | None = None
     options: tuple[PriceOption, ...] = ()
+    course: CourseTerms | None = None  # S1: a course product (sold only through booking, enrols into a series)
 
     def option(self, option_id: str) -> PriceOption:
         from .errors import NotFoundError
