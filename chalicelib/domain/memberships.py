@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from .courses import CourseTerms
 from .errors import InvalidInputError
-
-if TYPE_CHECKING:
-    from .courses import CourseTerms
 
 Interval = Literal["week", "month", "year"]
 # Stripe limits a billing period to at most one year.
