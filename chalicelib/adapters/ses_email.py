@@ -29,6 +29,8 @@ SUBJECTS = {
     "staff_invitation": "You are invited to join {{ business_name }} as {{ role }}",
     "stripe_disconnected": "{{ business_name }}: your Stripe account was disconnected",
     "staff_message": "{{ subject }}",
+    "course_session_moved": "{{ course_title }}: a session has moved",
+    "course_session_cancelled": "{{ course_title }}: a session is cancelled",
 }
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..adapters.dynamodb.tenancy import BusinessRepository
     from ..adapters.event_queue import EventQueue
     from ..config import Settings
+    from ..ports.courses import EnrolmentStore, SessionHolds
     from ..ports.groups import GroupMemberStore, GroupStore
     from ..ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
     from ..ports.messaging import MailerPort
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ..services.business import BusinessService
     from ..services.card_bookings import CardBookingCompletion, CardPayment
     from ..services.catalogue import CatalogueService
+    from ..services.course_enrolment import CourseEnrolment
+    from ..services.courses import CourseCatalogue, CourseCheckout, CourseCompletion
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
     from ..services.customers import CustomerService
@@ -201,3 +204,22 @@ class Pieces:
         def stripe_connect(self) -> StripeConnect: ...
 
         def payment_platform(self) -> PaymentPlatform: ...
+
+        # courses (S): bootstrap/courses.py
+        @property
+        def enrolment_store(self) -> EnrolmentStore: ...
+
+        @property
+        def session_holds(self) -> SessionHolds: ...
+
+        @property
+        def course_catalogue(self) -> CourseCatalogue: ...
+
+        @property
+        def course_checkout(self) -> CourseCheckout: ...
+
+        @property
+        def course_completion(self) -> CourseCompletion: ...
+
+        @property
+        def course_enrolment(self) -> CourseEnrolment: ...
