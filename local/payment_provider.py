@@ -185,6 +185,7 @@ class LocalStripe(BillingMixin):
         session["url"] = f"{self.base_url}/checkout/{session['id']}"
         session["_line_items"] = p.get("line_items") or []
         session["_subscription_metadata"] = ((p.get("subscription_data") or {}).get("metadata")) or {}
+        session["_cycle"] = self.cycle_terms(p.get("subscription_data") or {})  # S2: a course's anchor and proration
         session["_application_fee"] = {  # the platform's cut (Connect), as asked
             "amount": (p.get("payment_intent_data") or {}).get("application_fee_amount"),
             "percent": (p.get("subscription_data") or {}).get("application_fee_percent")}
@@ -205,6 +206,7 @@ class LocalStripe(BillingMixin):
         subscription = None
         if session["mode"] == "subscription" and recurring is not None:
             subscription = self._new_subscription(customer, recurring, session["_subscription_metadata"])
+            total += self.first_period(subscription, session.get("_cycle") or {}) - int(recurring["unit_amount"])
         invoice = self._new_invoice(customer, subscription, total, currency, "subscription_create" if subscription else "manual",
                                     paid=True, metadata=session["metadata"])
         intent = self.new_id("pi")
