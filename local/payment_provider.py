@@ -7,7 +7,7 @@ webhook secret exactly as Stripe signs them and posted to ``POST /webhooks/strip
 
 Beyond the API: ``GET /checkout/<id>`` is a checkout page whose button pays (``POST /checkout/<id>/pay``),
 and ``POST /_local/trigger`` plays lifecycle events like ``stripe trigger``: renew, fail,
-fail-final, recover, cancel (in the dashboard), cancel-at-period-end, end-period, price-change.
+fail-final, recover, cancel (in the dashboard), cancel-at-period-end, end-period, price-change, reach-cancel-at (a course's end passes).
 
 Connect (``local/connect_accounts.py``): objects belong to the ``Stripe-Account`` of the request that
 made them and are found only on it; events carry that ``account`` at the top level (``livemode``
@@ -333,7 +333,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     trig = sub.add_parser("trigger")
     trig.add_argument("event", choices=["renew", "fail", "fail-final", "recover", "cancel", "cancel-at-period-end",
-                                        "end-period", "price-change"])
+                                        "end-period", "price-change", "reach-cancel-at"])
     trig.add_argument("email")
     pay = sub.add_parser("pay", help="pay an open checkout session (what the checkout page's button does)")
     pay.add_argument("session_id")

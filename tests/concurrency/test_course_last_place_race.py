@@ -24,7 +24,7 @@ from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import RuleRefusedError, TransactionContendedError
 from chalicelib.domain.memberships import Membership, PriceOption
 from chalicelib.ports.payments import CompletedCheckout
-from chalicelib.services.courses import CoursePurchase, CourseCheckoutStarted
+from chalicelib.services.courses import CourseCheckoutStarted, CoursePurchase
 from tests.conftest import make_business
 from tests.fakes.memberships import FakeMailer
 from tests.fakes.payments import FakePayments
@@ -89,7 +89,7 @@ def test_two_buyers_for_the_last_place_of_a_12_session_course(ddb_local):
         assert [req.customer_email for req in stripe.checkouts if req.metadata.get("course_id") == course_id] == [winner]
         assert not [b for b in c.booking_store.for_booker(BIZ, loser) if b.status is not BookingStatus.CANCELLED]
         booked = [EntryModel.get(BIZ, e).booked for e in entry_ids]
-        assert booked == [1] * 7 + [2] + [1] * 4 and all(EntryModel.get(BIZ, e).capacity >= n for e, n in zip(entry_ids, booked))
+        assert booked == [1] * 7 + [2] + [1] * 4 and all(EntryModel.get(BIZ, e).capacity >= n for e, n in zip(entry_ids, booked, strict=True))
 
         # the winner pays: enrolled in all twelve, once
         request = next(req for req in stripe.checkouts if req.reference == won[0].checkout_id)

@@ -166,3 +166,24 @@ def test_staff_remove_a_buyer_with_a_prorated_refund_and_the_subscription_ends(c
     assert provider.objects[session["subscription"]]["status"] == "canceled" and booked(c) == [0] * 12
     roster = api.call("GET", f"/v1/manage/courses/{c['course']['course_id']}/roster", c["staff"]).json["items"]
     assert [r["state"] for r in roster] == ["left"]
+
+
+def test_the_provider_bills_what_the_quote_said_and_ends_the_subscription_at_the_course_end(course):
+    """S2 at the (local) provider: each renewal is a full cycle, the last one is cut at cancel_at, and the renewal
+    that would start past it ends the subscription (customer.subscription.deleted)."""
+    c, provider = course, course["provider"]
+    started = buy(c).json
+    provider.pay_checkout(started["session_id"])
+    deliver(c)
+    sub_id = provider.objects[started["session_id"]]["subscription"]
+    for _ in range(10):
+        if provider.objects[sub_id]["status"] == "canceled":
+            break
+        provider.trigger("renew", BOOKER)
+    deliver(c)
+    invoices = [o["amount_paid"] for o in provider.objects.values() if o.get("object") == "invoice"
+                and ((o.get("parent") or {}).get("subscription_details") or {}).get("subscription") == sub_id]
+    expected = [ch["amount_minor"] for ch in started["billing"]["charges"]]
+    assert len(invoices) == len(expected) and abs(invoices[0] - expected[0]) <= 1 and invoices[1:] == expected[1:]
+    assert provider.objects[sub_id]["status"] == "canceled"
+    assert any(e["type"] == "customer.subscription.deleted" and e["data"]["object"]["id"] == sub_id for e in provider.events)
