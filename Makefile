@@ -46,7 +46,7 @@ package: venv
 	$(PY) -m infra.build --stage "$(or $(STAGE),dev)" --out "build/$(or $(STAGE),dev)"
 
 # Play a Stripe lifecycle event on the running local stack, like `stripe trigger`:
-# make stripe-trigger EVENT=renew|fail|fail-final|recover|cancel|cancel-at-period-end|end-period|price-change EMAIL=booker@example.com
+# make stripe-trigger EVENT=renew|fail|fail-final|recover|cancel|cancel-at-period-end|end-period|price-change|reach-cancel-at EMAIL=booker@example.com
 stripe-trigger: venv
 	@$(PY) -m local.payment_provider trigger "$(EVENT)" "$(or $(EMAIL),booker@example.com)"
 

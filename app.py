@@ -21,6 +21,7 @@ from chalicelib.api import (
     waitlists,
     webhooks,
 )
+from chalicelib.api import courses as course_routes
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.docs import docs_blueprint
 
@@ -31,6 +32,7 @@ app.register_blueprint(docs_blueprint)
 for module in (business, catalogue, customers, customer_accounts, bookings, groups, passes, memberships, stripe_connect,
                webhooks, staff, waitlists, pauses):
     app.register_blueprint(module.api.blueprint)
+app.register_blueprint(course_routes.api.blueprint)
 
 
 @app.on_sqs_message(queue=os.environ.get("EVENTS_QUEUE_NAME", "memberships-dev-events"), batch_size=10, name="process_events")

@@ -7,7 +7,7 @@ webhook secret exactly as Stripe signs them and posted to ``POST /webhooks/strip
 
 Beyond the API: ``GET /checkout/<id>`` is a checkout page whose button pays (``POST /checkout/<id>/pay``),
 and ``POST /_local/trigger`` plays lifecycle events like ``stripe trigger``: renew, fail,
-fail-final, recover, cancel (in the dashboard), cancel-at-period-end, end-period, price-change.
+fail-final, recover, cancel (in the dashboard), cancel-at-period-end, end-period, price-change, reach-cancel-at (a course's end passes).
 
 Connect (``local/connect_accounts.py``): objects belong to the ``Stripe-Account`` of the request that
 made them and are found only on it; events carry that ``account`` at the top level (``livemode``
@@ -185,6 +185,7 @@ class LocalStripe(BillingMixin):
         session["url"] = f"{self.base_url}/checkout/{session['id']}"
         session["_line_items"] = p.get("line_items") or []
         session["_subscription_metadata"] = ((p.get("subscription_data") or {}).get("metadata")) or {}
+        session["_cycle"] = self.cycle_terms(p.get("subscription_data") or {})  # S2: a course's anchor and proration
         session["_application_fee"] = {  # the platform's cut (Connect), as asked
             "amount": (p.get("payment_intent_data") or {}).get("application_fee_amount"),
             "percent": (p.get("subscription_data") or {}).get("application_fee_percent")}
@@ -205,6 +206,7 @@ class LocalStripe(BillingMixin):
         subscription = None
         if session["mode"] == "subscription" and recurring is not None:
             subscription = self._new_subscription(customer, recurring, session["_subscription_metadata"])
+            total += self.first_period(subscription, session.get("_cycle") or {}) - int(recurring["unit_amount"])
         invoice = self._new_invoice(customer, subscription, total, currency, "subscription_create" if subscription else "manual",
                                     paid=True, metadata=session["metadata"])
         intent = self.new_id("pi")
@@ -337,7 +339,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     trig = sub.add_parser("trigger")
     trig.add_argument("event", choices=["renew", "fail", "fail-final", "recover", "cancel", "cancel-at-period-end",
-                                        "end-period", "price-change"])
+                                        "end-period", "price-change", "reach-cancel-at"])
     trig.add_argument("email")
     pay = sub.add_parser("pay", help="pay an open checkout session (what the checkout page's button does)")
     pay.add_argument("session_id")

@@ -49,6 +49,42 @@ class BillingMixin:
         inv["lines"]["data"] = []
         return inv
 
+    # --- S2: a course's billing anchor, proration and end (cancel_at) --------------------------------
+
+    @staticmethod
+    def cycle_terms(data: dict[str, Any]) -> dict[str, Any]:
+        anchor = data.get("billing_cycle_anchor")
+        return {"anchor": int(anchor) if anchor else None, "proration": data.get("proration_behavior") or "create_prorations"}
+
+    def first_period(self, sub: dict[str, Any], cycle: dict[str, Any]) -> int:
+        """What the first invoice charges for the subscription: the full price, or with a future anchor the
+        prorated part up to it (Stripe: by seconds; ``proration_behavior=none``: nothing until the anchor)."""
+        item = sub["items"]["data"][0]
+        price = int(item["price"]["unit_amount"])
+        anchor = cycle.get("anchor")
+        if not anchor or anchor <= self.now():
+            return price
+        now, period = self.now(), self._period(item["price"])
+        item.update(current_period_start=now, current_period_end=anchor)
+        sub["billing_cycle_anchor"] = anchor
+        if cycle.get("proration") == "none":
+            return 0
+        return round(price * (anchor - now) / period)
+
+    def _set_cancel_at(self, sub: dict[str, Any], cancel_at: int, previous: dict[str, Any]) -> None:
+        previous["cancel_at"] = sub.get("cancel_at")
+        sub.update(cancel_at=cancel_at, cancel_at_period_end=False)
+
+    def _ends_at_cancel_at(self, sub: dict[str, Any]) -> bool:
+        """A renewal at or past ``cancel_at`` ends the subscription instead (customer.subscription.deleted)."""
+        cancel_at = sub.get("cancel_at")
+        item = sub["items"]["data"][0]
+        if cancel_at and not sub["cancel_at_period_end"] and item["current_period_end"] >= int(cancel_at):
+            item["current_period_end"] = int(cancel_at)
+            self.cancel_subscription(sub["id"])
+            return True
+        return False
+
     def retrieve_subscription(self, sub_id: str) -> dict[str, Any]:
         return self.get(sub_id, "subscription")
 
@@ -63,7 +99,9 @@ class BillingMixin:
             item = sub["items"]["data"][0]
             sub.update(cancel_at_period_end=cancel, cancel_at=item["current_period_end"] if cancel else None,
                        canceled_at=self.now() if cancel else None)
-        if (p.get("billing_cycle_anchor") or {}).get("type") == "now":
+        if p.get("cancel_at"):
+            self._set_cancel_at(sub, int(p["cancel_at"]), previous)
+        if isinstance(p.get("billing_cycle_anchor"), dict) and p["billing_cycle_anchor"].get("type") == "now":
             previous["billing_cycle_anchor"] = sub["billing_cycle_anchor"]
             self._advance(sub, reason="subscription_update", start=self.now())
             return sub
@@ -78,14 +116,21 @@ class BillingMixin:
             self.emit("customer.subscription.deleted", sub)
         return sub
 
-    def _advance(self, sub: dict[str, Any], reason: str, start: int | None = None, credit: int = 0) -> dict[str, Any]:
+    def _advance(self, sub: dict[str, Any], reason: str, start: int | None = None, credit: int = 0) -> dict[str, Any] | None:
+        if start is None and self._ends_at_cancel_at(sub):
+            return None
         item = sub["items"]["data"][0]
         begin = start if start is not None else item["current_period_end"]
-        item.update(current_period_start=begin, current_period_end=begin + self._period(item["price"]))
+        period = self._period(item["price"])
+        end = begin + period
+        amount = int(item["price"]["unit_amount"])
+        if sub.get("cancel_at") and end > int(sub["cancel_at"]):  # the last period is prorated up to cancel_at
+            end, amount = int(sub["cancel_at"]), round(amount * (int(sub["cancel_at"]) - begin) / period)
+        item.update(current_period_start=begin, current_period_end=end)
         if start is not None:
             sub["billing_cycle_anchor"] = start
         customer = self.get(sub["customer"], "customer")
-        amount = max(0, int(item["price"]["unit_amount"]) - credit)
+        amount = max(0, amount - credit)
         inv = self._new_invoice(customer, sub, amount, sub["currency"], reason, paid=True)
         inv["_payment_intent"] = self.new_id("pi")
         sub.update(latest_invoice=inv["id"], status="active")
@@ -192,6 +237,11 @@ class BillingMixin:
             self.update_subscription(sub["id"], {"cancel_at_period_end": "true"})
         elif event == "end-period":
             item["current_period_end"] = self.now()
+            self.cancel_subscription(sub["id"])
+        elif event == "reach-cancel-at":  # the clock passes a course's end: Stripe ends the subscription
+            if not sub.get("cancel_at"):
+                raise StripeError(400, "This subscription has no cancel_at.", "no_cancel_at")
+            item["current_period_end"] = int(sub["cancel_at"])
             self.cancel_subscription(sub["id"])
         elif event == "price-change":
             self.update_price(item["price"]["id"], {"unit_amount": str(int(item["price"]["unit_amount"]) + 500)})

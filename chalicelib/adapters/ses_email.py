@@ -36,6 +36,8 @@ SUBJECTS = {
     "waitlist_offered": "A place came free on {{ entry_title }}: pay by {{ hold_until }} to keep it",
     "waitlist_skipped": "A place came free on {{ entry_title }}, but we could not book you",
     "additional_user_invitation": "{{ inviter }} gave you access to their account at {{ business_name }}",
+    "course_session_moved": "{{ course_title }}: a session has moved",
+    "course_session_cancelled": "{{ course_title }}: a session is cancelled",
 }
 
 

@@ -37,7 +37,11 @@ if TYPE_CHECKING:
         SubscriptionResumeParams,
         SubscriptionUpdateParams,
     )
-    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
+    from stripe.params.checkout import (
+        SessionCreateParams,
+        SessionCreateParamsLineItem,
+        SessionCreateParamsSubscriptionData,
+    )
 
 PDF_TIMEOUT_SECONDS = 5
 
@@ -250,6 +254,7 @@ class StripePayments:
             params["subscription_data"] = {"metadata": metadata}
             if self.application_fee_bps:
                 params["subscription_data"]["application_fee_percent"] = self.application_fee_bps / 100
+            self._course_terms(params["subscription_data"], request)
         else:
             params["invoice_creation"] = {"enabled": True}
             params["payment_intent_data"] = {"metadata": metadata}
@@ -264,6 +269,14 @@ class StripePayments:
 
     def expire_checkout(self, session_id: str) -> None:
         self.client.v1.checkout.sessions.expire(session_id, options=self._on("expire", session_id))
+
+    @staticmethod
+    def _course_terms(data: SessionCreateParamsSubscriptionData, request: CheckoutRequest) -> None:
+        """S2: a course ends by itself (``cancel_at``) and bills on the course's own cycle."""
+        if request.billing_cycle_anchor is not None:
+            data["billing_cycle_anchor"] = request.billing_cycle_anchor
+        if request.proration_behavior is not None:
+            data["proration_behavior"] = request.proration_behavior
 
     def create_product(self, business_id: str, membership_id: str, name: str, description: str) -> str:
         product = self.client.v1.products.create(
@@ -348,6 +361,12 @@ class StripePayments:
             options=self._on("cancel-now", subscription_id, key),
         )
         return replace(subscription_snapshot(sub), refunds=tuple(made))
+
+    def set_cancel_at(self, subscription_id: str, cancel_at: int, key: str) -> SubscriptionSnapshot:
+        params: SubscriptionUpdateParams = {"cancel_at": cancel_at, "proration_behavior": "create_prorations"}
+        sub = self.client.v1.subscriptions.update(
+            subscription_id, params=params, options=self._on("cancel-at", subscription_id, cancel_at, key))
+        return subscription_snapshot(sub)
 
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int,
                        key: str) -> RefundMade:

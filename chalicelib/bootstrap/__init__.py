@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, settings
 from .bookings import BookingPieces
+from .courses import CoursePieces
 from .edges import EdgePieces
 from .memberships import MembershipPieces
 from .offers import OfferPieces
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from ..adapters.tokens import TokenVerifier
 
 
-class Container(TenancyPieces, BookingPieces, OfferPieces, MembershipPieces, EdgePieces, WaitlistPieces):
+class Container(TenancyPieces, BookingPieces, OfferPieces, MembershipPieces, EdgePieces, WaitlistPieces,
+                CoursePieces):
     """Every piece is a ``cached_property`` of one feature module: built once, on first use. An override
     given to ``build`` sits in the instance's ``__dict__``, where ``cached_property`` finds it first."""
 

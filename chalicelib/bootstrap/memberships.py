@@ -123,7 +123,7 @@ class MembershipPieces(Pieces):
     def checkout_handlers(self) -> dict[str, CheckoutHandler]:
         """Paid checkouts: purpose -> what completing one means (each feature owns its own)."""
         return {"pass": self.passes.complete_checkout, "membership": self.checkout_completion.complete,
-                "booking": self.card_booking_completion.complete}
+                "booking": self.card_booking_completion.complete, "course": self.course_completion.complete}
 
     @cached_property
     def card_payment(self) -> CardPayment:

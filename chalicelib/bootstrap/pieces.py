@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..adapters.dynamodb.tenancy import BusinessRepository
     from ..adapters.event_queue import EventQueue
     from ..config import Settings
+    from ..ports.courses import EnrolmentStore, SessionHolds
     from ..ports.groups import GroupMemberStore, GroupStore
     from ..ports.memberships import CheckoutStore, HeldPlaces, MembershipStore, MemberStore, ProcessedEventLedger
     from ..ports.messaging import MailerPort, SmsSender
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from ..services.card_bookings import CardBookingCompletion, CardPayment
     from ..services.catalogue import CatalogueService
     from ..services.contact_preferences import ContactPreferences
+    from ..services.course_enrolment import CourseEnrolment
+    from ..services.courses import CourseCatalogue, CourseCheckout, CourseCompletion
     from ..services.customer_data import CustomerData
     from ..services.customer_deletion import CustomerDeletion
     from ..services.customer_erasure import CustomerErasure
@@ -243,3 +246,22 @@ class Pieces:
 
         @property
         def waitlist_promotion(self) -> WaitlistPromotion: ...
+
+        # courses (S): bootstrap/courses.py
+        @property
+        def enrolment_store(self) -> EnrolmentStore: ...
+
+        @property
+        def session_holds(self) -> SessionHolds: ...
+
+        @property
+        def course_catalogue(self) -> CourseCatalogue: ...
+
+        @property
+        def course_checkout(self) -> CourseCheckout: ...
+
+        @property
+        def course_completion(self) -> CourseCompletion: ...
+
+        @property
+        def course_enrolment(self) -> CourseEnrolment: ...

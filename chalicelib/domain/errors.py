@@ -96,5 +96,13 @@ class EntryFullError(RuleRefusedError):
         super().__init__("no_places_left", message)
 
 
+class SessionsFullError(RuleRefusedError):
+    """S6: sessions of a course with no place left; the checkout does not open (``entry_ids`` says which)."""
+
+    def __init__(self, entry_ids: list[str], message: str = "Some sessions of this course are full."):
+        super().__init__("sessions_full", message, entry_ids=entry_ids)
+        self.entry_ids = entry_ids
+
+
 class InvalidTokenError(Exception):
     """The bearer token is missing, malformed, unsigned, expired, or not for this API (answered 401)."""

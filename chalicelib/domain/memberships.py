@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from .courses import CourseTerms
 from .errors import InvalidInputError
 from .pauses import PauseWindow
 
@@ -52,6 +53,7 @@ class Membership:
     group_id: str
     provider_product_id: str | None = None
     options: tuple[PriceOption, ...] = ()
+    course: CourseTerms | None = None  # S1: a course product (sold only through booking, enrols into a series)
 
     def option(self, option_id: str) -> PriceOption:
         from .errors import NotFoundError

@@ -35,6 +35,10 @@ class CheckoutRequest:
     cancel_url: str = ""
     # Places held for the checkout are released when it expires: keep it short (Stripe: 30 min to 24 h).
     expires_in_seconds: int | None = None
+    # S2, a course: the subscription bills on the course's cycle (unix seconds); Checkout takes no
+    # ``cancel_at``, so the completion sets it on the subscription (``set_cancel_at``).
+    billing_cycle_anchor: int | None = None
+    proration_behavior: Literal["create_prorations", "none"] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,10 @@ class PaymentPort(Protocol):
     def set_cancel_at_period_end(self, subscription_id: str, cancel: bool, key: str) -> SubscriptionSnapshot: ...
 
     def cancel_now(self, subscription_id: str, refund: bool, key: str) -> SubscriptionSnapshot: ...
+
+    def set_cancel_at(self, subscription_id: str, cancel_at: int, key: str) -> SubscriptionSnapshot:
+        """S7: the subscription ends by itself at ``cancel_at`` (a course's end); the last period is prorated."""
+        ...
 
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot: ...
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 FANOUT_PAGE = 25
 ReleaseCheckout = Callable[[str, str], None]
-RELEASING_PURPOSES = ("membership", "booking")  # checkouts that hold places (a basket, a card ticket)
+RELEASING_PURPOSES = ("membership", "booking", "course")  # checkouts that hold places (a basket, a card ticket, a course)
 
 
 def _text(body: dict[str, Any], name: str) -> str:

@@ -284,3 +284,21 @@ def _unsubscribe_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
 
 
 EXTRA_IDS.append(_unsubscribe_ids)
+
+
+GATED_TAGS["courses"] = Feature.MEMBERSHIPS  # a course is a membership product (S)
+
+
+def _course_ids(api, staff: str, ids: dict[str, str]) -> dict[str, str]:
+    """Courses: a course of business A on its own series (with a ticket)."""
+    series = api.call("POST", "/v1/manage/series", staff, {
+        "page_id": ids["page_id"], "title": "Course", "first_starts_at": "2031-02-03T10:00:00", "duration_minutes": 60,
+        "until": "2031-02-17", "capacity": 5, "tickets": [{"title": "Place"}]}).json
+    course = api.call("POST", "/v1/manage/courses", staff, {
+        "title": "Course", "series_id": series["series_id"], "ticket_id": series["entries"][0]["tickets"][0]["ticket_id"],
+        "amount_minor": 1000, "interval": "week", "interval_count": 1, "ends_on": "2031-02-28"})
+    assert course.status_code == 201, course.body
+    return {"course_id": course.json["course_id"]}
+
+
+EXTRA_IDS.append(_course_ids)

@@ -116,6 +116,10 @@ class FakePayments:
                           str(invoice.get("currency") or "eur").upper(), None)
         return dataclasses.replace(snap, refunds=(made,))
 
+    def set_cancel_at(self, subscription_id: str, cancel_at: int, key: str) -> SubscriptionSnapshot:
+        self._call("set_cancel_at")
+        return self._update(subscription_id, cancel_at=cancel_at)
+
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         self._call("reset_billing_cycle")
         return self._update(subscription_id)

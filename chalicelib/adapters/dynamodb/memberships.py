@@ -24,6 +24,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from ...domain.courses import CourseTerms
 from ...domain.errors import NotFoundError
 from ...domain.memberships import (
     HistoryItem,
@@ -73,6 +74,7 @@ class MembershipModel(Model):
     group_id = UnicodeAttribute()
     provider_product_id = UnicodeAttribute(null=True)
     options = ListAttribute(of=OptionMap, default=list)
+    course = JSONAttribute(null=True)  # S1: the course terms of a course product (see ``course_terms``)
     by_product = MembershipsByProduct()
 
 
@@ -183,7 +185,22 @@ def membership_from(m: MembershipModel) -> Membership:
             )
             for o in (m.options or [])
         ),
+        course=course_terms(m.course),
     )
+
+
+def course_terms(raw: dict[str, Any] | None) -> CourseTerms | None:
+    if not raw:
+        return None
+    return CourseTerms(raw["series_id"], raw["ticket_id"], datetime.fromisoformat(raw["starts_at"]),
+                       datetime.fromisoformat(raw["ends_at"]), bool(raw.get("auto_enrol", True)))
+
+
+def course_fields(c: CourseTerms | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"series_id": c.series_id, "ticket_id": c.ticket_id, "starts_at": c.starts_at.isoformat(),
+            "ends_at": c.ends_at.isoformat(), "auto_enrol": c.auto_enrol}
 
 
 class MembershipRepository:
@@ -207,6 +224,8 @@ class MembershipRepository:
 
     def list_page(self, business_id: str, page: PageRequest, published_only: bool) -> Page[Membership]:
         wanted = MembershipModel.published == True if published_only else None  # noqa: E712
+        if published_only:  # S1: a course is sold only through booking, never in the public list
+            wanted = wanted & MembershipModel.course.does_not_exist()
         return query_page(MembershipModel, business_id, membership_from, page, filter_condition=wanted)
 
     def by_product(self, product_id: str) -> Membership | None:
@@ -238,6 +257,7 @@ class MembershipRepository:
                 )
                 for o in m.options
             ],
+            course=course_fields(m.course),
         ).save()
 
 

@@ -88,7 +88,7 @@ class BasketCheckout:
         business_id, email = ctx.business_id, ctx.account_email  # C1: an additional user buys for the account
         port = self.payments.for_business(business_id)  # T6: refused before any place is held
         membership = self.memberships.get(business_id, body.membership_id)
-        if not membership.published:
+        if not membership.published or membership.course is not None:  # S1: a course is sold through booking
             raise NotFoundError(f"Membership '{body.membership_id}' does not exist.")
         option = membership.option(body.option_id)
         if not option.active or not option.provider_price_id:
