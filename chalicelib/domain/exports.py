@@ -80,7 +80,7 @@ def recorded_payment_row(customer: Customer, record: PaymentRecord) -> list[str]
     return [safe_cell(c) for c in (
         *_customer_cells(customer), "refund" if record.kind is PaymentKind.REFUND else "payment", record.payment_id,
         f"{record.kind.value} for {record.purpose}: {refs}".rstrip(": "), record.at.isoformat(), record.state.value,
-        "", "card", str(record.amount_minor), record.currency)]
+        "", "card", str(record.amount_minor), record.currency, *NO_TITLES)]
 
 
 def exported_from_record(record: PaymentRecord) -> bool:
