@@ -33,6 +33,10 @@ class AccountHistory(Protocol):
         """The same for passes (with their purchase records): ``limit`` passes in one transaction."""
         ...
 
+    def move_payments(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        """The same for the payments record (B6): charges, invoice payments and refunds keep their amounts."""
+        ...
+
 
 class ErasureStore(Protocol):
     """GDPR art. 17 (C6): each move is one bounded transaction, conditional on the old owner, so a
@@ -55,6 +59,8 @@ class ErasureStore(Protocol):
     def erase_passes(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
+
+    def erase_payments(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 

@@ -54,6 +54,12 @@ def test_erasure_forgets_the_person_and_keeps_the_records(api):
     live = MemberRecord(BIZ, "sub_1", "m1", PAT, "active", customer_id="cus_1",
                         current_period_end=datetime(2030, 2, 1, tzinfo=UTC))
     members.replace(None, live)
+    from chalicelib.adapters.dynamodb.payment_records import PaymentRecordRepository
+    from chalicelib.domain.payments import PaymentKind, PaymentRecord
+
+    payments = PaymentRecordRepository()  # B6: an invoice payment of the membership, kept after erasure
+    payments.add(PaymentRecord(BIZ, "in_erasure_1", PAT, PaymentKind.INVOICE, "membership", 4900, "EUR",
+                               datetime(2030, 1, 1, tzinfo=UTC), membership_id="m1", subscription_id="sub_1"))
 
     assert api.call("POST", f"{MANAGE}/{PAT}/erasure", clerk).status_code == 403  # owners only
     refused = api.call("POST", f"{MANAGE}/{PAT}/erasure", owner)
@@ -87,6 +93,8 @@ def test_erasure_forgets_the_person_and_keeps_the_records(api):
     on_entry = api.call("GET", f"/v1/manage/entries/{entry['entry_id']}/bookings", owner)
     assert on_entry.status_code == 200 and {b["booker_email"] for b in on_entry.json["items"]} == {erased_as}
     passes = api.call("GET", f"{MANAGE}/{erased_as}/passes", owner).json["items"]
+    paid = api.call("GET", f"{MANAGE}/{erased_as}/payments", owner).json["items"]
+    assert [(p["payment_id"], p["amount_minor"]) for p in paid] == [("in_erasure_1", 4900)]
     assert [p["pass_id"] for p in passes] == [issued.json["pass_id"]]
     log = api.call("GET", f"{MANAGE}/{erased_as}/messages", owner).json["items"]
     assert [(m["subject"], m["state"]) for m in log] == [("(erased)", "sent")]

@@ -43,6 +43,7 @@ class FakeAccountHistory:
         self.transactions = 0
         self.largest = 0
         self.passes: list[Any] = []  # Pass objects; moved by ``move_passes``
+        self.payments: list[Any] = []  # PaymentRecord objects; moved by ``move_payments``
 
     def move_bookings(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
         if self.crash_after is not None and self.transactions >= self.crash_after:
@@ -59,6 +60,14 @@ class FakeAccountHistory:
         found = [i for i, p in enumerate(self.passes) if p.business_id == business_id and p.email == from_email][:limit]
         for i in found:
             self.passes[i] = replace(self.passes[i], email=to_email)
+        self.transactions += 1
+        self.largest = max(self.largest, len(found))
+        return len(found)
+
+    def move_payments(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        found = [i for i, p in enumerate(self.payments) if p.business_id == business_id and p.email == from_email][:limit]
+        for i in found:
+            self.payments[i] = replace(self.payments[i], email=to_email)
         self.transactions += 1
         self.largest = max(self.largest, len(found))
         return len(found)

@@ -16,6 +16,7 @@ class FakeErasureStore:
         self.bookings = bookings
         self.passes: list[Any] = []
         self.members: list[Any] = []
+        self.payments: list[Any] = []
         self.messages: list[Any] = []
         self.crash_after = crash_after
         self.live = live
@@ -62,6 +63,9 @@ class FakeErasureStore:
 
     def erase_passes(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return self._move(self.passes, email, limit, {"email": as_id})
+
+    def erase_payments(self, business_id: str, email: str, as_id: str, limit: int) -> int:
+        return self._move(self.payments, email, limit, {"email": as_id})
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return self._move(self.members, email, limit, {"email": as_id})

@@ -164,8 +164,9 @@ def test_a_move_that_crashes_resumes_from_what_is_left(world):
     service.move_history({"business_id": "biz", "email": again.email, "primary_email": PRIMARY.email})
 
 
-def test_deleting_an_additional_user_moves_their_pass_purchases_too(world):
+def test_deleting_an_additional_user_moves_their_pass_purchases_and_payments_too(world):
     from chalicelib.domain.passes import Eligibility, ExpiryKind, ExpiryRule, Pass
+    from chalicelib.domain.payments import PaymentKind, PaymentRecord
 
     records, bookings, _ = world
     booked(bookings, HELPER.email, 30)
@@ -173,9 +174,12 @@ def test_deleting_an_additional_user_moves_their_pass_purchases_too(world):
     history.passes = [Pass("biz", HELPER.email, f"p{i:03d}", "prod", "10 classes", 10, 0,
                            Eligibility(ticket_ids=("t1",)), ExpiryRule(ExpiryKind.DAYS_FROM_PURCHASE, days=90), NOW,
                            purchase_ref=f"cs_{i}", price_minor=9000) for i in range(60)]
+    history.payments = [PaymentRecord("biz", f"pi_{i}", HELPER.email, PaymentKind.CHARGE, "booking", 1500, "EUR", NOW)
+                        for i in range(40)]
     service.delete(STAFF, HELPER.email)
     drain(service, queue)
     assert {p.email for p in history.passes} == {PRIMARY.email} and len(history.passes) == 60
+    assert {(p.email, p.amount_minor) for p in history.payments} == {(PRIMARY.email, 1500)} and len(history.payments) == 40
     assert {b.booker_email for b in bookings.items.values()} == {PRIMARY.email}
     assert records.find("biz", HELPER.email) is None and history.largest == 25
 

@@ -37,7 +37,7 @@ class Links:
         self.unlinked.append(email)
 
 
-def world(bookings_n: int = 0, passes_n: int = 0, messages_n: int = 0, **store_args):
+def world(bookings_n: int = 0, passes_n: int = 0, messages_n: int = 0, payments_n: int = 0, **store_args):
     records, bookings = FakeCustomerRecords(PAT), FakeBookingStore(FakeCatalogueStore())
     for i in range(bookings_n):
         bookings.items[("biz", f"b{i:05d}")] = Booking(
@@ -45,6 +45,7 @@ def world(bookings_n: int = 0, passes_n: int = 0, messages_n: int = 0, **store_a
             BookingStatus.CONFIRMED, NOW, NOW + timedelta(days=1))
     store = FakeErasureStore(records, bookings, **store_args)
     store.passes = [_pass(i) for i in range(passes_n)]
+    store.payments = [_payment(i) for i in range(payments_n)]
     store.members = [MemberRecord("biz", "sub_1", "m1", PAT.email, "canceled", customer_id="cus_1")]
     store.messages = [MessageLogEntry("biz", PAT.email, f"m{i}", "Your knee, Pat", "email", DeliveryState.SENT, NOW)
                       for i in range(messages_n)]
@@ -59,6 +60,13 @@ def _pass(i: int):
     return Pass("biz", PAT.email, f"p{i:04d}", "prod", "10 classes", 10, 2, Eligibility(ticket_ids=("t1",)),
                 ExpiryRule(ExpiryKind.DAYS_FROM_PURCHASE, days=90),
                 NOW, purchase_ref=f"cs_test_{i}", price_minor=9000)
+
+
+def _payment(i: int):
+    from chalicelib.domain.payments import PaymentKind, PaymentRecord
+
+    return PaymentRecord("biz", f"in_{i}", PAT.email, PaymentKind.INVOICE, "membership", 4900, "EUR", NOW,
+                         membership_id="m1", subscription_id="sub_1")
 
 
 def drain(service: CustomerErasure, queue: FakeQueue, store: FakeErasureStore | None = None) -> int:
@@ -78,7 +86,7 @@ def drain(service: CustomerErasure, queue: FakeQueue, store: FakeErasureStore | 
 
 
 def test_erasure_keeps_the_records_under_a_pseudonym_and_forgets_the_person():
-    service, store, records, bookings, queue, links = world(bookings_n=260, passes_n=30, messages_n=40)
+    service, store, records, bookings, queue, links = world(bookings_n=260, passes_n=30, messages_n=40, payments_n=30)
     started = service.erase(OWNER, "Pat@Example.com")
     assert started.state == "erasing" and started.erased_as.endswith("@erased.invalid")
     assert "pat" not in started.erased_as and links.unlinked == [PAT.email]
@@ -94,10 +102,12 @@ def test_erasure_keeps_the_records_under_a_pseudonym_and_forgets_the_person():
     assert {(p.email, p.price_minor) for p in store.passes} == {(as_id, 9000)}
     assert [p.purchase_ref for p in store.passes] == [f"cs_test_{i}" for i in range(30)]  # payment records stay
     assert [(m.email, m.customer_id) for m in store.members] == [(as_id, "cus_1")]
+    assert {(p.email, p.amount_minor, p.payment_id) for p in store.payments} == {  # B6 rows kept for the tax records
+        (as_id, 4900, f"in_{i}") for i in range(30)}
     assert {(m.email, m.subject) for m in store.messages} == {(as_id, "(erased)")}
-    # 11 + 2 + 1 + 2 transactions that move and one empty read per stage: 20, then one page of the
-    # business's records (additional users): 21, 4 a message; a finished stage is never read again
-    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (20, 1, 6)
+    # 11 + 2 + 1 + 2 + 2 transactions that move and one empty read per stage: 23, then one page of the
+    # business's records (additional users): 24, 4 a message; a finished stage is never read again
+    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (23, 1, 6)
 
 
 def test_an_erasure_that_crashes_resumes_from_what_is_left():

@@ -15,6 +15,7 @@ from .bookings import BookingModel
 from .broadcasts import BroadcastModel, CustomerMessageModel
 from .customers import CustomerModel, CustomerRepository
 from .memberships import MemberModel, MembershipModel
+from .payment_records import move_payments
 
 if TYPE_CHECKING:
     from ...domain.customers import Customer
@@ -75,6 +76,9 @@ class DynamoErasureStore:
 
     def erase_passes(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return move_passes(business_id, email, as_id, limit)
+
+    def erase_payments(self, business_id: str, email: str, as_id: str, limit: int) -> int:
+        return move_payments(business_id, email, as_id, limit)  # kept for the tax records, under the pseudonym
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         found = list(MemberModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS)))

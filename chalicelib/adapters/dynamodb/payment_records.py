@@ -81,6 +81,21 @@ def _record(m: PaymentModel) -> PaymentRecord:
                       booking_ids=tuple(str(b) for b in m.booking_ids or ()))
 
 
+def move_payments(business_id: str, from_email: str, to_email: str, limit: int) -> int:
+    """Up to ``limit`` payment rows change customer in one transaction (C6: an additional user's payments go
+    to their primary; an erased customer's stay under the pseudonym), each only if still ``from_email``'s, so
+    a repeat after a crash finds only what is left. Amounts, states and Stripe ids are kept as they are."""
+    found = list(PaymentModel.by_customer.query(f"{business_id}#{from_email}", limit=min(limit, 100)))
+    if not found:
+        return 0
+    with transaction(PaymentModel) as txn:
+        for item in found:
+            txn.update(PaymentModel(business_id, item.payment_id),
+                       actions=[PaymentModel.email.set(to_email), PaymentModel.customer_key.set(f"{business_id}#{to_email}")],
+                       condition=PaymentModel.email == from_email)
+    return len(found)
+
+
 class PaymentRecordRepository:
     def add(self, record: PaymentRecord) -> bool:
         try:
