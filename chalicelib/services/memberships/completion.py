@@ -99,9 +99,12 @@ class CheckoutCompletion:
         the offer refuses it (the place is then confirmed as paid by the checkout, and logged)."""
         assert self.offer_use is not None
         entry = self.catalogue.get_entry(booking.business_id, booking.entry_id)
+        ticket = entry.ticket(booking.ticket_id)
+        if ticket.exclusive_group_id is None:
+            return None  # a course's session places (S) are paid by the course, not by an offer use
         try:
             return self.offer_use().settle(self.businesses.get(booking.business_id), entry,
-                                           entry.ticket(booking.ticket_id), booking.booker_email, booking.seats)
+                                           ticket, booking.booker_email, booking.seats)
         except DomainError as exc:
             logger.warning("basket member ticket confirmed without an offer use",
                            extra={"booking_id": booking.booking_id, "reason": str(exc)})
