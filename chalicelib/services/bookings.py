@@ -20,7 +20,9 @@ from ..domain.bookings import (
     SettlementKind,
     check_cancellable,
     check_request,
+    gives_credit_back,
     raise_full,
+    refunds_by_card,
 )
 from ..domain.customers import CustomerKind
 from ..domain.errors import EntryFullError, NotFoundError, PlanRequiredError, RuleRefusedError, TransactionContendedError
@@ -205,17 +207,17 @@ class BookingService:
     def cancel_any(self, ctx: StaffContext, booking_id: str) -> Booking:
         return self._cancel(ctx.business, self.bookings.get(ctx.business_id, booking_id))
 
+    def cancel_place(self, business: Business, booking: Booking) -> Booking:
+        """The one cancellation (B3, S5): a course's session left through its own route comes here too."""
+        return self._cancel(business, booking)
+
     def _cancel(self, business: Business, booking: Booking) -> Booking:
         check_cancellable(booking)
         now = self.clock()
-        give_back = business.return_use_on_cancel and booking.settlement.kind in (
-            SettlementKind.OFFER,
-            SettlementKind.PASS,
-        )
+        give_back = gives_credit_back(booking, business.return_use_on_cancel)
         returned = self.bookings.cancel(booking, now, give_back_use=give_back)
         refund = None
-        paid = booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.CONFIRMED
-        if paid and self.refunds is not None:
+        if refunds_by_card(booking) and self.refunds is not None:
             refund = self.refunds().refund(business, booking, now)  # B3, staff and booker alike
         elif booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.HELD and self.refunds:
             self.refunds().abandon(business, booking)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..domain.courses import CourseTerms
     from ..domain.memberships import Membership
     from ..domain.paging import Page, PageRequest
+    from ..domain.tenancy import Business
     from ..ports.bookings import BookingStore
     from ..ports.catalogue import CatalogueStore
     from ..ports.courses import EnrolmentStore, SessionHolds
@@ -54,16 +55,19 @@ class AddedSession:
     enrolled: tuple[str, ...]
 
 
-def _free(business_id: str, entry: Entry, ticket_id: str, email: str, now: datetime) -> Booking:
+def _free(business_id: str, course_id: str, entry: Entry, ticket_id: str, email: str, now: datetime,
+          booking_id: str | None = None) -> Booking:
     """A place of the course itself (staff enrolment, a session added later): no payment of its own."""
-    return Booking(business_id, new_id(), entry.entry_id, ticket_id, email, (), Settlement(SettlementKind.FREE, NoRef()),
-                   BookingStatus.CONFIRMED, now, entry.starts_at)
+    return Booking(business_id, booking_id or new_id(), entry.entry_id, ticket_id, email, (),
+                   Settlement(SettlementKind.FREE, NoRef()), BookingStatus.CONFIRMED, now, entry.starts_at,
+                   course_id=course_id)
 
 
 class CourseEnrolment:
     def __init__(self, memberships: MembershipStore, enrolments: EnrolmentStore, catalogue: CatalogueStore,
                  bookings: BookingStore, holds: SessionHolds, payments: BusinessPayments,
-                 mailer: Callable[[], MailerPort], clock: Clock = utc_now) -> None:
+                 mailer: Callable[[], MailerPort], clock: Clock = utc_now,
+                 cancel_place: Callable[[Business, Booking], Booking] | None = None) -> None:
         self.memberships = memberships
         self.enrolments = enrolments
         self.catalogue = catalogue
@@ -72,6 +76,7 @@ class CourseEnrolment:
         self.payments = payments
         self.mailer = mailer
         self.clock = clock
+        self.cancel_place = cancel_place  # BookingService.cancel_place: the one cancellation rule (S5)
 
     def _course(self, business_id: str, course_id: str) -> tuple[Membership, CourseTerms]:
         course = self.memberships.get(business_id, course_id)
@@ -104,7 +109,7 @@ class CourseEnrolment:
         sessions = remaining_sessions(self._sessions(ctx.business_id, terms), now)
         if not sessions:
             raise RuleRefusedError("course_ended", "No session of this course is left to join.")
-        places = [_free(ctx.business_id, e, terms.ticket_id, email, now) for e in sessions]
+        places = [_free(ctx.business_id, course_id, e, terms.ticket_id, email, now) for e in sessions]
         try:
             self.holds.take_all(places, {e.entry_id: e.capacity for e in sessions}, None)
         except SessionsFullError as exc:
@@ -156,8 +161,10 @@ class CourseEnrolment:
         mine = [b for b in self._places_of(ctx.business_id, ctx.email, {entry_id}) if b.status is BookingStatus.CONFIRMED]
         if not mine:
             raise ConflictError("You are not booked on this session.", code="not_booked")
-        self.bookings.cancel(mine[0], now, give_back_use=True)
-        return replace(mine[0], status=BookingStatus.CANCELLED, cancelled_at=now)
+        if self.cancel_place is not None:
+            return self.cancel_place(ctx.business, mine[0])
+        returned = self.bookings.cancel(mine[0], now, give_back_use=True)
+        return replace(mine[0], status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
 
     def move_session(self, ctx: StaffContext, course_id: str, entry_id: str, move: SessionMove) -> Entry:
         """S7: one session changes day or time; its enrolments stay, and every one enrolled on it is emailed."""
@@ -192,7 +199,8 @@ class CourseEnrolment:
         self.catalogue.save_entry(entry)
         now = self.clock()
         for email in roster:
-            self.bookings.create(_free(ctx.business_id, entry, terms.ticket_id, email, now), capacity=entry.capacity)
+            self.bookings.create(_free(ctx.business_id, course_id, entry, terms.ticket_id, email, now),
+                                 capacity=entry.capacity)
         return AddedSession(replace(entry, booked=len(roster)), tuple(roster))
 
     def delete_session(self, ctx: StaffContext, course_id: str, entry_id: str, cancel: bool) -> int:

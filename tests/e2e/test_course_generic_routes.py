@@ -1,0 +1,49 @@
+"""One way to do each thing (S5, S7): the generic booking and catalogue routes treat a course's sessions as the
+course routes do. Uses the course fixture of ``test_courses`` (12 weekly sessions, the first tomorrow)."""
+from __future__ import annotations
+
+from tests.conftest import booker_token
+from tests.e2e import test_courses
+from tests.e2e.test_courses import BOOKER, MINE, booked, buy, course_path, deliver
+
+course = test_courses.course  # the fixture, shared
+
+
+def priced(c, *indexes: int) -> None:
+    """Give these sessions' course ticket a drop-in price, so a card refund policy would have something to refund."""
+    for i in indexes:
+        s = c["sessions"][i]
+        t = s["tickets"][0]
+        put = c["api"].call("PUT", f"/v1/manage/entries/{s['entry_id']}/tickets/{t['ticket_id']}", c["staff"],
+                            {"title": t["title"], "price_minor": 1500, "currency": "EUR"})
+        assert put.status_code == 200, put.body
+
+
+def bought(c) -> list[dict]:
+    started = buy(c).json
+    c["provider"].pay_checkout(started["session_id"])
+    deliver(c)
+    return c["api"].call("GET", f"{MINE}/bookings?limit=50", booker_token(BOOKER)).json["items"]
+
+
+def refunds_of(c) -> list[dict]:
+    return [o for o in c["provider"].objects.values() if o.get("object") == "refund"]
+
+
+def test_leaving_a_session_through_either_route_gives_the_place_and_credit_back_and_refunds_nothing(course):
+    c, api = course, course["api"]
+    priced(c, 2, 3)
+    mine = {b["entry_id"]: b for b in bought(c)}
+    before = len(refunds_of(c))
+    # the business refunds card bookings in full (the default policy): a course place is not one of them
+    by_course = api.call("DELETE", f"{course_path(c)}/sessions/{c['sessions'][2]['entry_id']}", booker_token(BOOKER))
+    generic = api.call("POST", f"{MINE}/bookings/{mine[c['sessions'][3]['entry_id']]['booking_id']}/cancel",
+                       booker_token(BOOKER))
+    assert by_course.status_code == 200 and generic.status_code == 200, (by_course.body, generic.body)
+    left = {b["entry_id"]: b for b in api.call("GET", f"{MINE}/bookings?limit=50", booker_token(BOOKER)).json["items"]}
+    outcomes = [(left[c["sessions"][i]["entry_id"]]["status"], left[c["sessions"][i]["entry_id"]]["use_returned"],
+                 left[c["sessions"][i]["entry_id"]].get("refund")) for i in (2, 3)]
+    assert outcomes == [("cancelled", True, None)] * 2
+    assert generic.json["refund"] is None and generic.json["use_returned"] is True
+    assert booked(c) == [1, 1, 0, 0] + [1] * 8
+    assert len(refunds_of(c)) == before  # nothing went back through Stripe
