@@ -25,7 +25,8 @@ class BookingPieces(Pieces):
     def catalogue(self) -> CatalogueService:
         from ..services.catalogue import CatalogueService
 
-        return CatalogueService(self.catalogue_store, group_exists=self.group_store.exists)
+        return CatalogueService(self.catalogue_store, group_exists=self.group_store.exists,
+                                sessions=lambda: self.course_enrolment)
 
     @cached_property
     def booking_store(self) -> BookingRepository:

@@ -174,12 +174,42 @@ class CourseEnrolment:
         after = replace(before, starts_at=to_utc(move.starts_at, tz), ends_at=to_utc(move.ends_at, tz))
         check_times(after.starts_at, after.ends_at)
         self.catalogue.update_entry(before, after)
+        self._tell_moved(ctx, course, before, after)
+        return after
+
+    def _tell_moved(self, ctx: StaffContext, course: Membership, before: Entry, after: Entry) -> None:
+        """S7: every one enrolled on a session whose time changed is emailed, once per new time."""
+        if after.starts_at == before.starts_at:
+            return
+        tz = ctx.business.tz
         context = {"business_name": ctx.business.name, "course_title": course.title, "entry_title": after.title,
                    "was": in_words(before.starts_at, tz), "now": in_words(after.starts_at, tz)}
-        occurrence = f"{entry_id}:{after.starts_at.isoformat()}"
-        for email in self._enrolled_on(ctx.business_id, entry_id):
+        occurrence = f"{after.entry_id}:{after.starts_at.isoformat()}"
+        for email in self._enrolled_on(ctx.business_id, after.entry_id):
             self.mailer().send_once(occurrence, "course_session_moved", email, context)
-        return after
+
+    # The generic catalogue routes (PATCH/DELETE /v1/manage/entries/{id}) hand a course's sessions here
+    # (``CatalogueService.sessions``), so both ways of changing a session do the same thing.
+    def course_of_session(self, business_id: str, entry: Entry) -> Membership | None:
+        """The course whose series holds ``entry`` (None for an entry of no course): one Query of the business's
+        membership products, only for an entry of a series."""
+        if entry.series_id is None:
+            return None
+        return next((m for m in self.memberships.list(business_id)
+                     if m.course is not None and m.course.series_id == entry.series_id), None)
+
+    def session_changed(self, ctx: StaffContext, before: Entry, after: Entry) -> None:
+        course = self.course_of_session(ctx.business_id, before)
+        if course is not None:
+            self._tell_moved(ctx, course, before, after)
+
+    def delete_if_session(self, ctx: StaffContext, entry: Entry, cancel: bool) -> bool:
+        """Delete a course's session by the course's rule (``delete_session``); False when ``entry`` is no course's."""
+        course = self.course_of_session(ctx.business_id, entry)
+        if course is None:
+            return False
+        self.delete_session(ctx, course.membership_id, entry.entry_id, cancel)
+        return True
 
     def add_session(self, ctx: StaffContext, course_id: str, move: SessionMove) -> AddedSession:
         """S7: a session added to the series later enrols everyone enrolled (all or none: a place for each)."""

@@ -2,9 +2,12 @@
 course routes do. Uses the course fixture of ``test_courses`` (12 weekly sessions, the first tomorrow)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.conftest import booker_token
 from tests.e2e import test_courses
-from tests.e2e.test_courses import BOOKER, MINE, booked, buy, course_path, deliver
+from tests.e2e.test_courses import BOOKER, MINE, TODAY, booked, buy, course_path, deliver
+from tests.stripe_support import sent_emails
 
 course = test_courses.course  # the fixture, shared
 
@@ -47,3 +50,27 @@ def test_leaving_a_session_through_either_route_gives_the_place_and_credit_back_
     assert generic.json["refund"] is None and generic.json["use_returned"] is True
     assert booked(c) == [1, 1, 0, 0] + [1] * 8
     assert len(refunds_of(c)) == before  # nothing went back through Stripe
+
+
+def test_the_generic_entry_routes_move_and_delete_a_course_session_as_the_course_routes_do(course):
+    c, api, staff = course, course["api"], course["staff"]
+    assert api.call("POST", f"/v1/manage/courses/{c['course']['course_id']}/roster", staff, {"email": BOOKER}).status_code == 201
+    first, second = c["sessions"][0]["entry_id"], c["sessions"][1]["entry_id"]
+    renamed = api.call("PATCH", f"/v1/manage/entries/{first}", staff, {"title": "Pottery (room 2)"})
+    assert renamed.status_code == 200 and not [m for m in sent_emails() if "has moved" in m["subject"]]  # same time
+    moved_to = datetime.combine(TODAY + timedelta(days=2), datetime.min.time()).replace(hour=19)
+    moved = api.call("PATCH", f"/v1/manage/entries/{first}", staff,
+                     {"starts_at": moved_to.isoformat(), "ends_at": (moved_to + timedelta(hours=1)).isoformat()})
+    assert moved.status_code == 200 and moved.json["booked"] == 1  # S7: the enrolment stays
+    mails = [m for m in sent_emails() if m["subject"] == "Pottery term: a session has moved"]
+    assert [m["to"] for m in mails] == [BOOKER] and "19:00" in mails[0]["text"]
+
+    refused = api.call("DELETE", f"/v1/manage/entries/{second}", staff)
+    assert refused.status_code == 409 and refused.json["error"]["reason"] == "session_has_enrolments"
+    assert booked(c)[1] == 1 and not [m for m in sent_emails() if "cancelled" in m["subject"]]
+    assert api.call("DELETE", f"/v1/manage/entries/{second}?cancel=true", staff).status_code == 204
+    assert [m["to"] for m in sent_emails() if m["subject"] == "Pottery term: a session is cancelled"] == [BOOKER]
+    assert api.call("GET", f"/v1/manage/entries/{second}", staff).status_code == 404
+    place = [b for b in api.call("GET", f"{MINE}/bookings?limit=50", booker_token(BOOKER)).json["items"]
+             if b["entry_id"] == second]
+    assert [(b["status"], b["use_returned"]) for b in place] == [("cancelled", True)]  # place and credit back
