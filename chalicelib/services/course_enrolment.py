@@ -7,6 +7,7 @@ credits a person holds are the course's sessions they are booked on; leaving a s
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from ..domain.bookings import Booking, BookingStatus, NoRef, Settlement, Settlem
 from ..domain.catalogue import Entry, check_times, to_utc
 from ..domain.courses import Enrolment, prorated_refund, remaining_sessions
 from ..domain.dates import in_words
-from ..domain.errors import ConflictError, NotFoundError, RuleRefusedError, SessionsFullError
+from ..domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError, SessionsFullError
 from ..ports.clock import Clock, new_id, utc_now
 from .courses import course_of, full_sessions_error
 
@@ -165,6 +166,52 @@ class CourseEnrolment:
             return self.cancel_place(ctx.business, mine[0])
         returned = self.bookings.cancel(mine[0], now, give_back_use=True)
         return replace(mine[0], status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
+
+    def rejoin_session(self, ctx: BookerContext, course_id: str, entry_id: str) -> Booking:
+        """S5: a session the booker left is booked again with the credit leaving gave back."""
+        course, terms = self._course(ctx.business_id, course_id)
+        return self._rejoin(ctx, course, terms, self._session(ctx.business_id, terms, entry_id))
+
+    def rejoin_with_credit(self, ctx: BookerContext, entry: Entry, ticket_id: str) -> Booking | None:
+        """``BookingService.book`` under ``pay_with=auto``: a course's ticket on a session the booker left is paid
+        by the course's credit, as ``rejoin_session``; None when this is no such booking (the usual methods pay)."""
+        course = self.course_of_session(ctx.business_id, entry)
+        if course is None or course.course is None or course.course.ticket_id != ticket_id:
+            return None
+        enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
+        if enrolment is None or not enrolment.active or self._credit_of(ctx, course.membership_id, entry) is None:
+            return None
+        return self._rejoin(ctx, course, course.course, entry)
+
+    def _credit_of(self, ctx: BookerContext, course_id: str, entry: Entry) -> Booking | None:
+        """The course place on ``entry`` whose cancellation gave its credit back (the latest), unless the
+        booker holds a place on it again."""
+        mine = [b for b in self.bookings.for_booker(ctx.business_id, ctx.email) if b.entry_id == entry.entry_id]
+        if any(b.status is not BookingStatus.CANCELLED for b in mine):
+            return None
+        returned = [b for b in mine if b.course_id == course_id and b.use_returned and b.cancelled_at is not None]
+        return max(returned, key=lambda b: b.cancelled_at or b.created_at, default=None)
+
+    def _rejoin(self, ctx: BookerContext, course: Membership, terms: CourseTerms, entry: Entry) -> Booking:
+        """One transaction (the booking's): a place within capacity, under an id made from the credit it spends,
+        so two attempts with the same credit cannot both write (the second is ``duplicate_booking``)."""
+        enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
+        if enrolment is None or not enrolment.active:
+            raise NotFoundError("You are not enrolled in this course.")
+        now = self.clock()
+        if entry.starts_at <= now:
+            raise RuleRefusedError("entry_started", "This session has already started.")
+        credit = self._credit_of(ctx, course.membership_id, entry)
+        if credit is None:
+            raise RuleRefusedError("no_course_credit", "No credit of this course for this session: you are booked "
+                                   "on it, or you never left it.")
+        place = _free(ctx.business_id, course.membership_id, entry, terms.ticket_id, ctx.email, now,
+                      booking_id=hashlib.sha256(f"rejoin:{credit.booking_id}".encode()).hexdigest()[:20])
+        try:
+            self.bookings.create(place, capacity=entry.capacity, booker_cap=ctx.business.max_places_per_booker)
+        except EntryFullError as exc:
+            raise RuleRefusedError("no_places_left", "This session is full; your credit stays.", places_left=0) from exc
+        return place
 
     def move_session(self, ctx: StaffContext, course_id: str, entry_id: str, move: SessionMove) -> Entry:
         """S7: one session changes day or time; its enrolments stay, and every one enrolled on it is emailed."""

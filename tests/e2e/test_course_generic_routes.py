@@ -74,3 +74,32 @@ def test_the_generic_entry_routes_move_and_delete_a_course_session_as_the_course
     place = [b for b in api.call("GET", f"{MINE}/bookings?limit=50", booker_token(BOOKER)).json["items"]
              if b["entry_id"] == second]
     assert [(b["status"], b["use_returned"]) for b in place] == [("cancelled", True)]  # place and credit back
+
+
+def test_a_left_session_is_booked_again_with_its_credit_through_either_route_once(course):
+    c, api, staff = course, course["api"], course["staff"]
+    course_id = c["course"]["course_id"]
+    priced(c, 3)  # bought on its own, session 3 would be paid by card
+    assert api.call("POST", f"/v1/manage/courses/{course_id}/roster", staff, {"email": BOOKER}).status_code == 201
+    token = booker_token(BOOKER)
+    third, fourth = c["sessions"][2], c["sessions"][3]
+    never_left = api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token)
+    assert never_left.status_code == 409 and never_left.json["error"]["reason"] == "no_course_credit"
+
+    assert api.call("DELETE", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 200
+    assert booked(c)[2] == 0
+    again = api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token)
+    assert again.status_code == 201 and again.json["status"] == "confirmed" and booked(c)[2] == 1
+    twice = api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token)
+    assert twice.status_code == 409 and twice.json["error"]["reason"] == "no_course_credit"  # the credit is spent
+
+    assert api.call("DELETE", f"{course_path(c)}/sessions/{fourth['entry_id']}", token).status_code == 200
+    generic = api.call("POST", f"{MINE}/bookings", token, {"entry_id": fourth["entry_id"],
+                                                          "ticket_id": fourth["tickets"][0]["ticket_id"]})
+    assert generic.status_code == 201, generic.body
+    assert generic.json["status"] == "confirmed" and generic.json.get("checkout_url") is None  # the course's credit paid
+    assert booked(c)[3] == 1
+    # the credit is spent: a second booking of the priced ticket would be paid by card, held for a checkout
+    extra = api.call("POST", f"{MINE}/bookings", token, {"entry_id": fourth["entry_id"],
+                                                        "ticket_id": fourth["tickets"][0]["ticket_id"]})
+    assert extra.status_code in (201, 409) and extra.json.get("status") != "confirmed"
