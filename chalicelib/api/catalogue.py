@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from ..domain.catalogue import Entry, SchedulePage
     from ..domain.context import PublicContext, StaffContext
     from ..domain.paging import Page, PageRequest
-    from ..schemas.catalogue import EntriesQuery, EntryIn, EntryPatch, PageIn, PagePatch, SeriesIn, TicketIn
+    from ..schemas.catalogue import DeleteEntryQuery, EntriesQuery, EntryIn, EntryPatch, PageIn, PagePatch, SeriesIn, TicketIn
 
 api = ApiBlueprint(__name__, tag="catalogue", schemas="chalicelib.schemas.catalogue")
 MANAGE = "/v1/manage"
@@ -72,9 +72,11 @@ def update_entry(ctx: StaffContext, entry_id: str, body: EntryPatch) -> Entry:
     return container().catalogue.update_entry(ctx, entry_id, command(EntryChanges, body))
 
 
-@api.op("DELETE", f"{MANAGE}/entries/{{entry_id}}", summary="Delete an entry without bookings", role=STAFF, status=204)
-def delete_entry(ctx: StaffContext, entry_id: str) -> None:
-    container().catalogue.delete_entry(ctx, entry_id)
+@api.op("DELETE", f"{MANAGE}/entries/{{entry_id}}",
+        summary="Delete an entry without bookings (a course's session with enrolments only with cancel=true)",
+        role=STAFF, query="DeleteEntryQuery", status=204)
+def delete_entry(ctx: StaffContext, entry_id: str, query: DeleteEntryQuery) -> None:
+    container().catalogue.delete_entry(ctx, entry_id, query.cancel)
 
 
 @api.op("POST", f"{MANAGE}/entries/{{entry_id}}/tickets", summary="Add a ticket", role=STAFF, body="TicketIn",

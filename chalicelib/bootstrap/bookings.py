@@ -25,7 +25,8 @@ class BookingPieces(Pieces):
     def catalogue(self) -> CatalogueService:
         from ..services.catalogue import CatalogueService
 
-        return CatalogueService(self.catalogue_store, group_exists=self.group_store.exists)
+        return CatalogueService(self.catalogue_store, group_exists=self.group_store.exists,
+                                sessions=lambda: self.course_enrolment)
 
     @cached_property
     def booking_store(self) -> BookingRepository:
@@ -69,7 +70,8 @@ class BookingPieces(Pieces):
         methods = payment_methods(offer_use, pass_payment, lambda: self.card_payment)
         return BookingService(self.catalogue_store, self.booking_store, methods,
                               kinds=KindPromotion(self.customer_store, self.access), refunds=lambda: self.card_payment,
-                              notify=lambda kind, b: self.booking_notices.enqueue(kind, b))
+                              notify=lambda kind, b: self.booking_notices.enqueue(kind, b),
+                              course_credit=lambda: self.course_enrolment)
 
     @cached_property
     def booking_notices(self) -> BookingNotices:

@@ -51,4 +51,5 @@ class CoursePieces(Pieces):
         from ..services.course_enrolment import CourseEnrolment
 
         return CourseEnrolment(self.membership_store, self.enrolment_store, self.catalogue_store, self.booking_store,
-                               self.session_holds, self.stripe_connect, lambda: self.mailer)
+                               self.session_holds, self.stripe_connect, lambda: self.mailer,
+                               cancel_place=lambda business, booking: self.bookings.cancel_place(business, booking))

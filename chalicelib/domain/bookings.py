@@ -154,6 +154,9 @@ class Booking:
     refund: Refund | None = None
     # Where a ``held`` card booking is paid (only in the response that opened the checkout; not stored).
     checkout_url: str | None = None
+    # S5: a place of a course (the course is billed as a whole): cancelling it gives the place and the
+    # course's credit back, never a card refund, whichever route cancels it (``course_place_rules``).
+    course_id: str | None = None
 
     @property
     def expires_at(self) -> datetime | None:
@@ -201,6 +204,21 @@ def raise_full(places_left: int) -> None:
         f"Not enough places left on this entry ({places_left} left).",
         places_left=places_left,
     )
+
+
+def gives_credit_back(booking: Booking, return_use_on_cancel: bool) -> bool:
+    """Whether cancelling gives what paid for the place back: a course place always (its credit is the
+    place itself, S5); an offer or pass use when the business says so."""
+    if booking.course_id is not None:
+        return True
+    return return_use_on_cancel and booking.settlement.kind in (SettlementKind.OFFER, SettlementKind.PASS)
+
+
+def refunds_by_card(booking: Booking) -> bool:
+    """A confirmed card booking is refunded by the business's policy (B3); a course place never is: the
+    course is billed as a whole, its sessions are not paid one by one (S5)."""
+    return (booking.course_id is None and booking.settlement.kind is SettlementKind.CARD
+            and booking.status is BookingStatus.CONFIRMED)
 
 
 def check_cancellable(booking: Booking) -> None:

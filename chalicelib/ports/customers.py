@@ -37,6 +37,10 @@ class AccountHistory(Protocol):
         """The same for the payments record (B6): charges, invoice payments and refunds keep their amounts."""
         ...
 
+    def move_enrolments(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        """The same for course enrolments (S, by the enrolments' customer index)."""
+        ...
+
 
 class ErasureStore(Protocol):
     """GDPR art. 17 (C6): each move is one bounded transaction, conditional on the old owner, so a
@@ -63,6 +67,8 @@ class ErasureStore(Protocol):
     def erase_payments(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
+
+    def erase_enrolments(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 
     def detach_additional_users(self, business_id: str, email: str, start: dict[str, Any] | None,
                                 limit: int) -> dict[str, Any] | None:

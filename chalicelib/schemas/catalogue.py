@@ -89,5 +89,10 @@ class SeriesOut(ResponseModel):
     entries: list[EntryOut]
 
 
+class DeleteEntryQuery(Request):
+    cancel: bool = Field(False, description="A course's session with enrolments: cancel it (places and credits "
+                                            "back, the enrolled emailed); without it such a session is not deleted.")
+
+
 class EntriesQuery(Request):
     page_id: Id

@@ -20,7 +20,9 @@ from ..domain.bookings import (
     SettlementKind,
     check_cancellable,
     check_request,
+    gives_credit_back,
     raise_full,
+    refunds_by_card,
 )
 from ..domain.customers import CustomerKind
 from ..domain.errors import EntryFullError, NotFoundError, PlanRequiredError, RuleRefusedError, TransactionContendedError
@@ -116,6 +118,12 @@ class FreeTickets(SettledAtOnce):
         return Settlement(SettlementKind.FREE)
 
 
+class CourseCredit(Protocol):
+    def rejoin_with_credit(self, ctx: BookerContext, entry: Entry, ticket_id: str) -> Booking | None:
+        """A course's session the booker left, booked again with the credit leaving gave back; None: not one."""
+        ...
+
+
 class CancelRefunds(Protocol):
     def refund(self, business: Business, booking: Booking, at: datetime) -> Refund | None:
         """Give back what the business's policy says for a cancelled paid booking; None when nothing."""
@@ -144,6 +152,7 @@ class BookingService:
         kinds: CustomerKinds | None = None,
         refunds: Callable[[], CancelRefunds] | None = None,
         notify: Callable[[str, Booking], None] | None = None,
+        course_credit: Callable[[], CourseCredit] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
@@ -152,11 +161,18 @@ class BookingService:
         self.kinds = kinds
         self.refunds = refunds
         self.notify = notify  # ("confirmed" | "cancelled", booking): queues the booker's email
+        self.course_credit = course_credit  # S5: a left course session is booked again with the course's credit
 
     def book(self, ctx: BookerContext, body: BookTickets) -> Booking:
         email, business, business_id = ctx.account_email, ctx.business, ctx.business_id
         participants = tuple(body.participants)
         booking_id = new_id()
+        if body.pay_with == "auto" and not participants and self.course_credit is not None:
+            entry = self.catalogue.get_entry(business_id, body.entry_id)
+            if entry.series_id is not None:
+                rejoined = self.course_credit().rejoin_with_credit(ctx, entry, body.ticket_id)
+                if rejoined is not None:
+                    return rejoined
         for attempt in range(ATTEMPTS):
             entry = self.catalogue.get_entry(business_id, body.entry_id)
             ticket = entry.ticket(body.ticket_id)
@@ -205,17 +221,17 @@ class BookingService:
     def cancel_any(self, ctx: StaffContext, booking_id: str) -> Booking:
         return self._cancel(ctx.business, self.bookings.get(ctx.business_id, booking_id))
 
+    def cancel_place(self, business: Business, booking: Booking) -> Booking:
+        """The one cancellation (B3, S5): a course's session left through its own route comes here too."""
+        return self._cancel(business, booking)
+
     def _cancel(self, business: Business, booking: Booking) -> Booking:
         check_cancellable(booking)
         now = self.clock()
-        give_back = business.return_use_on_cancel and booking.settlement.kind in (
-            SettlementKind.OFFER,
-            SettlementKind.PASS,
-        )
+        give_back = gives_credit_back(booking, business.return_use_on_cancel)
         returned = self.bookings.cancel(booking, now, give_back_use=give_back)
         refund = None
-        paid = booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.CONFIRMED
-        if paid and self.refunds is not None:
+        if refunds_by_card(booking) and self.refunds is not None:
             refund = self.refunds().refund(business, booking, now)  # B3, staff and booker alike
         elif booking.settlement.kind is SettlementKind.CARD and booking.status is BookingStatus.HELD and self.refunds:
             self.refunds().abandon(business, booking)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..domain.catalogue import (
     Entry,
@@ -83,15 +83,27 @@ def changes_of(command: object) -> dict[str, object]:
     return {k: v for k, v in vars(command).items() if v is not None}
 
 
+class CourseSessions(Protocol):
+    """What a course does when one of its sessions changes (S7; ``CourseEnrolment``)."""
+
+    def session_changed(self, ctx: StaffContext, before: Entry, after: Entry) -> None: ...
+
+    def delete_if_session(self, ctx: StaffContext, entry: Entry, cancel: bool) -> bool:
+        """Delete a course's session by the course's rule; False when the entry belongs to no course."""
+        ...
+
+
 class CatalogueService:
     def __init__(
         self,
         catalogue: CatalogueStore,
         group_exists: Callable[[str, str], bool] | None = None,
+        sessions: Callable[[], CourseSessions] | None = None,
     ) -> None:
         self.catalogue = catalogue
         # (business_id, group_id) -> bool: exclusive tickets must name a group of the same business.
         self.group_exists = group_exists
+        self.sessions = sessions  # a series' entries may be a course's sessions (S7)
 
     # pages
     def create_page(self, ctx: StaffContext, body: NewPage) -> SchedulePage:
@@ -178,11 +190,17 @@ class CatalogueService:
         check_times(updated.starts_at, updated.ends_at)
         check_capacity(updated.capacity, entry.booked)
         self.catalogue.update_entry(entry, updated)
+        if self.sessions is not None and entry.series_id is not None:
+            self.sessions().session_changed(ctx, entry, updated)  # S7: the enrolled are told
         return updated
 
-    def delete_entry(self, ctx: StaffContext, entry_id: str) -> None:
+    def delete_entry(self, ctx: StaffContext, entry_id: str, cancel: bool = False) -> None:
+        """An entry without bookings goes; a course's session follows the course's rule (S7: one with
+        enrolments only when ``cancel``: places and credits back, the enrolled emailed)."""
         business_id = ctx.business_id
-        self.catalogue.get_entry(business_id, entry_id)
+        entry = self.catalogue.get_entry(business_id, entry_id)
+        if self.sessions is not None and entry.series_id is not None and self.sessions().delete_if_session(ctx, entry, cancel):
+            return
         self.catalogue.delete_entry(business_id, entry_id)
 
     def add_ticket(self, ctx: StaffContext, entry_id: str, body: NewTicket) -> Entry:

@@ -7,6 +7,7 @@ credits a person holds are the course's sessions they are booked on; leaving a s
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from ..domain.bookings import Booking, BookingStatus, NoRef, Settlement, Settlem
 from ..domain.catalogue import Entry, check_times, to_utc
 from ..domain.courses import Enrolment, prorated_refund, remaining_sessions
 from ..domain.dates import in_words
-from ..domain.errors import ConflictError, NotFoundError, RuleRefusedError, SessionsFullError
+from ..domain.errors import ConflictError, EntryFullError, NotFoundError, RuleRefusedError, SessionsFullError
 from ..ports.clock import Clock, new_id, utc_now
 from .courses import course_of, full_sessions_error
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ..domain.courses import CourseTerms
     from ..domain.memberships import Membership
     from ..domain.paging import Page, PageRequest
+    from ..domain.tenancy import Business
     from ..ports.bookings import BookingStore
     from ..ports.catalogue import CatalogueStore
     from ..ports.courses import EnrolmentStore, SessionHolds
@@ -54,16 +56,19 @@ class AddedSession:
     enrolled: tuple[str, ...]
 
 
-def _free(business_id: str, entry: Entry, ticket_id: str, email: str, now: datetime) -> Booking:
+def _free(business_id: str, course_id: str, entry: Entry, ticket_id: str, email: str, now: datetime,
+          booking_id: str | None = None) -> Booking:
     """A place of the course itself (staff enrolment, a session added later): no payment of its own."""
-    return Booking(business_id, new_id(), entry.entry_id, ticket_id, email, (), Settlement(SettlementKind.FREE, NoRef()),
-                   BookingStatus.CONFIRMED, now, entry.starts_at)
+    return Booking(business_id, booking_id or new_id(), entry.entry_id, ticket_id, email, (),
+                   Settlement(SettlementKind.FREE, NoRef()), BookingStatus.CONFIRMED, now, entry.starts_at,
+                   course_id=course_id)
 
 
 class CourseEnrolment:
     def __init__(self, memberships: MembershipStore, enrolments: EnrolmentStore, catalogue: CatalogueStore,
                  bookings: BookingStore, holds: SessionHolds, payments: BusinessPayments,
-                 mailer: Callable[[], MailerPort], clock: Clock = utc_now) -> None:
+                 mailer: Callable[[], MailerPort], clock: Clock = utc_now,
+                 cancel_place: Callable[[Business, Booking], Booking] | None = None) -> None:
         self.memberships = memberships
         self.enrolments = enrolments
         self.catalogue = catalogue
@@ -72,6 +77,7 @@ class CourseEnrolment:
         self.payments = payments
         self.mailer = mailer
         self.clock = clock
+        self.cancel_place = cancel_place  # BookingService.cancel_place: the one cancellation rule (S5)
 
     def _course(self, business_id: str, course_id: str) -> tuple[Membership, CourseTerms]:
         course = self.memberships.get(business_id, course_id)
@@ -104,7 +110,7 @@ class CourseEnrolment:
         sessions = remaining_sessions(self._sessions(ctx.business_id, terms), now)
         if not sessions:
             raise RuleRefusedError("course_ended", "No session of this course is left to join.")
-        places = [_free(ctx.business_id, e, terms.ticket_id, email, now) for e in sessions]
+        places = [_free(ctx.business_id, course_id, e, terms.ticket_id, email, now) for e in sessions]
         try:
             self.holds.take_all(places, {e.entry_id: e.capacity for e in sessions}, None)
         except SessionsFullError as exc:
@@ -156,8 +162,56 @@ class CourseEnrolment:
         mine = [b for b in self._places_of(ctx.business_id, ctx.email, {entry_id}) if b.status is BookingStatus.CONFIRMED]
         if not mine:
             raise ConflictError("You are not booked on this session.", code="not_booked")
-        self.bookings.cancel(mine[0], now, give_back_use=True)
-        return replace(mine[0], status=BookingStatus.CANCELLED, cancelled_at=now)
+        if self.cancel_place is not None:
+            return self.cancel_place(ctx.business, mine[0])
+        returned = self.bookings.cancel(mine[0], now, give_back_use=True)
+        return replace(mine[0], status=BookingStatus.CANCELLED, cancelled_at=now, use_returned=returned)
+
+    def rejoin_session(self, ctx: BookerContext, course_id: str, entry_id: str) -> Booking:
+        """S5: a session the booker left is booked again with the credit leaving gave back."""
+        course, terms = self._course(ctx.business_id, course_id)
+        return self._rejoin(ctx, course, terms, self._session(ctx.business_id, terms, entry_id))
+
+    def rejoin_with_credit(self, ctx: BookerContext, entry: Entry, ticket_id: str) -> Booking | None:
+        """``BookingService.book`` under ``pay_with=auto``: a course's ticket on a session the booker left is paid
+        by the course's credit, as ``rejoin_session``; None when this is no such booking (the usual methods pay)."""
+        course = self.course_of_session(ctx.business_id, entry)
+        if course is None or course.course is None or course.course.ticket_id != ticket_id:
+            return None
+        enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
+        if enrolment is None or not enrolment.active or self._credit_of(ctx, course.membership_id, entry) is None:
+            return None
+        return self._rejoin(ctx, course, course.course, entry)
+
+    def _credit_of(self, ctx: BookerContext, course_id: str, entry: Entry) -> Booking | None:
+        """The course place on ``entry`` whose cancellation gave its credit back (the latest), unless the
+        booker holds a place on it again."""
+        mine = [b for b in self.bookings.for_booker(ctx.business_id, ctx.email) if b.entry_id == entry.entry_id]
+        if any(b.status is not BookingStatus.CANCELLED for b in mine):
+            return None
+        returned = [b for b in mine if b.course_id == course_id and b.use_returned and b.cancelled_at is not None]
+        return max(returned, key=lambda b: b.cancelled_at or b.created_at, default=None)
+
+    def _rejoin(self, ctx: BookerContext, course: Membership, terms: CourseTerms, entry: Entry) -> Booking:
+        """One transaction (the booking's): a place within capacity, under an id made from the credit it spends,
+        so two attempts with the same credit cannot both write (the second is ``duplicate_booking``)."""
+        enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
+        if enrolment is None or not enrolment.active:
+            raise NotFoundError("You are not enrolled in this course.")
+        now = self.clock()
+        if entry.starts_at <= now:
+            raise RuleRefusedError("entry_started", "This session has already started.")
+        credit = self._credit_of(ctx, course.membership_id, entry)
+        if credit is None:
+            raise RuleRefusedError("no_course_credit", "No credit of this course for this session: you are booked "
+                                   "on it, or you never left it.")
+        place = _free(ctx.business_id, course.membership_id, entry, terms.ticket_id, ctx.email, now,
+                      booking_id=hashlib.sha256(f"rejoin:{credit.booking_id}".encode()).hexdigest()[:20])
+        try:
+            self.bookings.create(place, capacity=entry.capacity, booker_cap=ctx.business.max_places_per_booker)
+        except EntryFullError as exc:
+            raise RuleRefusedError("no_places_left", "This session is full; your credit stays.", places_left=0) from exc
+        return place
 
     def move_session(self, ctx: StaffContext, course_id: str, entry_id: str, move: SessionMove) -> Entry:
         """S7: one session changes day or time; its enrolments stay, and every one enrolled on it is emailed."""
@@ -167,12 +221,42 @@ class CourseEnrolment:
         after = replace(before, starts_at=to_utc(move.starts_at, tz), ends_at=to_utc(move.ends_at, tz))
         check_times(after.starts_at, after.ends_at)
         self.catalogue.update_entry(before, after)
+        self._tell_moved(ctx, course, before, after)
+        return after
+
+    def _tell_moved(self, ctx: StaffContext, course: Membership, before: Entry, after: Entry) -> None:
+        """S7: every one enrolled on a session whose time changed is emailed, once per new time."""
+        if after.starts_at == before.starts_at:
+            return
+        tz = ctx.business.tz
         context = {"business_name": ctx.business.name, "course_title": course.title, "entry_title": after.title,
                    "was": in_words(before.starts_at, tz), "now": in_words(after.starts_at, tz)}
-        occurrence = f"{entry_id}:{after.starts_at.isoformat()}"
-        for email in self._enrolled_on(ctx.business_id, entry_id):
+        occurrence = f"{after.entry_id}:{after.starts_at.isoformat()}"
+        for email in self._enrolled_on(ctx.business_id, after.entry_id):
             self.mailer().send_once(occurrence, "course_session_moved", email, context)
-        return after
+
+    # The generic catalogue routes (PATCH/DELETE /v1/manage/entries/{id}) hand a course's sessions here
+    # (``CatalogueService.sessions``), so both ways of changing a session do the same thing.
+    def course_of_session(self, business_id: str, entry: Entry) -> Membership | None:
+        """The course whose series holds ``entry`` (None for an entry of no course): one Query of the business's
+        membership products, only for an entry of a series."""
+        if entry.series_id is None:
+            return None
+        return next((m for m in self.memberships.list(business_id)
+                     if m.course is not None and m.course.series_id == entry.series_id), None)
+
+    def session_changed(self, ctx: StaffContext, before: Entry, after: Entry) -> None:
+        course = self.course_of_session(ctx.business_id, before)
+        if course is not None:
+            self._tell_moved(ctx, course, before, after)
+
+    def delete_if_session(self, ctx: StaffContext, entry: Entry, cancel: bool) -> bool:
+        """Delete a course's session by the course's rule (``delete_session``); False when ``entry`` is no course's."""
+        course = self.course_of_session(ctx.business_id, entry)
+        if course is None:
+            return False
+        self.delete_session(ctx, course.membership_id, entry.entry_id, cancel)
+        return True
 
     def add_session(self, ctx: StaffContext, course_id: str, move: SessionMove) -> AddedSession:
         """S7: a session added to the series later enrols everyone enrolled (all or none: a place for each)."""
@@ -192,7 +276,8 @@ class CourseEnrolment:
         self.catalogue.save_entry(entry)
         now = self.clock()
         for email in roster:
-            self.bookings.create(_free(ctx.business_id, entry, terms.ticket_id, email, now), capacity=entry.capacity)
+            self.bookings.create(_free(ctx.business_id, course_id, entry, terms.ticket_id, email, now),
+                                 capacity=entry.capacity)
         return AddedSession(replace(entry, booked=len(roster)), tuple(roster))
 
     def delete_session(self, ctx: StaffContext, course_id: str, entry_id: str, cancel: bool) -> int:

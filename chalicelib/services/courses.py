@@ -174,7 +174,7 @@ class CourseCheckout:
         if already_open is not None:
             return self._the_open_one(business_id, already_open)
         try:
-            held = self._hold_all(ctx, sessions, terms, checkout_id, now)
+            held = self._hold_all(ctx, sessions, terms, course_id, checkout_id, now)
         except Exception:
             self.checkouts.drop_claim(business_id, course_id, email, checkout_id)
             raise
@@ -206,8 +206,8 @@ class CourseCheckout:
         self.checkouts.set_session(business_id, checkout_id, session.session_id, session.url, session.expires_at)
         return CourseCheckoutStarted(checkout_id, session.session_id, session.url, session.expires_at, booking_ids, billing)
 
-    def _hold_all(self, ctx: BookerContext, sessions: list[Entry], terms: CourseTerms, checkout_id: str,
-                  now: datetime) -> list[Booking]:
+    def _hold_all(self, ctx: BookerContext, sessions: list[Entry], terms: CourseTerms, course_id: str,
+                  checkout_id: str, now: datetime) -> list[Booking]:
         """S6: a held place on every remaining session, in one transaction, or none and a 409 naming the full ones."""
         held: list[Booking] = []
         pages: dict[str, bool] = {}
@@ -218,7 +218,7 @@ class CourseCheckout:
             held.append(Booking(ctx.business_id, new_id(), e.entry_id, terms.ticket_id, ctx.email, (),
                                 Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
                                 BookingStatus.HELD, now, e.starts_at,
-                                hold_expires_at=now + timedelta(seconds=CARD_HOLD_SECONDS)))
+                                hold_expires_at=now + timedelta(seconds=CARD_HOLD_SECONDS), course_id=course_id))
         full = [e.entry_id for e in sessions if e.places_left < 1]
         if full:  # refused before any write: the common case costs no transaction
             raise full_sessions_error(sessions, full, ctx.business.tz)

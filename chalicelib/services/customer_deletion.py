@@ -1,5 +1,5 @@
 """Deleting customers (C6): app users go at once; an additional user's history (bookings, pass
-purchases, then payments) moves to their primary customer first, in bounded transactions driven by the events queue, so a long history is moved
+purchases, then payments, then course enrolments) moves to their primary customer first, in bounded transactions driven by the events queue, so a long history is moved
 completely (a crash or timeout resumes from what is left), never half. Primary customers stay.
 """
 from __future__ import annotations
@@ -67,7 +67,8 @@ class CustomerDeletion:
         customer = self.customers.find(business_id, email)
         if customer is None:
             return  # finished by an earlier delivery
-        stages = (self.history.move_bookings, self.history.move_passes, self.history.move_payments)
+        stages = (self.history.move_bookings, self.history.move_passes, self.history.move_payments,
+                  self.history.move_enrolments)  # a new stage goes last: queued messages keep their stage numbers
         budget, stage = self.per_message, int(body.get("stage", 0))  # finished stages are not read again
         while stage < len(stages):
             if not budget:

@@ -1,6 +1,6 @@
 """Erasure on request (GDPR art. 17, C6): the person goes, the business's records stay.
 
-Bookings, pass purchases, membership records and the payments record (B6) keep their amounts and Stripe ids, since tax
+Bookings, pass purchases, membership records, the payments record (B6) and course enrolments keep their amounts and Stripe ids, since tax
 law keeps payment records for 6-10 years, but move to a pseudonymous id (``erased-<hex>@erased.invalid``)
 with attendee names blanked; the message log loses its subjects; the record loses name, participants'
 names and the additional-user link; search fragments go; an erased primary's additional users become
@@ -76,7 +76,7 @@ class CustomerErasure:
         if customer is None or customer.erased_as != as_id:
             return  # finished by an earlier delivery
         moves = (self.store.erase_bookings, self.store.erase_passes, self.store.erase_memberships,
-                 self.store.erase_payments, self.store.erase_messages)
+                 self.store.erase_payments, self.store.erase_messages, self.store.erase_enrolments)
         last = len(moves) if customer.kind is CustomerKind.PRIMARY else len(moves) - 1  # only a primary has users
         budget, stage, start = self.per_message, int(body.get("stage", 0)), body.get("start")
         while stage <= last:  # a finished stage is not read again by a later message

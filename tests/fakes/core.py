@@ -243,11 +243,12 @@ class FakeBookingStore:
         back = writer.give_back(booking) if writer is not None and give_back_use else None
         self.catalogue.save_entry(replace(entry, booked=max(entry.booked - booking.seats, 0)))
         self.items[(booking.business_id, booking.booking_id)] = replace(
-            current, status=BookingStatus.CANCELLED, cancelled_at=at, use_returned=back is not None)
+            current, status=BookingStatus.CANCELLED, cancelled_at=at,
+            use_returned=back is not None or (give_back_use and writer is None and booking.course_id is not None))
         if back is not None:
             back()
         self.writes += 1
-        return back is not None
+        return bool(self.items[(booking.business_id, booking.booking_id)].use_returned)
 
     def retake(self, booking: Booking, capacity: int) -> None:
         self._contend()

@@ -44,6 +44,7 @@ class FakeAccountHistory:
         self.largest = 0
         self.passes: list[Any] = []  # Pass objects; moved by ``move_passes``
         self.payments: list[Any] = []  # PaymentRecord objects; moved by ``move_payments``
+        self.enrolments: list[Any] = []  # Enrolment objects; moved by ``move_enrolments``
 
     def move_bookings(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
         if self.crash_after is not None and self.transactions >= self.crash_after:
@@ -68,6 +69,14 @@ class FakeAccountHistory:
         found = [i for i, p in enumerate(self.payments) if p.business_id == business_id and p.email == from_email][:limit]
         for i in found:
             self.payments[i] = replace(self.payments[i], email=to_email)
+        self.transactions += 1
+        self.largest = max(self.largest, len(found))
+        return len(found)
+
+    def move_enrolments(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        found = [i for i, e in enumerate(self.enrolments) if e.business_id == business_id and e.email == from_email][:limit]
+        for i in found:
+            self.enrolments[i] = replace(self.enrolments[i], email=to_email)
         self.transactions += 1
         self.largest = max(self.largest, len(found))
         return len(found)

@@ -18,6 +18,7 @@ class FakeErasureStore:
         self.members: list[Any] = []
         self.payments: list[Any] = []
         self.messages: list[Any] = []
+        self.enrolments: list[Any] = []  # Enrolment objects
         self.crash_after = crash_after
         self.live = live
         self.open = open_checkouts
@@ -69,6 +70,9 @@ class FakeErasureStore:
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return self._move(self.members, email, limit, {"email": as_id})
+
+    def erase_enrolments(self, business_id: str, email: str, as_id: str, limit: int) -> int:
+        return self._move(self.enrolments, email, limit, {"email": as_id})
 
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return self._move(self.messages, email, limit, {"email": as_id, "subject": "(erased)"})

@@ -9,6 +9,7 @@ import pytest
 from chalicelib.domain.bookings import Booking, BookingStatus, Settlement, SettlementKind
 from chalicelib.domain.broadcasts import DeliveryState, MessageLogEntry
 from chalicelib.domain.context import StaffContext
+from chalicelib.domain.courses import Enrolment
 from chalicelib.domain.customers import ERASED_NAME, Customer, CustomerKind, Participant
 from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError
 from chalicelib.domain.memberships import MemberRecord
@@ -37,7 +38,8 @@ class Links:
         self.unlinked.append(email)
 
 
-def world(bookings_n: int = 0, passes_n: int = 0, messages_n: int = 0, payments_n: int = 0, **store_args):
+def world(bookings_n: int = 0, passes_n: int = 0, messages_n: int = 0, payments_n: int = 0, enrolments_n: int = 0,
+          **store_args):
     records, bookings = FakeCustomerRecords(PAT), FakeBookingStore(FakeCatalogueStore())
     for i in range(bookings_n):
         bookings.items[("biz", f"b{i:05d}")] = Booking(
@@ -46,6 +48,7 @@ def world(bookings_n: int = 0, passes_n: int = 0, messages_n: int = 0, payments_
     store = FakeErasureStore(records, bookings, **store_args)
     store.passes = [_pass(i) for i in range(passes_n)]
     store.payments = [_payment(i) for i in range(payments_n)]
+    store.enrolments = [Enrolment("biz", f"course{i}", PAT.email, "purchase", NOW, f"sub_c{i}") for i in range(enrolments_n)]
     store.members = [MemberRecord("biz", "sub_1", "m1", PAT.email, "canceled", customer_id="cus_1")]
     store.messages = [MessageLogEntry("biz", PAT.email, f"m{i}", "Your knee, Pat", "email", DeliveryState.SENT, NOW)
                       for i in range(messages_n)]
@@ -86,7 +89,8 @@ def drain(service: CustomerErasure, queue: FakeQueue, store: FakeErasureStore | 
 
 
 def test_erasure_keeps_the_records_under_a_pseudonym_and_forgets_the_person():
-    service, store, records, bookings, queue, links = world(bookings_n=260, passes_n=30, messages_n=40, payments_n=30)
+    service, store, records, bookings, queue, links = world(bookings_n=260, passes_n=30, messages_n=40, payments_n=30,
+                                                            enrolments_n=30)
     started = service.erase(OWNER, "Pat@Example.com")
     assert started.state == "erasing" and started.erased_as.endswith("@erased.invalid")
     assert "pat" not in started.erased_as and links.unlinked == [PAT.email]
@@ -105,9 +109,11 @@ def test_erasure_keeps_the_records_under_a_pseudonym_and_forgets_the_person():
     assert {(p.email, p.amount_minor, p.payment_id) for p in store.payments} == {  # B6 rows kept for the tax records
         (as_id, 4900, f"in_{i}") for i in range(30)}
     assert {(m.email, m.subject) for m in store.messages} == {(as_id, "(erased)")}
-    # 11 + 2 + 1 + 2 + 2 transactions that move and one empty read per stage: 23, then one page of the
-    # business's records (additional users): 24, 4 a message; a finished stage is never read again
-    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (23, 1, 6)
+    assert {(e.course_id, e.email, e.subscription_id) for e in store.enrolments} == {  # on the roster, as the pseudonym
+        (f"course{i}", as_id, f"sub_c{i}") for i in range(30)}
+    # 11 + 2 + 1 + 2 + 2 + 2 transactions that move and one empty read per stage: 26, then one page of the
+    # business's records (additional users): 27, 4 a message; a finished stage is never read again
+    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (26, 1, 7)
 
 
 def test_an_erasure_that_crashes_resumes_from_what_is_left():

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from .base import transaction
 from .bookings import BookingModel
+from .courses import move_enrolments
 from .passes import PassModel, PassPurchaseModel, owner_key, pass_from, pass_model
 from .payment_records import move_payments
 
@@ -34,6 +35,9 @@ class AccountHistoryRepository:
 
     def move_passes(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
         return move_passes(business_id, from_email, to_email, limit)
+
+    def move_enrolments(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
+        return move_enrolments(business_id, from_email, to_email, limit)
 
     def move_payments(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
         return move_payments(business_id, from_email, to_email, limit)

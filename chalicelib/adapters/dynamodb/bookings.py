@@ -87,6 +87,7 @@ class BookingModel(Model):
     refund_amount = NumberAttribute(null=True)
     refund_currency = UnicodeAttribute(null=True)
     refund_state = UnicodeAttribute(null=True)
+    course_id = UnicodeAttribute(null=True)  # S5: a course's place
     by_booker = BookingsByBooker()
     by_entry = BookingsByEntry()
     by_hold_expiry = BookingsByHoldExpiry()
@@ -117,6 +118,7 @@ def booking_from(m: BookingModel) -> Booking:
         hold_expires_at=m.hold_expires_at,
         refund=Refund(int(m.refund_amount), m.refund_currency or "", m.refund_state or "")
         if m.refund_amount is not None else None,
+        course_id=m.course_id,
     )
 
 
@@ -240,7 +242,9 @@ class BookingRepository:
         txn = transaction(BookingModel)
         try:
             with txn:
-                returned = bool(writer is not None and give_back_use and writer.give_back(txn, booking))
+                # a course place's credit is the place itself (S5): freeing it gives the credit back
+                returned = bool(give_back_use and (writer.give_back(txn, booking) if writer is not None
+                                                   else booking.course_id is not None))
                 txn.update(
                     BookingModel(booking.business_id, booking.booking_id),
                     actions=[
@@ -351,4 +355,5 @@ class BookingRepository:
             entry_starts_at=b.entry_starts_at,
             hold_day=b.hold_expires_at.date().isoformat() if held and b.hold_expires_at else None,
             hold_expires_at=b.hold_expires_at if held else None,
+            course_id=b.course_id,
         )

@@ -5,10 +5,12 @@ that entry), so ``COURSE_HOLD_LIMIT`` sessions (30: 90 items) stay within Dynamo
 """
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ...domain.courses import COURSE_HOLD_LIMIT, Enrolment
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
 
     from ...domain.bookings import Booking
     from ...domain.paging import Page, PageRequest
+
+
+class EnrolmentsByCustomer(GlobalSecondaryIndex["EnrolmentModel"]):
+    """A person's enrolments in every course (C6: deletion and erasure move them; no Scan)."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)  # "<business_id>#<email>"
+    enrolment_key = UnicodeAttribute(range_key=True)
 
 
 @register
@@ -40,6 +53,8 @@ class EnrolmentModel(Model):
     subscription_id = UnicodeAttribute(null=True)
     checkout_id = UnicodeAttribute(null=True)
     left_at = UTCDateTimeAttribute(null=True)
+    customer_key = UnicodeAttribute(null=True)  # "<business_id>#<email>"; items written before C6 lack it
+    by_customer = EnrolmentsByCustomer()
 
 
 def enrolment_from(m: EnrolmentModel) -> Enrolment:
@@ -56,7 +71,7 @@ class EnrolmentRepository:
         M = EnrolmentModel
         item = M(e.business_id, f"{e.course_id}#{e.email}", course_id=e.course_id, email=e.email, source=e.source,
                  state="enrolled", enrolled_at=e.enrolled_at, subscription_id=e.subscription_id,
-                 checkout_id=e.checkout_id)
+                 checkout_id=e.checkout_id, customer_key=f"{e.business_id}#{e.email}")
         try:
             item.save(condition=M.enrolment_key.does_not_exist() | (M.state != "enrolled"))
         except PutError as exc:
@@ -84,6 +99,29 @@ class EnrolmentRepository:
         return [enrolment_from(m) for m in EnrolmentModel.query(
             business_id, EnrolmentModel.enrolment_key.startswith(f"{course_id}#"),
             filter_condition=EnrolmentModel.state == "enrolled")]
+
+
+def move_enrolments(business_id: str, from_email: str, to_email: str, limit: int) -> int:
+    """C6: up to ``limit`` of ``from_email``'s enrolments change owner in one transaction (2 writes each). An
+    enrolment is keyed by course and person: the old item goes (only if still ``from_email``'s) and the same
+    enrolment is put under ``to_email``; where ``to_email`` is enrolled in that course already (a primary taking
+    over an additional user's place), it is kept beside theirs under a suffixed key, so the roster lists both.
+    A repeat after a crash finds only what is left."""
+    M = EnrolmentModel
+    found = list(M.by_customer.query(f"{business_id}#{from_email}", limit=min(limit, 50)))
+    if not found:
+        return 0
+    taken = {m.enrolment_key for m in M.batch_get([(business_id, f"{m.course_id}#{to_email}") for m in found])}
+    with transaction(M) as txn:
+        for m in found:
+            key = f"{m.course_id}#{to_email}"
+            key = f"{key}#{secrets.token_hex(4)}" if key in taken else key
+            txn.delete(M(business_id, m.enrolment_key), condition=M.email == from_email)
+            txn.save(M(business_id, key, course_id=m.course_id, email=to_email, source=m.source, state=m.state,
+                       enrolled_at=m.enrolled_at, subscription_id=m.subscription_id, checkout_id=m.checkout_id,
+                       left_at=m.left_at, customer_key=f"{business_id}#{to_email}"),
+                     condition=M.enrolment_key.does_not_exist())
+    return len(found)
 
 
 class CourseHolds:

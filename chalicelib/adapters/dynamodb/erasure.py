@@ -13,6 +13,7 @@ from .base import find, is_condition_failure, query_page, transaction
 from .booker_counters import BookerCounterModel, checkouts_scope, counted, membership_scope
 from .bookings import BookingModel
 from .broadcasts import BroadcastModel, CustomerMessageModel
+from .courses import move_enrolments
 from .customers import CustomerModel, CustomerRepository
 from .memberships import MemberModel, MembershipModel
 from .payment_records import move_payments
@@ -79,6 +80,9 @@ class DynamoErasureStore:
 
     def erase_payments(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return move_payments(business_id, email, as_id, limit)  # kept for the tax records, under the pseudonym
+
+    def erase_enrolments(self, business_id: str, email: str, as_id: str, limit: int) -> int:
+        return move_enrolments(business_id, email, as_id, limit)  # the roster keeps the place, under the pseudonym
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         found = list(MemberModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS)))
