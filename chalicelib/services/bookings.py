@@ -167,14 +167,15 @@ class BookingService:
         email, business, business_id = ctx.account_email, ctx.business, ctx.business_id
         participants = tuple(body.participants)
         booking_id = new_id()
+        read: Entry | None = None  # the first attempt reuses the read the course check made
         if body.pay_with == "auto" and not participants and self.course_credit is not None:
-            entry = self.catalogue.get_entry(business_id, body.entry_id)
-            if entry.series_id is not None:
-                rejoined = self.course_credit().rejoin_with_credit(ctx, entry, body.ticket_id)
+            read = self.catalogue.get_entry(business_id, body.entry_id)
+            if read.series_id is not None:
+                rejoined = self.course_credit().rejoin_with_credit(ctx, read, body.ticket_id)
                 if rejoined is not None:
                     return rejoined
         for attempt in range(ATTEMPTS):
-            entry = self.catalogue.get_entry(business_id, body.entry_id)
+            entry = read if read is not None and attempt == 0 else self.catalogue.get_entry(business_id, body.entry_id)
             ticket = entry.ticket(body.ticket_id)
             now = self.clock()
             page_published = self.catalogue.get_page(business_id, entry.page_id).published
