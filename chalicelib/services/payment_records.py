@@ -75,8 +75,9 @@ class PaymentRecords:
 
     def refunded(self, business_id: str, email: str, refund: RefundMade, of: tuple[str | None, ...], purpose: str,
                  *, subscription_id: str | None = None, membership_id: str | None = None,
-                 booking_ids: tuple[str, ...] = ()) -> None:
-        """Record ``refund`` against the first recorded payment among the ids ``of`` (its row's state follows)."""
+                 booking_ids: tuple[str, ...] = ()) -> bool:
+        """Record ``refund`` against the first recorded payment among the ids ``of`` (its row's state follows);
+        False when it stayed contended (logged: the app's own refund is not retried, an event's is)."""
         for _ in range(REFUND_ATTEMPTS):
             original = next((r for r in (self.store.find(business_id, i) for i in of if i) if r is not None), None)
             row = PaymentRecord(
@@ -90,10 +91,11 @@ class PaymentRecords:
                 membership_id=(original.membership_id if original else None) or membership_id)
             try:
                 self.store.add_refund(row, original)
-                return
+                return True
             except TransactionContendedError:
                 continue  # another refund of the same payment landed first: read it again
         logger.warning("refund could not be recorded", extra={"refund_id": refund.refund_id})
+        return False
 
     def refundable(self, business_id: str, of: tuple[str | None, ...], amount_minor: int) -> int:
         """At most what is left of the recorded payment (a dashboard refund may have given part back already)."""
@@ -121,7 +123,8 @@ class PaymentRecords:
         for refund in charge.refunds:
             known = self.store.find(business_id, refund.refund_id)
             if known is None:
-                self.refunded(business_id, "", refund, of, "")
+                if not self.refunded(business_id, "", refund, of, ""):
+                    raise TransactionContendedError("Refunds of this charge are being recorded meanwhile; retry.")
             elif refund.failed and known.state is not PaymentState.FAILED:
                 self._refund_failed(known)
 
@@ -136,7 +139,7 @@ class PaymentRecords:
                 if now is None:
                     break
                 refund = now
-        logger.warning("failed refund could not be recorded", extra={"refund_id": refund.payment_id})
+        raise TransactionContendedError("This refund or its payment is being changed meanwhile; retry.")
 
     # --- read by staff ----------------------------------------------------------------------------
 
