@@ -291,7 +291,15 @@ class LocalStripe(BillingMixin):
             case ("GET", ["v1", "invoices", iid]):
                 return self.get(iid, "invoice")
             case ("GET", ["v1", "invoice_payments"]):
-                return self.list_invoice_payments(p.get("invoice", ""))
+                return self.list_invoice_payments(p.get("invoice", ""), (p.get("payment") or {}).get("payment_intent"))
+            case ("GET", ["v1", "charges", cid]):
+                return self.get(cid, "charge")
+            case ("GET", ["v1", "refunds"]):
+                return self.list_refunds(p.get("charge", ""))
+            case ("POST", ["_local", "refund"]):
+                return self.dashboard_refund(p.get("payment_intent", ""), int(p["amount"]) if p.get("amount") else None)
+            case ("POST", ["_local", "fail-refund", rid]):
+                return self.fail_refund(rid)
             case ("POST", ["v1", "refunds"]):
                 return self.create_refund(p)
             case ("POST", ["v1", "billing_portal", "sessions"]):

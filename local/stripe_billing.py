@@ -159,29 +159,75 @@ class BillingMixin:
         self.emit("customer.subscription.resumed", sub, {"status": "paused"})
         return sub
 
-    def list_invoice_payments(self, invoice_id: str) -> dict[str, Any]:
-        inv = self.get(invoice_id, "invoice")
+    def list_invoice_payments(self, invoice_id: str, intent: str | None = None) -> dict[str, Any]:
+        invoices = [self.get(invoice_id, "invoice")] if invoice_id else [
+            o for o in self.objects.values() if o.get("object") == "invoice" and intent
+            and o.get("_payment_intent") == intent and o.get("_account") == self.account]
         data = []
-        if inv["status"] == "paid" and inv.get("_payment_intent"):
-            payment = copy.deepcopy(self.fx["invoice_payment"])
-            payment.update(id=self.new_id("inpay"), invoice=invoice_id, status="paid", amount_paid=inv["amount_paid"],
-                           currency=inv["currency"], payment={"type": "payment_intent", "payment_intent": inv["_payment_intent"]})
-            data.append(payment)
+        for inv in invoices:
+            if inv["status"] == "paid" and inv.get("_payment_intent"):
+                payment = copy.deepcopy(self.fx["invoice_payment"])
+                payment.update(id=self.new_id("inpay"), invoice=inv["id"], status="paid", amount_paid=inv["amount_paid"],
+                               currency=inv["currency"],
+                               payment={"type": "payment_intent", "payment_intent": inv["_payment_intent"]})
+                data.append(payment)
         return {"object": "list", "data": data, "has_more": False, "url": "/v1/invoice_payments"}
 
-    def create_refund(self, p: dict[str, Any]) -> dict[str, Any]:
-        intent = p.get("payment_intent")
+    def _charge_of(self, intent: str | None) -> dict[str, Any]:
+        """The one charge of a paid payment intent (made when first asked for: payments here are invoices)."""
+        charge = next((o for o in self.objects.values() if o.get("object") == "charge"
+                       and o.get("payment_intent") == intent and o.get("_account") == self.account), None)
+        if charge is not None:
+            return charge
         inv = next((o for o in self.objects.values() if o.get("object") == "invoice" and o.get("_payment_intent") == intent
                     and o.get("_account") == self.account), None)
         if inv is None:
             raise StripeError(404, f"No such payment_intent: '{intent}'")
-        amount = int(p.get("amount") or inv["amount_paid"])  # a partial refund names its amount
-        refund = self.make("refund", "re", payment_intent=intent, amount=amount, currency=inv["currency"],
-                           status="succeeded", metadata=p.get("metadata") or {}, charge=None)
-        charge = self.make("charge", "ch", payment_intent=intent, amount=inv["amount_paid"], amount_refunded=amount,
-                           refunded=True, currency=inv["currency"], customer=inv["customer"], source=None)
+        return self.make("charge", "ch", payment_intent=intent, amount=inv["amount_paid"], amount_captured=inv["amount_paid"],
+                         amount_refunded=0, refunded=False, captured=True, currency=inv["currency"],
+                         customer=inv["customer"], source=None)
+
+    def create_refund(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A refund of a payment intent's charge (the app's, or the dashboard's through ``dashboard_refund``);
+        Stripe refuses one larger than what is left of the charge."""
+        charge = self._charge_of(p.get("payment_intent"))
+        left = int(charge["amount"]) - int(charge["amount_refunded"])
+        amount = int(p.get("amount") or left)  # a partial refund names its amount
+        if left <= 0:
+            raise StripeError(400, f"Charge {charge['id']} has already been refunded.", "charge_already_refunded")
+        if amount > left:
+            raise StripeError(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left}).",
+                              "amount_too_large")
+        refund = self.make("refund", "re", payment_intent=charge["payment_intent"], amount=amount,
+                           currency=charge["currency"], status="succeeded", metadata=p.get("metadata") or {},
+                           charge=charge["id"])
+        charge.update(amount_refunded=int(charge["amount_refunded"]) + amount)
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         self.emit("charge.refunded", charge)
         return refund
+
+    def dashboard_refund(self, intent: str, amount: int | None = None) -> dict[str, Any]:
+        """A refund made by the business in its Stripe dashboard: the app learns of it only by events."""
+        self.account = next((o.get("_account") for o in self.objects.values()
+                             if o.get("object") == "invoice" and o.get("_payment_intent") == intent), None)
+        return self.create_refund({"payment_intent": intent, "amount": amount} if amount else {"payment_intent": intent})
+
+    def fail_refund(self, refund_id: str) -> dict[str, Any]:
+        """The bank sends a refund back (Stripe: status ``failed``, the charge's refunded amount restored)."""
+        self.account = self.objects.get(refund_id, {}).get("_account")
+        refund = self.get(refund_id, "refund")
+        if refund["status"] != "failed":
+            charge = self.get(refund["charge"], "charge")
+            charge.update(amount_refunded=int(charge["amount_refunded"]) - int(refund["amount"]), refunded=False)
+            refund.update(status="failed", failure_reason="lost_or_stolen_card")
+            self.emit("charge.refund.updated", refund)
+            self.emit("refund.failed", refund)
+        return refund
+
+    def list_refunds(self, charge_id: str) -> dict[str, Any]:
+        self.get(charge_id, "charge")
+        data = [o for o in self.objects.values() if o.get("object") == "refund" and o.get("charge") == charge_id]
+        return {"object": "list", "data": data, "has_more": False, "url": "/v1/refunds"}
 
     def portal_session(self, p: dict[str, Any]) -> dict[str, Any]:
         session = self.make("billing_portal.session", "bps", customer=p["customer"], return_url=p.get("return_url"),

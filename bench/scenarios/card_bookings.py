@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.config import settings
-from chalicelib.ports.payments import CheckoutRequest, CheckoutSession, CompletedCheckout
+from chalicelib.ports.payments import ChargeRefunds, CheckoutRequest, CheckoutSession, CompletedCheckout, RefundMade
 
 from . import World, scenario
 
@@ -25,6 +25,11 @@ class CountingProvider:
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         self.calls.append("create_checkout")
         return CheckoutSession(f"cs_{request.reference}", f"https://pay.example/cs_{request.reference}", 1_900_000_000)
+
+    def charge_refunds(self, charge_id: str) -> ChargeRefunds:
+        """What the adapter's 3 Stripe calls (charge, its refunds, the invoice it paid) come back with."""
+        self.calls.append("charge_refunds")
+        return ChargeRefunds(charge_id, "pi_bench", None, (RefundMade("re_bench", 500, "EUR", "pi_bench"),))
 
 
 class SilentMailer:
@@ -76,3 +81,24 @@ def confirm_card_booking_through_the_consumer(world: World) -> None:
     with world.counted():
         bootstrap.container().stripe_events.handle(body)
     assert provider.calls == ["create_checkout"]  # nothing asked of Stripe at completion
+
+
+@scenario("record a dashboard refund from charge.refunded through the Stripe consumer (events worker)")
+def dashboard_refund_through_the_consumer(world: World) -> None:
+    """B6: one ``charge.refunded`` of a refund made in the Stripe dashboard, re-read and recorded once."""
+    from tests.stripe_support import event, resource
+
+    provider = card_world(world)
+    booking = world.booking(world.entry(price_minor=1500))
+    checkout_id = booking["payment"]["checkout_id"]
+    session = resource("checkout.session", id=f"cs_{checkout_id}", mode="payment", status="complete",
+                       payment_status="paid", amount_total=1500, currency="eur", payment_intent="pi_bench",
+                       invoice=None, subscription=None, customer=None, client_reference_id=checkout_id,
+                       metadata={"business_id": world.business_id, "purpose": "booking", "reference": checkout_id,
+                                 "customer_email": "booker@example.com", "booking_id": booking["booking_id"]})
+    bootstrap.container().stripe_events.handle(event("checkout.session.completed", session,
+                                                     account=f"acct_{world.business_id}"))
+    charge = resource("charge", id="ch_bench", payment_intent="pi_bench", amount=1500, amount_refunded=500, refunded=False)
+    with world.counted():
+        bootstrap.container().stripe_events.handle(event("charge.refunded", charge, account=f"acct_{world.business_id}"))
+    assert provider.calls == ["create_checkout", "charge_refunds"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..domain.errors import InvalidInputError, PaymentsUnavailableError
 from ..ports.payments import (
+    ChargeRefunds,
     CheckoutRequest,
     CheckoutSession,
     CompletedCheckout,
@@ -161,6 +162,8 @@ def parse_event(body: dict[str, Any]) -> ProviderEvent:
             currency=str(obj["currency"]).upper() if obj.get("currency") else None,
             interval=recurring.get("interval"), interval_count=int(recurring.get("interval_count") or 1),
             active=bool(obj.get("active", True))))
+    elif family == "charge" or family == "refund":  # charge.refunded, charge.refund.updated, refund.*
+        parts.update(charge_id=_ref(obj.get("id") if obj.get("object") == "charge" else obj.get("charge")))
     elif family == "product" and obj.get("id"):
         parts.update(product=ProductChange(str(obj["id"]), obj.get("name"), obj.get("description") or ""))
     account = body.get("account")
@@ -381,7 +384,23 @@ class StripePayments:
             params={"payment_intent": intent_id, "amount": amount_minor, "metadata": {"reason": "place_released"}},
             options=self._on("refund-part", intent_id, key),
         )
-        return RefundMade(created.id, created.amount, created.currency.upper(), intent_id)
+        return RefundMade(created.id, created.amount, created.currency.upper(), intent_id,
+                          status=str(created.status or "pending"), charge_id=_ref(created.charge))
+
+    def charge_refunds(self, charge_id: str) -> ChargeRefunds:
+        """The charge, its refunds (every page), and the invoice it paid (a membership's is recorded by invoice)."""
+        charge = self.client.v1.charges.retrieve(charge_id, options=self._on())
+        intent_id = _ref(charge.payment_intent)
+        refunds = self.client.v1.refunds.list(params={"charge": charge_id, "limit": 100}, options=self._on())
+        made = tuple(RefundMade(r.id, r.amount, r.currency.upper(), _ref(r.payment_intent) or intent_id,
+                                status=str(r.status or "pending"), charge_id=charge_id)
+                     for r in refunds.auto_paging_iter())
+        invoice_id = None
+        if intent_id:
+            payments = self.client.v1.invoice_payments.list(
+                params={"payment": {"type": "payment_intent", "payment_intent": intent_id}, "limit": 1}, options=self._on())
+            invoice_id = next((_ref(p.invoice) for p in payments.data), None)
+        return ChargeRefunds(charge_id, intent_id, invoice_id, made)
 
     def reset_billing_cycle(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
         params: SubscriptionUpdateParams = {"billing_cycle_anchor": {"type": "now"}, "proration_behavior": "create_prorations"}

@@ -23,18 +23,19 @@ class BasketAllowance:
         self.offers = sorted(held, key=lambda ot: ot[1].usage.limited)
         self.left = {o.offer_id: t.usage.uses or 0 for o, t in self.offers if t.usage.limited}
 
-    def take(self, index: int, page_id: str, ticket: Ticket, seats: int) -> None:
-        """Count the ticket's seats against the first offer that still covers them, or refuse."""
+    def take(self, index: int, page_id: str, ticket: Ticket, seats: int) -> bool:
+        """Count the ticket's seats against the first offer that still covers them, or refuse. True when an
+        offer use pays the ticket (then it is no line of the checkout: a booking is paid one way, never twice)."""
         fits = [(o, t) for o, t in self.offers
                 if t.scope.covers(page_id, ticket.ticket_id) and seats - 1 <= t.max_additional_attendees]
         if not fits:
-            return  # no offer pays this ticket: the attendee rule refuses elsewhere, or the checkout pays it
+            return False  # no offer pays this ticket: the attendee rule refuses elsewhere, or the checkout pays it
         for offer, terms in fits:
             if not terms.usage.limited:
-                return
+                return True
             if seats <= self.left[offer.offer_id]:
                 self.left[offer.offer_id] -= seats
-                return
+                return True
         allowed = max(t.usage.uses or 0 for _, t in fits)
         raise RuleRefusedError(
             "no_uses_left", f"tickets.{index}: the basket needs more uses than the membership's offer gives in the "

@@ -9,7 +9,7 @@ it, with notice, an end date and within the yearly number of days.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 PAUSABLE_STATUSES = frozenset({"active", "trialing", "paused"})  # paused: a later pause after the current one
 REMINDER_DAYS = 3  # the member is told this many days before a pause ends
 MAX_PAUSE_DAYS = 366  # a single pause by staff; longer is a cancellation
+STRIPE_PAUSE = "stripe-"  # the pause id's prefix of a pause made on Stripe (its dashboard), none of ours
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class PauseWindow:
     resumes_on: date | None  # the first day back; None: until staff resume it
     by_member: bool = False
 
+    @property
+    def from_stripe(self) -> bool:
+        """Stands for Stripe's ``paused`` status with no pause of ours: open-ended until Stripe resumes."""
+        return self.pause_id.startswith(STRIPE_PAUSE)
+
     def covers(self, day: date) -> bool:
         return self.starts_on <= day and (self.resumes_on is None or day < self.resumes_on)
 
@@ -56,8 +62,25 @@ def pause_covering(pauses: tuple[PauseWindow, ...], day: date) -> PauseWindow | 
     return next((p for p in pauses if p.covers(day)), None)
 
 
+def follow_stripe(pauses: tuple[PauseWindow, ...], status: str, today: date) -> tuple[PauseWindow, ...]:
+    """A subscription paused on Stripe with no pause of ours covering today books nothing, like an open-ended
+    pause from today; once Stripe's status leaves ``paused``, that pause ends today (its days shift the
+    allowance periods, as any pause's)."""
+    running = next((p for p in pauses if p.from_stripe and p.resumes_on is None), None)
+    if status == "paused":
+        if running is not None or pause_covering(pauses, today) is not None:
+            return pauses
+        return pauses + (PauseWindow(f"{STRIPE_PAUSE}{today.isoformat()}-{len(pauses)}", today, None),)
+    if running is None:
+        return pauses
+    return tuple(replace(p, resumes_on=max(today, p.starts_on)) if p is running else p for p in pauses)
+
+
 def action_days(p: PauseWindow) -> list[date]:
-    """Days the pause schedule acts on: the start, the reminder before the end, the end."""
+    """Days the pause schedule acts on: the start, the reminder before the end, the end (none for Stripe's:
+    Stripe paused it and resumes it; no email of ours either)."""
+    if p.from_stripe:
+        return []
     if p.resumes_on is None:
         return [p.starts_on]
     reminder = p.resumes_on - timedelta(days=REMINDER_DAYS)

@@ -24,6 +24,7 @@ class PaymentState(str, Enum):
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
     SUCCEEDED = "succeeded"  # a refund that went through
+    FAILED = "failed"  # a refund Stripe refused or that failed later: no money went back
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,17 @@ class PaymentRecord:
     membership_id: str | None = None
 
     def after_refund(self, amount_minor: int) -> PaymentRecord:
-        """This payment once ``amount_minor`` more of it is refunded (never more than was paid)."""
-        refunded = min(self.amount_minor, self.refunded_minor + amount_minor)
-        state = PaymentState.REFUNDED if refunded >= self.amount_minor else PaymentState.PARTIALLY_REFUNDED
+        """This payment once ``amount_minor`` more of it is refunded (never more than was paid); a negative
+        amount takes back a refund that failed after it was recorded as made."""
+        refunded = max(0, min(self.amount_minor, self.refunded_minor + amount_minor))
+        state = (PaymentState.REFUNDED if refunded >= self.amount_minor else
+                 PaymentState.PARTIALLY_REFUNDED if refunded else PaymentState.PAID)
         return replace(self, refunded_minor=refunded, state=state)
 
     def describe(self) -> str:
         """One line for a membership's history."""
         amount = format_money(self.amount_minor, self.currency)
         if self.kind is PaymentKind.REFUND:
-            return f"refund {self.refund_id or self.payment_id}: {amount}"
+            failed = " failed" if self.state is PaymentState.FAILED else ""
+            return f"refund {self.refund_id or self.payment_id}{failed}: {amount}"
         return f"invoice {self.invoice_id or self.payment_id} {self.state.value}: {amount}"

@@ -19,6 +19,12 @@ class PaymentRecordStore(Protocol):
         is already recorded; ``TransactionContendedError`` when the payment changed meanwhile."""
         ...
 
+    def refund_failed(self, refund: PaymentRecord, refunded: PaymentRecord | None) -> bool:
+        """A refund recorded as made turns ``failed`` (conditional on its state as read) and, in the same
+        transaction, ``refunded`` gives the amount back (conditional as in ``add_refund``). False when it was
+        already failed; ``TransactionContendedError`` when either changed meanwhile."""
+        ...
+
     def find(self, business_id: str, payment_id: str) -> PaymentRecord | None: ...
 
     def for_customer(self, business_id: str, email: str, page: PageRequest) -> Page[PaymentRecord]:

@@ -84,6 +84,23 @@ class RefundMade:
     amount_minor: int
     currency: str  # upper case
     payment_intent_id: str | None = None
+    status: str = "succeeded"  # Stripe's: pending, requires_action, succeeded, failed, canceled
+    charge_id: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """No money went back (Stripe: a refund that failed or was canceled)."""
+        return self.status in ("failed", "canceled")
+
+
+@dataclass(frozen=True)
+class ChargeRefunds:
+    """A charge's refunds as the provider has them now, whoever made them (the app or the dashboard)."""
+
+    charge_id: str
+    payment_intent_id: str | None
+    invoice_id: str | None  # the invoice the charge paid, when it paid one (a membership, a ticket's receipt)
+    refunds: tuple[RefundMade, ...]
 
 
 @dataclass(frozen=True)
@@ -160,6 +177,10 @@ class PaymentPort(Protocol):
     def refund_payment(self, payment_intent_id: str | None, invoice_id: str | None, amount_minor: int,
                        key: str) -> RefundMade:
         """Refund part of a checkout's payment (by its payment intent, else its invoice's payment)."""
+        ...
+
+    def charge_refunds(self, charge_id: str) -> ChargeRefunds:
+        """B6: re-read a charge and every refund of it (``charge.refunded`` and refund events apply this)."""
         ...
 
     def pause_subscription(self, subscription_id: str, key: str) -> SubscriptionSnapshot:
@@ -246,6 +267,7 @@ class ProviderEvent:
     raw: dict[str, Any] | None = None
     account: str | None = None  # Connect: the connected account the event happened on (routes it to a business)
     livemode: bool = False
+    charge_id: str | None = None  # charge.* events, and the charge a refund.* event's refund belongs to
 
     @property
     def id(self) -> str:

@@ -16,7 +16,7 @@ class PaymentOut(ResponseModel):
     purpose: str = Field(description="What it paid for: 'booking', 'pass' or 'membership'.")
     amount_minor: int
     currency: str
-    state: str = Field(description="'paid', 'partially_refunded', 'refunded'; a refund: 'succeeded'.")
+    state: str = Field(description="'paid', 'partially_refunded', 'refunded'; a refund: 'succeeded' or 'failed' (refused or failed later: nothing went back).")
     refunded_minor: int = Field(description="How much of this payment was refunded.")
     at: datetime
     checkout_session_id: str | None

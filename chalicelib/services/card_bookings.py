@@ -104,6 +104,9 @@ class CardPayment:
         ticket = self.catalogue.get_entry(business.business_id, booking.entry_id).ticket(booking.ticket_id)
         amount = refund_due(business.refund_policy, business.refund_hours_before, booking.entry_starts_at, at,
                             ticket.price_minor * booking.seats)
+        paid_by = (checkout.payment_intent_id, checkout.invoice_id)
+        if self.records is not None:  # never more than is left of it (the dashboard may have refunded part)
+            amount = self.records.refundable(business.business_id, paid_by, amount)
         if amount <= 0:
             return None
         state = "refunded"
@@ -114,10 +117,14 @@ class CardPayment:
             # The booking stays cancelled; the refund shows as failed for staff to settle by hand.
             logger.exception("refund for a cancelled booking failed", extra={"booking_id": booking.booking_id})
             state, made = "failed", None
-        if made is not None and self.records is not None:
-            self.records.refunded(business.business_id, booking.booker_email, made,
-                                  (checkout.payment_intent_id, checkout.invoice_id), PURPOSE,
+        if made is not None and made.failed:
+            state = "failed"
+        if self.records is not None and made is not None:
+            self.records.refunded(business.business_id, booking.booker_email, made, paid_by, PURPOSE,
                                   booking_ids=(booking.booking_id,))
+        elif self.records is not None:  # B6: what was owed and refused shows on the customer's record too
+            self.records.refund_refused(business.business_id, booking.booker_email, f"cancel:{booking.booking_id}",
+                                        amount, ticket.currency, paid_by, PURPOSE, booking_ids=(booking.booking_id,))
         refund = Refund(amount, ticket.currency, state)
         self.bookings.record_refund(business.business_id, booking.booking_id, refund)
         return refund

@@ -8,6 +8,7 @@ attempt dies half-way — with the email ledger making each email go out once.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from ..domain.dates import iso_day_in_words
 from ..domain.errors import NotFoundError
 from ..domain.memberships import (
     ONE_OFF_STATUS,
+    HistoryItem,
     MemberRecord,
     Membership,
     Snapshot,
@@ -24,6 +26,7 @@ from ..domain.memberships import (
     transition,
 )
 from ..domain.money import format_money
+from ..domain.pauses import follow_stripe
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
 
@@ -137,7 +140,7 @@ class MembershipLifecycle:
             if old is not None and (old.synced_ms > read_ms or (old.synced_ms == read_ms and not same_read)):
                 record = old  # a newer read is already applied: this one is history
                 break
-            new = transition(base, snap, read_ms, self.clock()).record
+            new = self._follow_stripe_pause(transition(base, snap, read_ms, self.clock()).record)
             try:
                 self.members.replace(old, new)
                 record = new
@@ -147,6 +150,18 @@ class MembershipLifecycle:
         if record is None:
             raise StaleSnapshotError(snap.subscription_id)
         return self.drain(record)
+
+    def _follow_stripe_pause(self, record: MemberRecord) -> MemberRecord:
+        """X1: Stripe's ``paused`` with no pause of ours is an open-ended pause until Stripe resumes it."""
+        if record.status != "paused" and not any(p.from_stripe and p.resumes_on is None for p in record.pauses):
+            return record
+        today = self.clock().astimezone(self._tz(record.business_id)).date()
+        pauses = follow_stripe(record.pauses, record.status, today)
+        if pauses == record.pauses:
+            return record
+        what = "paused on Stripe" if len(pauses) > len(record.pauses) else "resumed on Stripe"
+        return replace(record, pauses=pauses, pause_rev=record.pause_rev + 1, group_synced=False,
+                       history=record.history + (HistoryItem(self.clock(), what),))
 
     def drain(self, record: MemberRecord) -> MemberRecord:
         """Bring the group in line with the record and send its pending emails, then clear them."""

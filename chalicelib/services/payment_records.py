@@ -18,12 +18,13 @@ from ..domain.paging import PageRequest
 from ..domain.payments import PaymentKind, PaymentRecord, PaymentState
 from ..logs import logger
 from ..ports.clock import Clock, utc_now
+from ..ports.payments import RefundMade
 
 if TYPE_CHECKING:
     from ..domain.context import StaffContext
     from ..domain.paging import Page
     from ..ports.payment_records import PaymentRecordStore
-    from ..ports.payments import CompletedCheckout, InvoiceSnapshot, RefundMade
+    from ..ports.payments import ChargeRefunds, CompletedCheckout, InvoiceSnapshot
 
 HISTORY_PAYMENTS = 50  # a member's view shows the newest this many payments of the subscription
 REFUND_ATTEMPTS = 3
@@ -74,14 +75,15 @@ class PaymentRecords:
 
     def refunded(self, business_id: str, email: str, refund: RefundMade, of: tuple[str | None, ...], purpose: str,
                  *, subscription_id: str | None = None, membership_id: str | None = None,
-                 booking_ids: tuple[str, ...] = ()) -> None:
-        """Record ``refund`` against the first recorded payment among the ids ``of`` (its row's state follows)."""
+                 booking_ids: tuple[str, ...] = ()) -> bool:
+        """Record ``refund`` against the first recorded payment among the ids ``of`` (its row's state follows);
+        False when it stayed contended (logged: the app's own refund is not retried, an event's is)."""
         for _ in range(REFUND_ATTEMPTS):
             original = next((r for r in (self.store.find(business_id, i) for i in of if i) if r is not None), None)
             row = PaymentRecord(
                 business_id, refund.refund_id, original.email if original else email, PaymentKind.REFUND,
                 original.purpose if original else purpose, refund.amount_minor, refund.currency, self.clock(),
-                state=PaymentState.SUCCEEDED, refund_id=refund.refund_id, payment_intent_id=refund.payment_intent_id,
+                state=PaymentState.FAILED if refund.failed else PaymentState.SUCCEEDED, refund_id=refund.refund_id, payment_intent_id=refund.payment_intent_id,
                 invoice_id=original.invoice_id if original else None,
                 subscription_id=(original.subscription_id if original else None) or subscription_id,
                 refund_of=original.payment_id if original else None,
@@ -89,10 +91,55 @@ class PaymentRecords:
                 membership_id=(original.membership_id if original else None) or membership_id)
             try:
                 self.store.add_refund(row, original)
-                return
+                return True
             except TransactionContendedError:
                 continue  # another refund of the same payment landed first: read it again
         logger.warning("refund could not be recorded", extra={"refund_id": refund.refund_id})
+        return False
+
+    def refundable(self, business_id: str, of: tuple[str | None, ...], amount_minor: int) -> int:
+        """At most what is left of the recorded payment (a dashboard refund may have given part back already)."""
+        paid = next((r for r in (self.store.find(business_id, i) for i in of if i) if r is not None), None)
+        return amount_minor if paid is None else max(0, min(amount_minor, paid.amount_minor - paid.refunded_minor))
+
+    def refund_refused(self, business_id: str, email: str, key: str, amount_minor: int, currency: str,
+                       of: tuple[str | None, ...], purpose: str, *, booking_ids: tuple[str, ...] = ()) -> None:
+        """A refund the provider refused outright (an error, so no refund id): a ``failed`` row kept under the
+        app's own refund key, so staff see what was owed and settle it by hand; the payment keeps its state."""
+        refused = RefundMade(f"refused:{key}", amount_minor, currency.upper(), next((i for i in of if i), None),
+                             status="failed")
+        self.refunded(business_id, email, refused, of, purpose, booking_ids=booking_ids)
+
+    # --- refunds as Stripe has them (the dashboard's among them) ------------------------------------
+
+    def charge_refunds(self, business_id: str, charge: ChargeRefunds) -> None:
+        """Every refund of a charge, as re-read from the provider: one row per refund id, whoever made it (a
+        refund the app made is already there under its id) and however often or in whatever order the events
+        come; a refund that failed after it was recorded turns ``failed`` and its payment gets the amount back."""
+        of = (charge.payment_intent_id, charge.invoice_id)
+        if not any(self.store.find(business_id, i) for i in of if i):
+            logger.info("refunds of a charge with no recorded payment; not recorded", extra={"charge_id": charge.charge_id})
+            return
+        for refund in charge.refunds:
+            known = self.store.find(business_id, refund.refund_id)
+            if known is None:
+                if not self.refunded(business_id, "", refund, of, ""):
+                    raise TransactionContendedError("Refunds of this charge are being recorded meanwhile; retry.")
+            elif refund.failed and known.state is not PaymentState.FAILED:
+                self._refund_failed(known)
+
+    def _refund_failed(self, refund: PaymentRecord) -> None:
+        for _ in range(REFUND_ATTEMPTS):
+            paid = self.store.find(refund.business_id, refund.refund_of) if refund.refund_of else None
+            try:
+                self.store.refund_failed(refund, paid)
+                return
+            except TransactionContendedError:
+                now = self.store.find(refund.business_id, refund.payment_id)
+                if now is None:
+                    break
+                refund = now
+        raise TransactionContendedError("This refund or its payment is being changed meanwhile; retry.")
 
     # --- read by staff ----------------------------------------------------------------------------
 

@@ -98,7 +98,11 @@ class StripeEventConsumer:
             "invoice.upcoming": self.log_only,
             "price.updated": self.price_updated,
             "product.updated": self.product_updated,
-            "charge.refunded": self.log_only,
+            "charge.refunded": self.charge_refunds,
+            "charge.refund.updated": self.charge_refunds,
+            "refund.created": self.charge_refunds,
+            "refund.updated": self.charge_refunds,
+            "refund.failed": self.charge_refunds,
         }
 
     # --- queue handlers -------------------------------------------------------------------------
@@ -233,6 +237,13 @@ class StripeEventConsumer:
         context.update(amount=format_money(current.amount_due, current.currency), invoice_url=current.hosted_invoice_url,
                        action_required=event.type == "invoice.payment_action_required")
         self.mailer().send_once(f"{current.invoice_id}#{current.attempt_count}", "payment_failed", record.email, context)
+
+    def charge_refunds(self, event: ProviderEvent, business: Business) -> None:
+        """B6: refunds, the dashboard's too: re-read the charge's refunds on the business's account and record them."""
+        if event.charge_id is None or self.payment_records is None:
+            return
+        charge = self.payments.for_business(business.business_id).charge_refunds(event.charge_id)
+        self.payment_records.charge_refunds(business.business_id, charge)
 
     def price_updated(self, event: ProviderEvent, business: Business) -> None:
         """A price changed in Stripe: update the option, then tell every member on it, page by page."""

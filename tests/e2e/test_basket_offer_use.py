@@ -74,3 +74,39 @@ def test_a_basket_of_five_for_a_four_use_offer_is_refused_at_hold_time_naming_th
     assert refused.json["error"]["reason"] == "no_uses_left" and "tickets.4" in refused.json["error"]["message"]
     assert [booked(shop, e) for e in shop["entries"]] == [0] * 5  # nothing held
     assert buy(shop, shop["entries"][:4]).status_code == 201  # four fit, and the refusal left no claim behind
+
+
+def test_a_priced_member_ticket_in_the_basket_is_paid_by_the_offer_use_alone_never_charged(shop):
+    """A booking is paid by money, or an offer use, or a pass use: never by two of them."""
+    api, staff, m = shop["api"], shop["staff"], shop["membership"]
+    page_id = shop["entries"][0]["page_id"]
+    priced = api.call("POST", "/v1/manage/entries", staff, {
+        "page_id": page_id, "title": "Members' workshop", "starts_at": "2031-03-09T18:00:00",
+        "ends_at": "2031-03-09T19:00:00", "capacity": 10,
+        "tickets": [{"title": "Member", "price_minor": 1500, "currency": "EUR", "exclusive_group_id": m["group_id"]}]}).json
+    started = buy(shop, [priced, shop["entries"][0]])
+    assert started.status_code == 201, started.body
+    session = shop["provider"].objects[started.json["session_id"]]
+    [line] = session["_line_items"]  # the membership's recurring price, no line for the member tickets
+    assert line.get("price", "").startswith("price_") and "price_data" not in line
+    shop["provider"].pay_checkout(started.json["session_id"])
+    assert session["amount_total"] == 3000  # the membership's price alone
+    deliver_new_events(shop["api"], shop["provider"], shop["queue"], shop["seen"])
+
+    bookings = api.call("GET", f"{MINE}/bookings", booker_token(ANN)).json["items"]
+    assert sorted((b["status"], b["paid_with"]) for b in bookings) == [("confirmed", "offer")] * 2
+    [allowance] = api.call("GET", f"{MINE}/allowances", booker_token(ANN)).json["items"]
+    assert allowance["uses_taken"] == 2
+    [payment] = api.call("GET", f"/v1/manage/customers/{ANN}/payments", staff).json["items"]
+    assert (payment["kind"], payment["amount_minor"]) == ("invoice", 3000)
+
+
+def test_a_priced_member_ticket_beyond_the_first_periods_uses_is_refused_not_charged(shop):
+    api, staff, m = shop["api"], shop["staff"], shop["membership"]
+    priced = api.call("POST", "/v1/manage/entries", staff, {
+        "page_id": shop["entries"][0]["page_id"], "title": "Members' workshop", "starts_at": "2031-03-09T18:00:00",
+        "ends_at": "2031-03-09T19:00:00", "capacity": 10,
+        "tickets": [{"title": "Member", "price_minor": 1500, "currency": "EUR", "exclusive_group_id": m["group_id"]}]}).json
+    refused = buy(shop, [*shop["entries"][:4], priced])
+    assert refused.status_code == 409 and refused.json["error"]["reason"] == "no_uses_left", refused.body
+    assert "tickets.4" in refused.json["error"]["message"]

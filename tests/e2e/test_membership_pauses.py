@@ -160,3 +160,33 @@ def test_an_ended_membership_cannot_be_paused_and_the_refusal_names_its_status(s
     resp = api.call("POST", f"{SUBS}/{sub}/pause", staff, {"starts_on": day(0), "resumes_on": day(3)})
     assert resp.status_code == 409, resp.body
     assert (resp.json["error"]["reason"], resp.json["error"]["membership_status"]) == ("not_active", "canceled")
+
+
+def test_a_pause_made_in_the_stripe_dashboard_refuses_member_tickets_until_stripe_resumes_it(shop):
+    """No pause of ours: Stripe's ``paused`` status (its customer.subscription.paused / updated events, from
+    Stripe's fixtures) is an open-ended pause for booking, ended when Stripe resumes the subscription."""
+    api, staff, sub, provider = shop["api"], shop["staff"], shop["sub"], shop["provider"]
+    booked_before = book(shop, 20)
+    assert booked_before.status_code == 201, booked_before.body
+    deliver(shop)
+    mails_before = subjects()
+    provider.account = provider.objects[sub]["_account"]  # the business, in its own dashboard
+    provider.pause_subscription(sub)
+    deliver(shop)
+    refused = book(shop, 5)
+    assert refused.status_code == 409 and refused.json["error"]["reason"] == "membership_paused", refused.body
+    assert refused.json["error"].get("resumes_on") is None and refused.json["error"]["starts_on"] == day(0)
+    assert "until the business resumes it" in refused.json["error"]["message"]
+    mine = api.call("GET", f"{MINE}/bookings", booker_token(BOOKER)).json["items"]
+    assert [b["status"] for b in mine] == ["confirmed"]  # Stripe's pause cancels nothing of ours
+    assert subjects() == mails_before  # and sends nothing of ours
+    deliver(shop)  # nothing new; a re-read of a still-paused subscription adds no second pause
+    history = [h["what"] for h in api.call("GET", f"{SUBS}/{sub}", staff).json["history"]]
+    assert history.count("paused on Stripe") == 1
+
+    provider.account = provider.objects[sub]["_account"]
+    provider.resume_subscription(sub)
+    deliver(shop)
+    assert book(shop, 5).status_code == 201
+    history = [h["what"] for h in api.call("GET", f"{SUBS}/{sub}", staff).json["history"]]
+    assert "resumed on Stripe" in history

@@ -2,9 +2,11 @@
 refunded payment's new amount together or not at all."""
 from __future__ import annotations
 
+import dataclasses
+
 from chalicelib.domain.errors import TransactionContendedError
 from chalicelib.domain.paging import Page, PageRequest
-from chalicelib.domain.payments import PaymentRecord
+from chalicelib.domain.payments import PaymentRecord, PaymentState
 from tests.fakes.core import page_of
 
 
@@ -22,13 +24,29 @@ class InMemoryPaymentRecords:
     def add_refund(self, refund: PaymentRecord, refunded: PaymentRecord | None) -> bool:
         if (refund.business_id, refund.payment_id) in self.rows:
             return False
-        if refunded is not None:
+        if refunded is not None and refund.state is not PaymentState.FAILED:
             key = (refunded.business_id, refunded.payment_id)
             current = self.rows.get(key)
             if current is None or current.refunded_minor != refunded.refunded_minor:
                 raise TransactionContendedError("The refunded payment changed meanwhile.")
             self.rows[key] = refunded.after_refund(refund.amount_minor)
         self.rows[(refund.business_id, refund.payment_id)] = refund
+        return True
+
+    def refund_failed(self, refund: PaymentRecord, refunded: PaymentRecord | None) -> bool:
+        key = (refund.business_id, refund.payment_id)
+        current = self.rows.get(key)
+        if current is not None and current.state is PaymentState.FAILED:
+            return False
+        if current is None or current.state is not refund.state:
+            raise TransactionContendedError("The refund changed meanwhile.")
+        if refunded is not None:
+            paid_key = (refunded.business_id, refunded.payment_id)
+            paid = self.rows.get(paid_key)
+            if paid is None or paid.refunded_minor != refunded.refunded_minor:
+                raise TransactionContendedError("The refunded payment changed meanwhile.")
+            self.rows[paid_key] = refunded.after_refund(-refund.amount_minor)
+        self.rows[key] = dataclasses.replace(current, state=PaymentState.FAILED)
         return True
 
     def find(self, business_id: str, payment_id: str) -> PaymentRecord | None:

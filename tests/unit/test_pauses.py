@@ -130,3 +130,18 @@ def test_the_schedule_acts_on_the_start_three_days_before_the_end_and_the_end():
         days.append(day)
         after = day + timedelta(days=1)
     assert days == [date(2030, 3, 10), date(2030, 3, 17), date(2030, 3, 20), date(2030, 4, 1), date(2030, 4, 3)]
+
+
+def test_stripes_own_pause_is_open_ended_while_paused_and_ends_the_day_stripe_resumes():
+    from chalicelib.domain.pauses import follow_stripe
+
+    ours = (PauseWindow("p1", date(2030, 3, 1), date(2030, 3, 11)),)
+    assert follow_stripe(ours, "paused", date(2030, 3, 5)) == ours  # our pause explains Stripe's status
+    paused = follow_stripe(ours, "paused", date(2030, 3, 20))
+    [stripe] = [p for p in paused if p.from_stripe]
+    assert (stripe.starts_on, stripe.resumes_on) == (date(2030, 3, 20), None)
+    assert follow_stripe(paused, "paused", date(2030, 3, 22)) == paused  # a re-read adds nothing
+    resumed = follow_stripe(paused, "active", date(2030, 3, 25))
+    assert [(p.starts_on, p.resumes_on) for p in resumed if p.from_stripe] == [(date(2030, 3, 20), date(2030, 3, 25))]
+    assert follow_stripe(resumed, "active", date(2030, 3, 26)) == resumed
+    assert follow_stripe(ours, "active", date(2030, 3, 20)) == ours

@@ -107,7 +107,7 @@ class PaymentRecordRepository:
         return True
 
     def add_refund(self, refund: PaymentRecord, refunded: PaymentRecord | None) -> bool:
-        if refunded is None:
+        if refunded is None or refund.state is PaymentState.FAILED:  # a failed refund gave nothing back
             return self.add(refund)
         after = refunded.after_refund(refund.amount_minor)
         txn = transaction(PaymentModel)
@@ -122,6 +122,28 @@ class PaymentRecordRepository:
             if find(PaymentModel, refund.business_id, refund.payment_id) is not None:
                 return False
             raise TransactionContendedError("The refunded payment changed meanwhile; read it again.") from exc
+        return True
+
+    def refund_failed(self, refund: PaymentRecord, refunded: PaymentRecord | None) -> bool:
+        if refund.state is PaymentState.FAILED:
+            return False
+        txn = transaction(PaymentModel)
+        try:
+            with txn:
+                txn.update(PaymentModel(refund.business_id, refund.payment_id),
+                           actions=[PaymentModel.state.set(PaymentState.FAILED.value)],
+                           condition=PaymentModel.state == refund.state.value)
+                if refunded is not None:
+                    after = refunded.after_refund(-refund.amount_minor)
+                    txn.update(PaymentModel(refunded.business_id, refunded.payment_id),
+                               actions=[PaymentModel.refunded_minor.set(after.refunded_minor),
+                                        PaymentModel.state.set(after.state.value)],
+                               condition=PaymentModel.refunded_minor == refunded.refunded_minor)
+        except TransactWriteError as exc:
+            now = find(PaymentModel, refund.business_id, refund.payment_id)
+            if now is not None and now.state == PaymentState.FAILED.value:
+                return False
+            raise TransactionContendedError("The refund or its payment changed meanwhile; read them again.") from exc
         return True
 
     def find(self, business_id: str, payment_id: str) -> PaymentRecord | None:

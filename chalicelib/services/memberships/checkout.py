@@ -147,7 +147,8 @@ class BasketCheckout:
 
     def _hold_basket(self, business_id: str, membership: Membership, email: str, checkout_id: str,
                      body: MembershipPurchase, booker_cap: int) -> tuple[list[Booking], list[CheckoutLine]]:
-        """Hold a place for every basket ticket (status ``held``), all or none."""
+        """Hold a place for every basket ticket (status ``held``), all or none; the checkout lines of those
+        that no offer use of the first period pays."""
         held: list[Booking] = []
         lines: list[CheckoutLine] = []
         group = self.groups.get(business_id, membership.group_id) if self.groups and body.tickets else None
@@ -167,8 +168,7 @@ class BasketCheckout:
                               page_published=self.catalogue.get_page(business_id, entry.page_id).published)
                 if group is not None:
                     check_new_member_attendees(group, entry.page_id, ticket, 1 + len(participants), now)
-                if allowance is not None:
-                    allowance.take(i, entry.page_id, ticket, 1 + len(participants))
+                by_offer = allowance is not None and allowance.take(i, entry.page_id, ticket, 1 + len(participants))
                 booking = Booking(business_id, new_id(), entry.entry_id, ticket.ticket_id, email, participants,
                                   Settlement(SettlementKind.CARD, CardPaymentRef(checkout_id), BookingStatus.HELD),
                                   BookingStatus.HELD, now, entry.starts_at,
@@ -178,8 +178,9 @@ class BasketCheckout:
                 except EntryFullError:
                     raise_full(entry.places_left)
                 held.append(booking)
-                lines.append(CheckoutLine(f"{entry.title} — {ticket.title}", ticket.price_minor, ticket.currency,
-                                          quantity=booking.seats))
+                if not by_offer:  # B7: a ticket an offer use pays is not charged as well
+                    lines.append(CheckoutLine(f"{entry.title} — {ticket.title}", ticket.price_minor, ticket.currency,
+                                              quantity=booking.seats))
         except Exception:
             release_places(self.bookings, held, self.clock)
             raise

@@ -96,7 +96,8 @@ class CheckoutCompletion:
 
     def _member_use(self, booking: Booking) -> Settlement | None:
         """The new member's offer use for a basket ticket (first period, terms of the join), or None when
-        the offer refuses it (the place is then confirmed as paid by the checkout, and logged)."""
+        the offer refuses it: the place is then confirmed as held (what the hold-time check promised), logged
+        for staff, since the checkout charged only for tickets no offer covers."""
         assert self.offer_use is not None
         entry = self.catalogue.get_entry(booking.business_id, booking.entry_id)
         ticket = entry.ticket(booking.ticket_id)

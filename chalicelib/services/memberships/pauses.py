@@ -185,8 +185,8 @@ class MembershipPauses:
         latest = max(ended, key=lambda p: p.resumes_on or today, default=None)
         for p in record.pauses:
             started, over = p.starts_on <= today, p.resumes_on is not None and p.resumes_on <= today
-            if not started:
-                continue
+            if not started or (p.from_stripe and not over):
+                continue  # Stripe's own pause: Stripe paused it, no email of ours
             if not over:
                 if record.status in PAUSED_IN_STRIPE:
                     record = self._stripe(business, record, "pause", p)
@@ -197,7 +197,7 @@ class MembershipPauses:
                 continue
             if p is latest and record.status == "paused" and pause_covering(record.pauses, today) is None:
                 record = self._stripe(business, record, "resume", p)
-            if p.resumes_on is not None and p.resumes_on >= today - timedelta(days=REMINDER_DAYS):
+            if not p.from_stripe and p.resumes_on is not None and p.resumes_on >= today - timedelta(days=REMINDER_DAYS):
                 self._email(business, record, "membership_resumed", f"{sid}#resumed#{p.pause_id}", p)  # once: ledger
         return self._move_pause_day(record, today + timedelta(days=1))
 
