@@ -42,12 +42,12 @@ class FakeStripe:
         return self  # the platform bound to the bench business's account: one in-memory account
 
     def retrieve_subscription(self, sid: str) -> Any:
-        from chalicelib.adapters.stripe_payments import subscription_snapshot
+        from chalicelib.adapters.stripe_objects import subscription_snapshot
 
         return subscription_snapshot(self.subs[sid])
 
     def retrieve_invoice(self, iid: str) -> Any:
-        from chalicelib.adapters.stripe_payments import invoice_snapshot
+        from chalicelib.adapters.stripe_objects import invoice_snapshot
 
         return invoice_snapshot(self.invoices[iid])
 

@@ -141,7 +141,7 @@ class MembershipPieces(Pieces):
 
     @cached_property
     def stripe_events(self) -> StripeEventConsumer:
-        from ..adapters.stripe_payments import parse_event
+        from ..adapters.stripe_objects import parse_event
         from ..services.stripe_events import StripeEventConsumer
 
         return StripeEventConsumer(self.processed_events, self.lifecycle, self.membership_checkout.release,

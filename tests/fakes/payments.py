@@ -6,7 +6,7 @@ import copy
 import dataclasses
 from typing import Any, Literal
 
-from chalicelib.adapters.stripe_payments import invoice_snapshot, subscription_snapshot
+from chalicelib.adapters.stripe_objects import invoice_snapshot, subscription_snapshot
 from chalicelib.ports.payments import (
     CheckoutRequest,
     CheckoutSession,

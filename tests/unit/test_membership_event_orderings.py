@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.stripe_payments import parse_event, subscription_snapshot
+from chalicelib.adapters.stripe_objects import parse_event, subscription_snapshot
 from chalicelib.domain.memberships import Membership, PriceOption
 from chalicelib.ports.payments import InvoiceSnapshot, SubscriptionSnapshot
 from chalicelib.services.membership_lifecycle import MembershipLifecycle

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.stripe_payments import parse_event
+from chalicelib.adapters.stripe_objects import parse_event
 from chalicelib.domain.context import BookerContext, PublicContext, StaffContext
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.errors import ConflictError, NotFoundError
