@@ -114,3 +114,11 @@ def test_importing_the_app_loads_no_heavy_module():
 def test_importing_the_app_builds_no_model_and_imports_no_service():
     """Every Lambda imports the app: schemas, services and adapters load on a route's first call."""
     assert loaded_by_app_import(list(NOT_AT_APP_IMPORT)) == []
+
+
+def test_every_source_file_stays_under_400_lines():
+    """A file that grows past 400 lines says two things at once: split it by what each part is for."""
+    files = [ROOT / "app.py", *[p for d in ("chalicelib", "local", "bench", "infra", "tests")
+                                for p in (ROOT / d).rglob("*.py")]]
+    long = {str(p.relative_to(ROOT)): n for p in files if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
