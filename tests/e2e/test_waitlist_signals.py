@@ -1,4 +1,4 @@
-"""Waitlist signals on DynamoDB Local (X2): a cancellation queues a promotion only when someone waits, the
+"""Waitlist signals end to end (X2): a cancellation queues a promotion only when someone waits, the
 promoted email survives a worker dying after the booking, and a lost signal is swept up by the schedule."""
 from __future__ import annotations
 

@@ -96,6 +96,7 @@ class WaiterModel(Model):
 
 
 SWEEP_SHARDS = 8  # the sweep index's partitions (joins spread over them)
+ATTEMPTS = 8  # a join or leave retried when a transaction on the same head cancelled it
 
 
 class WaitlistHeadsBySweep(GlobalSecondaryIndex["WaitlistHeadModel"]):
@@ -173,18 +174,20 @@ class WaitlistRepository:
         key = entry_key(waiter.business_id, waiter.entry_id)
         item = to_model(WaiterModel, waiter, entry_key=key, booker_key=f"{waiter.business_id}#{waiter.email}",
                         participants=list(waiter.participants))
-        txn = transaction(WaiterModel)
-        try:
-            with txn:
-                txn.save(item, condition=WaiterModel.email.does_not_exist())
-                txn.update(WaitlistHeadModel(key), actions=[
-                    WaitlistHeadModel.waiting.add(1), WaitlistHeadModel.business_id.set(waiter.business_id),
-                    WaitlistHeadModel.entry_id.set(waiter.entry_id), WaitlistHeadModel.starts_at.set(starts_at),
-                    WaitlistHeadModel.sweep_shard.set(str(zlib.crc32(key.encode()) % SWEEP_SHARDS))])
-        except TransactWriteError as exc:
-            if WaiterModel.Meta.table_name in failed_conditions(txn, exc):
-                raise ConflictError("You are already on this entry's waitlist.", code="already_waiting") from exc
-            raise TransactionContendedError("Another change touched this waitlist; try again.") from exc
+        for _ in range(ATTEMPTS):  # joins on one entry contend on its head: a cancelled transaction wrote nothing
+            txn = transaction(WaiterModel)
+            try:
+                with txn:
+                    txn.save(item, condition=WaiterModel.email.does_not_exist())
+                    txn.update(WaitlistHeadModel(key), actions=[
+                        WaitlistHeadModel.waiting.add(1), WaitlistHeadModel.business_id.set(waiter.business_id),
+                        WaitlistHeadModel.entry_id.set(waiter.entry_id), WaitlistHeadModel.starts_at.set(starts_at),
+                        WaitlistHeadModel.sweep_shard.set(str(zlib.crc32(key.encode()) % SWEEP_SHARDS))])
+                return
+            except TransactWriteError as exc:
+                if WaiterModel.Meta.table_name in failed_conditions(txn, exc):
+                    raise ConflictError("You are already on this entry's waitlist.", code="already_waiting") from exc
+        raise TransactionContendedError("Many joined this waitlist at once; try again.")
 
     def find(self, business_id: str, entry_id: str, email: str) -> Waiter | None:
         m = find(WaiterModel, entry_key(business_id, entry_id), email, consistent_read=True)
@@ -237,17 +240,18 @@ class WaitlistRepository:
             raise
 
     def remove(self, waiter: Waiter) -> bool:
-        txn = transaction(WaiterModel)
-        try:
-            with txn:
-                txn.delete(WaiterModel(entry_key(waiter.business_id, waiter.entry_id), waiter.email),
-                           condition=still_waiting(waiter))
-                count_change(txn, waiter.business_id, waiter.entry_id, -1)
-        except TransactWriteError as exc:
-            if WaiterModel.Meta.table_name in failed_conditions(txn, exc):
-                return False
-            raise TransactionContendedError("Another change touched this waitlist; try again.") from exc
-        return True
+        for _ in range(ATTEMPTS):
+            txn = transaction(WaiterModel)
+            try:
+                with txn:
+                    txn.delete(WaiterModel(entry_key(waiter.business_id, waiter.entry_id), waiter.email),
+                               condition=still_waiting(waiter))
+                    count_change(txn, waiter.business_id, waiter.entry_id, -1)
+                return True
+            except TransactWriteError as exc:
+                if WaiterModel.Meta.table_name in failed_conditions(txn, exc):
+                    return False
+        raise TransactionContendedError("Many changed this waitlist at once; try again.")
 
     def book(self, waiter: Waiter, booking: Booking, capacity: int, booker_cap: int | None) -> None:
         self.bookings.create(booking, capacity=capacity, booker_cap=booker_cap,
