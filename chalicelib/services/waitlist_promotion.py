@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 BATCH = 10  # waiters read per round (one indexed query with Limit)
 MAX_ROUNDS = 200  # contention bound; past it the message fails and the queue retries it
+CHECKOUT_GRACE = timedelta(minutes=5)  # a held place without its checkout after this: its worker died
 
 
 class Tried(Enum):
@@ -157,7 +158,13 @@ class WaitlistPromotion:
         for waiter, booking_id in pending:
             booking = self.bookings.bookings.get(business.business_id, booking_id)
             if booking.status is BookingStatus.HELD and not booking.checkout_url:
-                # died before its checkout opened: the hold-release gives the place back to the list
+                if self.clock() - booking.created_at < CHECKOUT_GRACE:
+                    continue  # another worker may be opening its checkout right now
+                # died before its checkout opened: the place goes back to the list now, the waiter is told
+                try:
+                    self.bookings.bookings.cancel(booking, self.clock(), give_back_use=False, only_if=BookingStatus.HELD)
+                except ConflictError:
+                    pass  # paid or released meanwhile
                 self._send_skipped(business, entry, waiter, DomainError(
                     "The payment page could not be opened.", code="checkout_unavailable"))
             elif booking.status is not BookingStatus.CANCELLED:
