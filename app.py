@@ -64,10 +64,11 @@ def membership_pauses(event):  # type: ignore[no-untyped-def]
 
 @app.schedule("rate(15 minutes)", name="release_expired_holds")
 def release_expired_holds(event):  # type: ignore[no-untyped-def]
-    """Safety net: places held for a checkout whose "expired" event never came are given back."""
+    """Safety net: places held for a checkout whose "expired" event never came are given back; entries
+    with free places and waiters whose promotion signal was lost get one queued (X2)."""
     from chalicelib.bootstrap import container
 
-    return {"released": container().hold_release.run()}
+    return {"released": container().hold_release.run(), "promotions_queued": container().waitlist_sweep.run()}
 
 
 @app.schedule("rate(1 hour)", name="reset_usage_periods")

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from ..services.unsubscribe import UnsubscribeLinks
     from ..services.usage_periods import UsagePeriodService
     from ..services.waitlist_promotion import WaitlistPromotion
-    from ..services.waitlists import PlacesFreed, WaitlistService
+    from ..services.waitlists import PlacesFreed, WaitlistService, WaitlistSweep
     from ..services.webhooks import StripeWebhookReceiver
 
 
@@ -246,6 +246,9 @@ class Pieces:
 
         @property
         def waitlist_promotion(self) -> WaitlistPromotion: ...
+
+        @property
+        def waitlist_sweep(self) -> WaitlistSweep: ...
 
         # courses (S): bootstrap/courses.py
         @property

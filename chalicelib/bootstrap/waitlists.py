@@ -9,7 +9,7 @@ from .pieces import Pieces
 if TYPE_CHECKING:
     from ..adapters.dynamodb.waitlists import WaitlistRepository
     from ..services.waitlist_promotion import WaitlistPromotion
-    from ..services.waitlists import PlacesFreed, WaitlistService
+    from ..services.waitlists import PlacesFreed, WaitlistService, WaitlistSweep
 
 
 class WaitlistPieces(Pieces):
@@ -24,7 +24,7 @@ class WaitlistPieces(Pieces):
         """Called by the booking and catalogue stores after a write that gave places back committed."""
         from ..services.waitlists import PlacesFreed
 
-        return PlacesFreed(lambda: self.event_queue)
+        return PlacesFreed(lambda: self.event_queue, lambda: self.waitlist_store)
 
     @cached_property
     def waitlists(self) -> WaitlistService:
@@ -38,3 +38,10 @@ class WaitlistPieces(Pieces):
 
         return WaitlistPromotion(self.catalogue_store, self.waitlist_store, self.bookings, self.businesses,
                                  lambda: self.mailer)
+
+    @cached_property
+    def waitlist_sweep(self) -> WaitlistSweep:
+        """Run with the hold-release schedule: promotions whose signal was lost."""
+        from ..services.waitlists import WaitlistSweep
+
+        return WaitlistSweep(self.catalogue_store, self.waitlist_store, lambda: self.event_queue)

@@ -11,6 +11,10 @@ checkout link by email; an unpaid hold comes back by the usual release and is pr
 A waiter whose payment no longer works (no uses left, pass gone, booker limit, ...) is taken off the
 list and told why: keeping them would re-check (and re-refuse) them on every freed place, ahead of
 people who can pay. A waiter needing more places than are free stays queued, the next one is asked.
+
+The "promoted"/"offered" email is exactly once: the booking transaction leaves the sign-up as an outbox
+row (``awaiting_mail``), deleted only after the email went through the ledger (keyed by the sign-up).
+A worker dying in between leaves the row and the message; its redelivery mails it first.
 """
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
 
 BATCH = 10  # waiters read per round (one indexed query with Limit)
 MAX_ROUNDS = 200  # contention bound; past it the message fails and the queue retries it
+CHECKOUT_GRACE = timedelta(minutes=5)  # a held place without its checkout after this: its worker died
 
 
 class Tried(Enum):
@@ -79,6 +84,7 @@ class WaitlistPromotion:
 
     def promote(self, business_id: str, entry_id: str) -> Promoted:
         business = self.businesses.get(business_id)
+        self._mail_promoted(business, entry_id)
         booked: list[Booking] = []
         skipped: list[tuple[str, str]] = []
         for _ in range(MAX_ROUNDS):
@@ -137,9 +143,33 @@ class WaitlistPromotion:
             why = exc if isinstance(exc, DomainError) else DomainError(
                 "The payment page could not be opened.", code="checkout_unavailable")
             self._send_skipped(business, entry, waiter, why)
+            self.waitlist.mailed(waiter)
             return Tried.SKIPPED, _reason(why)
         self._send_promoted(business, entry, waiter, booking)
+        self.waitlist.mailed(waiter)
         return Tried.BOOKED, booking
+
+    def _mail_promoted(self, business: Business, entry_id: str) -> None:
+        """Sign-ups booked by an earlier run that died before their email: mail them now (once: ledger)."""
+        pending = self.waitlist.awaiting_mail(business.business_id, entry_id)
+        if not pending:
+            return
+        entry = self.catalogue.get_entry(business.business_id, entry_id)
+        for waiter, booking_id in pending:
+            booking = self.bookings.bookings.get(business.business_id, booking_id)
+            if booking.status is BookingStatus.HELD and not booking.checkout_url:
+                if self.clock() - booking.created_at < CHECKOUT_GRACE:
+                    continue  # another worker may be opening its checkout right now
+                # died before its checkout opened: the place goes back to the list now, the waiter is told
+                try:
+                    self.bookings.bookings.cancel(booking, self.clock(), give_back_use=False, only_if=BookingStatus.HELD)
+                except ConflictError:
+                    pass  # paid or released meanwhile
+                self._send_skipped(business, entry, waiter, DomainError(
+                    "The payment page could not be opened.", code="checkout_unavailable"))
+            elif booking.status is not BookingStatus.CANCELLED:
+                self._send_promoted(business, entry, waiter, booking)
+            self.waitlist.mailed(waiter)
 
     def _skip(self, business: Business, entry: Entry, waiter: Waiter, refusal: DomainError) -> tuple[Tried, str]:
         self._send_skipped(business, entry, waiter, refusal)  # first: a crash after it re-sends nothing (ledger)

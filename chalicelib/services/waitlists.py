@@ -49,19 +49,50 @@ class RemoveWaiter:
 
 
 class PlacesFreed:
-    """``PlacesFreedSignal``: queues a promotion after a write that gave places back committed.
+    """``PlacesFreedSignal``: queues a promotion after a write that gave places back committed, only when
+    someone waits (the entry's count, read after the commit).
 
-    A lost message only delays: the next signal for the entry promotes into every free place.
+    Nothing is lost to a join racing the cancellation: the join writes its count *then* re-reads the
+    places (consistently), the cancellation frees places *then* reads the count; whichever read comes
+    second sees the other's write and signals. A message lost to the queue only delays: the next
+    signal, or the hold-release schedule's sweep (``WaitlistSweep``), promotes into every free place.
     """
 
-    def __init__(self, queue: Callable[[], EventQueuePort]) -> None:
+    def __init__(self, queue: Callable[[], EventQueuePort], waitlist: Callable[[], WaitlistStore]) -> None:
         self.queue = queue
+        self.waitlist = waitlist
 
     def __call__(self, business_id: str, entry_id: str) -> None:
         try:
+            if self.waitlist().waiting(business_id, entry_id) < 1:
+                return
             self.queue().send(MESSAGE_KIND, {"business_id": business_id, "entry_id": entry_id})
         except Exception as exc:
             logger.warning("waitlist promotion not queued", extra={"entry_id": entry_id, "error": repr(exc)})
+
+
+class WaitlistSweep:
+    """The safety net for lost signals: entries someone waits for that have free places get a promotion
+    queued. Run by the hold-release schedule; reads the waitlist heads' index, then each such entry."""
+
+    def __init__(self, catalogue: CatalogueStore, waitlist: WaitlistStore, queue: Callable[[], EventQueuePort],
+                 clock: Clock = utc_now) -> None:
+        self.catalogue = catalogue
+        self.waitlist = waitlist
+        self.queue = queue
+        self.clock = clock
+
+    def run(self) -> int:
+        now, queued = self.clock(), 0
+        for business_id, entry_id in self.waitlist.entries_waiting(now):
+            try:
+                entry = self.catalogue.get_entry(business_id, entry_id)
+            except NotFoundError:
+                continue
+            if entry.places_left > 0 and entry.published and entry.starts_at > now:
+                self.queue().send(MESSAGE_KIND, {"business_id": business_id, "entry_id": entry_id})
+                queued += 1
+        return queued
 
 
 class WaitlistService:
@@ -94,9 +125,11 @@ class WaitlistService:
                         position=join_position(now), joined_at=now)
         # Would it pay today? Asked like a booking (nothing spent): refused now, not skipped later.
         self.bookings.settle_for(business, entry, ticket, email, seats, waiter.booking_pay_with)
-        self.waitlist.add(waiter)
-        if self.places_freed is not None and self.catalogue.get_entry(ctx.business_id, entry.entry_id).places_left > 0:
-            self.places_freed(ctx.business_id, entry.entry_id)  # a place came back while joining
+        self.waitlist.add(waiter, entry.starts_at)
+        # After the count is written: a cancellation that read the count before it freed its places now.
+        if self.places_freed is not None and self.catalogue.get_entry(ctx.business_id, entry.entry_id,
+                                                                      consistent=True).places_left > 0:
+            self.places_freed(ctx.business_id, entry.entry_id)
         return replace(waiter, place=self.waitlist.ahead_of(waiter) + 1)
 
     def mine(self, ctx: BookerContext, page: PageRequest) -> Page[Waiter]:

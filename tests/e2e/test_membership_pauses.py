@@ -190,3 +190,26 @@ def test_a_pause_made_in_the_stripe_dashboard_refuses_member_tickets_until_strip
     assert book(shop, 5).status_code == 201
     history = [h["what"] for h in api.call("GET", f"{SUBS}/{sub}", staff).json["history"]]
     assert "resumed on Stripe" in history
+
+
+def test_a_planned_pause_cancels_the_bookings_inside_once_and_refuses_new_ones_before_it_starts(shop):
+    api, staff, sub = shop["api"], shop["staff"], shop["sub"]
+    inside, after = book(shop, 5), book(shop, 20)
+    assert inside.status_code == 201 and after.status_code == 201, inside.body
+
+    planned = api.call("POST", f"{SUBS}/{sub}/pause", staff, {"starts_on": day(3), "resumes_on": day(10)})
+    assert planned.status_code == 200 and planned.json["status"] == "active", planned.body  # starts later
+    assert shop["provider"].objects[sub]["status"] == "active"
+    mine = booker_token(BOOKER)
+    assert api.call("GET", f"{MINE}/bookings/{inside.json['booking_id']}", mine).json["status"] == "cancelled"
+    assert api.call("GET", f"{MINE}/bookings/{after.json['booking_id']}", mine).json["status"] == "confirmed"
+
+    refused = book(shop, 5)  # the membership runs today, but the entry's day is inside the pause
+    assert refused.status_code == 409 and refused.json["error"]["reason"] == "membership_paused"
+    assert (refused.json["error"]["starts_on"], refused.json["error"]["resumes_on"]) == (day(3), day(10))
+    assert book(shop, 20).status_code == 201  # a day outside the pause: booked
+
+    for _ in range(2):  # the schedule's step (and its redelivery) cancels nothing more
+        container().membership_pauses.step_message({"business_id": BIZ, "subscription_id": sub})
+    drain(shop["queue"])
+    assert subjects().count(f"Your booking at Studio {BIZ} is cancelled") == 1

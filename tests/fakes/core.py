@@ -122,7 +122,7 @@ class FakeCatalogueStore:
     def delete_page(self, business_id: str, page_id: str) -> None:
         self.pages.pop((business_id, page_id), None)
 
-    def get_entry(self, business_id: str, entry_id: str) -> Entry:
+    def get_entry(self, business_id: str, entry_id: str, consistent: bool = False) -> Entry:
         try:
             return self.entries[(business_id, entry_id)]
         except KeyError:

@@ -8,6 +8,8 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from tests.fakes.core import page_of
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.domain.bookings import Booking
     from chalicelib.domain.paging import Page, PageRequest
     from chalicelib.domain.waitlists import Waiter
@@ -18,6 +20,8 @@ class FakeWaitlistStore:
     def __init__(self, bookings: FakeBookingStore) -> None:
         self.bookings = bookings
         self.items: dict[tuple[str, str, str], Waiter] = {}
+        self.outbox: dict[tuple[str, str, str], tuple[Waiter, str]] = {}  # promoted, not mailed yet
+        self.starts: dict[tuple[str, str], datetime] = {}
 
     def _key(self, w: Waiter) -> tuple[str, str, str]:
         return (w.business_id, w.entry_id, w.email)
@@ -26,10 +30,23 @@ class FakeWaitlistStore:
         current = self.items.get(self._key(w))
         return current is not None and current.waiter_id == w.waiter_id
 
-    def add(self, waiter: Waiter) -> None:
-        if self._key(waiter) in self.items:
+    def add(self, waiter: Waiter, starts_at: datetime) -> None:
+        if self._key(waiter) in self.items or self._key(waiter) in self.outbox:
             raise ConflictError("You are already on this entry's waitlist.", code="already_waiting")
         self.items[self._key(waiter)] = waiter
+        self.starts[(waiter.business_id, waiter.entry_id)] = starts_at
+
+    def waiting(self, business_id: str, entry_id: str) -> int:
+        return len(self._line(business_id, entry_id))
+
+    def awaiting_mail(self, business_id: str, entry_id: str) -> list[tuple[Waiter, str]]:
+        return [v for (b, e, _), v in self.outbox.items() if (b, e) == (business_id, entry_id)]
+
+    def mailed(self, waiter: Waiter) -> None:
+        self.outbox.pop(self._key(waiter), None)
+
+    def entries_waiting(self, after: datetime) -> list[tuple[str, str]]:
+        return sorted({(b, e) for b, e, _ in self.items if self.starts[(b, e)] > after})
 
     def find(self, business_id: str, entry_id: str, email: str) -> Waiter | None:
         return self.items.get((business_id, entry_id, email))
@@ -66,4 +83,4 @@ class FakeWaitlistStore:
         if not self._same(waiter):
             raise ConflictError("This waitlist sign-up was booked, moved off or left meanwhile.", code="not_waiting")
         self.bookings.create(booking, capacity, booker_cap)  # refuses before writing anything
-        del self.items[self._key(waiter)]
+        self.outbox[self._key(waiter)] = (self.items.pop(self._key(waiter)), booking.booking_id)

@@ -137,3 +137,28 @@ def test_staff_pause_today_is_applied_at_once_and_resume_today_ends_it():
     resumed = w.pauses.resume(STAFF, "sub_1")
     assert resumed.status == "active" and resumed.pauses[0].resumes_on == DAY0
     assert [a for a, _ in w.payments.keys] == ["pause", "resume"] and "membership_resumed" in w.emails()
+
+
+def test_a_pause_the_schedule_never_saw_start_ends_with_one_email_telling_all_and_no_stripe_call():
+    """Decided: a pause already over when the schedule first sees it is not paused on Stripe after the fact
+    (it would restart the billing cycle today for days gone); the member gets the resumed email only, naming
+    the pause's days and that billing ran on."""
+    from chalicelib.adapters.ses_email import JinjaRenderer
+
+    w = World()
+    w.pauses.pause(STAFF, "sub_1", PauseRequest(DAY0 + timedelta(days=1), DAY0 + timedelta(days=5)))
+    w.schedule.mark = datetime(2030, 5, 1, 9, tzinfo=UTC)
+    w.run_schedule(DAY0 + timedelta(days=6), times=2)
+    assert w.payments.keys == [] and w.emails() == ["membership_resumed"]
+    _, _, context, _ = w.mailer.outbox[0]
+    text = JinjaRenderer().render("membership_resumed", context)[2]
+    assert "was paused from Thu 2 May 2030 until Mon 6 May 2030" in text
+    assert "billing was not paused" in text
+
+    on_time = World()  # the schedule ran on the start day: Stripe paused and resumed, no such sentence
+    on_time.pauses.pause(STAFF, "sub_1", PauseRequest(DAY0 + timedelta(days=1), DAY0 + timedelta(days=5)))
+    on_time.run_schedule(DAY0 + timedelta(days=1))
+    on_time.run_schedule(DAY0 + timedelta(days=5))
+    assert [a for a, _ in on_time.payments.keys] == ["pause", "resume"]
+    resumed = next(c for t, _, c, _ in on_time.mailer.outbox if t == "membership_resumed")
+    assert "billing was not paused" not in JinjaRenderer().render("membership_resumed", resumed)[2]

@@ -181,3 +181,25 @@ def test_staff_reorder_and_remove_bookers_see_their_place_and_leave(world):
     with pytest.raises(NotFoundError):
         s.leave(booker(ANN), "e1")
     assert [x.place for x in s.mine(booker(CAT), PageRequest()).items] == [1]
+
+
+def test_a_card_waiter_whose_worker_died_before_the_checkout_gets_the_place_back_to_the_list_after_a_grace(world):
+    w = world
+    join(w, ANN, pay_with="card")
+    join(w, BEN)
+    waiter = w["waitlist"].find("biz", "e1", ANN)
+    w["bookings"].cancel_any(STAFF, w["full"].booking_id)
+    entry = w["catalogue"].get_entry("biz", "e1")
+    held = replace(w["full"], booking_id="held-1", booker_email=ANN, status=BookingStatus.HELD, created_at=NOW,
+                   settlement=Settlement(SettlementKind.CARD, CardPaymentRef("c1"), BookingStatus.HELD))
+    w["waitlist"].book(waiter, held, capacity=entry.capacity, booker_cap=None)  # then the worker died
+
+    w["promotion"].promote("biz", "e1")  # a second worker at once: it may still be opening the checkout
+    assert w["store"].get("biz", "held-1").status is BookingStatus.HELD and mails(w, "waitlist_skipped") == []
+
+    w["promotion"].clock = lambda: NOW + timedelta(minutes=6)
+    for _ in range(2):  # and redelivered
+        w["promotion"].promote("biz", "e1")
+    assert w["store"].get("biz", "held-1").status is BookingStatus.CANCELLED
+    assert mails(w, "waitlist_skipped") == [ANN] and mails(w, "waitlist_promoted") == [BEN]
+    assert w["waitlist"].awaiting_mail("biz", "e1") == []

@@ -152,8 +152,9 @@ class CatalogueRepository:
     def delete_page(self, business_id: str, page_id: str) -> None:
         PageModel(business_id, page_id).delete()
 
-    def get_entry(self, business_id: str, entry_id: str) -> Entry:
-        return entry_from(load(EntryModel, business_id, entry_id, missing=f"Entry '{entry_id}' does not exist."))
+    def get_entry(self, business_id: str, entry_id: str, consistent: bool = False) -> Entry:
+        return entry_from(load(EntryModel, business_id, entry_id, missing=f"Entry '{entry_id}' does not exist.",
+                               consistent_read=consistent))
 
     def entries_on_page(self, business_id: str, page_id: str) -> list[Entry]:
         return [

@@ -181,6 +181,7 @@ class MembershipPauses:
         paused in the Stripe dashboard later is the business's own doing)."""
         today = self.today(business)
         sid = record.subscription_id
+        unvisited_from = record.pause_day  # days from here on were never acted on (the schedule was down)
         ended = [p for p in record.pauses if p.resumes_on is not None and p.resumes_on <= today]
         latest = max(ended, key=lambda p: p.resumes_on or today, default=None)
         for p in record.pauses:
@@ -197,8 +198,17 @@ class MembershipPauses:
                 continue
             if p is latest and record.status == "paused" and pause_covering(record.pauses, today) is None:
                 record = self._stripe(business, record, "resume", p)
+            # A pause over before any run saw it start (the schedule down throughout): Stripe is not paused
+            # after the fact (that would restart the billing cycle today, for days already gone) and the
+            # member gets one email, the resumed one, telling the whole pause and that billing ran on.
+            missed = (not p.from_stripe and unvisited_from is not None and unvisited_from <= p.starts_on
+                      and record.status != "paused")
+            if missed:
+                logger.warning("pause over before the schedule could start it: billing was not paused",
+                               extra={"subscription_id": sid, "pause_id": p.pause_id})
             if not p.from_stripe and p.resumes_on is not None and p.resumes_on >= today - timedelta(days=REMINDER_DAYS):
-                self._email(business, record, "membership_resumed", f"{sid}#resumed#{p.pause_id}", p)  # once: ledger
+                self._email(business, record, "membership_resumed", f"{sid}#resumed#{p.pause_id}", p,  # once: ledger
+                            missed_start=missed)
         return self._move_pause_day(record, today + timedelta(days=1))
 
     def _stripe(self, business: Business, record: MemberRecord, action: str, p: PauseWindow) -> MemberRecord:
@@ -222,9 +232,10 @@ class MembershipPauses:
                 record = self.members.get(record.business_id, record.subscription_id)
         return record  # contended: the schedule comes back to it on its current day
 
-    def _email(self, business: Business, record: MemberRecord, template: str, key: str, p: PauseWindow) -> None:
+    def _email(self, business: Business, record: MemberRecord, template: str, key: str, p: PauseWindow,
+               **extra: Any) -> None:
         membership = self.memberships.get_recent(business.business_id, record.membership_id)
-        context = self.lifecycle.context(membership, record)
+        context = {**self.lifecycle.context(membership, record), **extra}
         context.update(starts_on=iso_day_in_words(p.starts_on.isoformat(), business.tz),
                        resumes_on=iso_day_in_words(p.resumes_on.isoformat(), business.tz) if p.resumes_on else None)
         self.mailer().send_once(key, template, record.email, context)
