@@ -91,7 +91,7 @@ class TenancyPieces(Pieces):
         from ..services.customer_deletion import CustomerDeletion
 
         return CustomerDeletion(self.customer_store, self.customer_store, AccountHistoryRepository(),
-                                lambda: self.event_queue, self.access)
+                                lambda: self.event_queue, self.access, waitlist=lambda: self.waitlist_store)
 
     @cached_property
     def customer_erasure(self) -> CustomerErasure:
@@ -99,7 +99,7 @@ class TenancyPieces(Pieces):
         from ..services.customer_erasure import CustomerErasure
 
         return CustomerErasure(self.customer_store, DynamoErasureStore(self.customer_store), lambda: self.event_queue,
-                               self.access)
+                               self.access, waitlist=lambda: self.waitlist_store)
 
     @cached_property
     def customer_export(self) -> CustomerExport:

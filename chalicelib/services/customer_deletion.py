@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..ports.customers import AccountHistory, CustomerRemoval
     from ..ports.queue import EventPublisher
     from ..ports.tenancy import CustomerStore
+    from ..ports.waitlists import WaitlistStore
     from .customers import LinkCache
 
 MOVE_KIND = "customer_history_move"
@@ -37,7 +38,8 @@ class CustomerDeletion:
     def __init__(self, customers: CustomerStore, removal: CustomerRemoval, history: AccountHistory,
                  queue: Callable[[], EventPublisher], links: LinkCache,
                  per_transaction: int = BOOKINGS_PER_TRANSACTION,
-                 per_message: int = TRANSACTIONS_PER_MESSAGE) -> None:
+                 per_message: int = TRANSACTIONS_PER_MESSAGE,
+                 waitlist: Callable[[], WaitlistStore] | None = None) -> None:
         self.customers = customers
         self.removal = removal
         self.history = history
@@ -45,6 +47,7 @@ class CustomerDeletion:
         self.links = links
         self.per_transaction = per_transaction
         self.per_message = per_message
+        self.waitlist = waitlist  # X2: sign-ups are dropped, not moved (the primary may already wait there)
 
     def delete(self, ctx: StaffContext, raw_email: str) -> Deletion:
         email = normalise_email(raw_email)
@@ -68,7 +71,7 @@ class CustomerDeletion:
         if customer is None:
             return  # finished by an earlier delivery
         stages = (self.history.move_bookings, self.history.move_passes, self.history.move_payments,
-                  self.history.move_enrolments)  # a new stage goes last: queued messages keep their stage numbers
+                  self.history.move_enrolments, self._leave_waitlists)  # a new stage goes last: queued messages keep their stage numbers
         budget, stage = self.per_message, int(body.get("stage", 0))  # finished stages are not read again
         while stage < len(stages):
             if not budget:
@@ -79,3 +82,8 @@ class CustomerDeletion:
                 stage += 1
         self.removal.delete(customer)
         logger.info("additional user deleted; history moved", extra={"to": primary})
+
+    def _leave_waitlists(self, business_id: str, email: str, to_email: str, limit: int) -> int:
+        from .waitlists import drop_sign_ups
+
+        return drop_sign_ups(self.waitlist(), business_id, email, limit) if self.waitlist else 0

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..ports.customers import ErasureStore
     from ..ports.queue import EventPublisher
     from ..ports.tenancy import CustomerStore
+    from ..ports.waitlists import WaitlistStore
     from .customers import LinkCache
 
 ERASE_KIND = "customer_erasure"
@@ -45,7 +46,8 @@ class Erasure:
 class CustomerErasure:
     def __init__(self, customers: CustomerStore, store: ErasureStore, queue: Callable[[], EventPublisher],
                  links: LinkCache, per_transaction: int = ITEMS_PER_TRANSACTION,
-                 per_message: int = TRANSACTIONS_PER_MESSAGE, per_page: int = CUSTOMERS_PER_PAGE) -> None:
+                 per_message: int = TRANSACTIONS_PER_MESSAGE, per_page: int = CUSTOMERS_PER_PAGE,
+                 waitlist: Callable[[], WaitlistStore] | None = None) -> None:
         self.customers = customers
         self.store = store
         self.queue = queue
@@ -53,6 +55,7 @@ class CustomerErasure:
         self.per_transaction = per_transaction
         self.per_message = per_message
         self.per_page = per_page
+        self.waitlist = waitlist  # X2: sign-ups name the person; they are dropped, not kept
 
     def erase(self, ctx: StaffContext, raw_email: str) -> Erasure:
         require_owner(ctx)
@@ -76,7 +79,8 @@ class CustomerErasure:
         if customer is None or customer.erased_as != as_id:
             return  # finished by an earlier delivery
         moves = (self.store.erase_bookings, self.store.erase_passes, self.store.erase_memberships,
-                 self.store.erase_payments, self.store.erase_messages, self.store.erase_enrolments)
+                 self.store.erase_payments, self.store.erase_messages, self.store.erase_enrolments,
+                 self._leave_waitlists)
         last = len(moves) if customer.kind is CustomerKind.PRIMARY else len(moves) - 1  # only a primary has users
         budget, stage, start = self.per_message, int(body.get("stage", 0)), body.get("start")
         while stage <= last:  # a finished stage is not read again by a later message
@@ -93,3 +97,8 @@ class CustomerErasure:
                 stage += 1
         self.store.finish(customer, erased_record(customer, as_id))
         logger.info("customer erased", extra={"business_id": business_id, "erased_as": as_id})
+
+    def _leave_waitlists(self, business_id: str, email: str, as_id: str, limit: int) -> int:
+        from .waitlists import drop_sign_ups
+
+        return drop_sign_ups(self.waitlist(), business_id, email, limit) if self.waitlist else 0

@@ -187,3 +187,14 @@ class WaitlistService:
 
     def _placed(self, waiter: Waiter) -> Waiter:
         return replace(waiter, place=self.waitlist.ahead_of(waiter) + 1)
+
+
+def drop_sign_ups(store: WaitlistStore, business_id: str, email: str, limit: int) -> int:
+    """C6: a deleted or erased customer leaves every waitlist (a sign-up is no registration to keep or move);
+    each removal also lowers the entry's waiting count, in its own transaction. How many went (0: none left)."""
+    from ..domain.paging import PageRequest
+
+    waiting = store.booker_page(business_id, email, PageRequest(limit=limit)).items
+    for waiter in waiting:
+        store.remove(waiter)  # False: gone meanwhile (left, promoted): the next page no longer lists it
+    return len(waiting)

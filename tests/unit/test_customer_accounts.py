@@ -203,3 +203,20 @@ def test_the_invitation_email_goes_once_and_only_while_the_invitation_stands():
         invitations.deliver(body)
     assert [(template, to) for template, to, _, _ in mailer.outbox] == [("additional_user_invitation", APP_USER.email)]
     assert mailer.outbox[0][2]["inviter"] == PRIMARY.email  # no name on the record: the address
+
+
+def test_a_deleted_additional_user_leaves_their_waitlists(world):
+    """X2 + C6: sign-ups are dropped, not moved (their primary may already wait on that entry)."""
+    from chalicelib.domain.waitlists import Waiter
+    from tests.fakes.waitlists import FakeWaitlistStore
+
+    records, bookings, _ = world
+    service, queue, _history = deletion(records, bookings)
+    line = FakeWaitlistStore(bookings)
+    line.add(Waiter("biz", "e1", HELPER.email, "w1", "t1", (), "auto", 1000, NOW), NOW)
+    line.add(Waiter("biz", "e1", PRIMARY.email, "w2", "t1", (), "auto", 2000, NOW), NOW)
+    service.waitlist = lambda: line
+    service.delete(STAFF, HELPER.email)
+    drain(service, queue)
+    assert [w.email for w in line.items.values()] == [PRIMARY.email] and line.waiting("biz", "e1") == 1
+    assert records.find("biz", HELPER.email) is None

@@ -191,3 +191,19 @@ def test_a_non_primary_is_erased_without_reading_the_business_records():
     service.erase(OWNER, PAT.email)
     drain(service, queue, store)
     assert store.pages_read == 0
+
+
+def test_an_erased_customer_leaves_every_waitlist_and_others_stay_in_line():
+    """X2 + C6: a sign-up names the person and is no registration to keep: erasure drops it (and its count)."""
+    from chalicelib.domain.waitlists import Waiter
+    from tests.fakes.waitlists import FakeWaitlistStore
+
+    service, store, records, bookings, queue, _ = world(bookings_n=3)
+    line = FakeWaitlistStore(bookings)
+    for i, who in enumerate([PAT.email, "zoe@example.com", PAT.email]):
+        line.add(Waiter("biz", f"e{i}", who, f"w{i}", "t1", (), "auto", 1000 * (i + 1), NOW), NOW)
+    service.waitlist = lambda: line
+    service.erase(OWNER, PAT.email)
+    drain(service, queue, store)
+    assert sorted((w.entry_id, w.email) for w in line.items.values()) == [("e1", "zoe@example.com")]
+    assert (line.waiting("biz", "e0"), line.waiting("biz", "e1"), line.waiting("biz", "e2")) == (0, 1, 0)
