@@ -124,8 +124,12 @@ def table(results: list[tuple[str, list[Call]]], prefix: str) -> str:
 
 
 def main(argv: list[str]) -> None:
+    import logging
     import os
 
+    from chalicelib.logs import SERVICE
+
+    logging.getLogger(SERVICE).setLevel(logging.ERROR)  # no queue here: the notices' warnings would bury the table
     chosen = [s for s in load_all() if not argv or any(a.lower() in s.name.lower() for a in argv)]
     results = run(chosen)
     print("DynamoDB calls per API operation (warm container: business cached, booker known; moto)")
