@@ -302,6 +302,10 @@ class LocalStripe(BillingMixin):
                 return self.fail_refund(rid)
             case ("POST", ["v1", "refunds"]):
                 return self.create_refund(p)
+            case ("GET", ["v1", "customers", cid]):
+                return self.get(cid, "customer")
+            case ("POST", ["v1", "customers", cid]):
+                return self.update_customer(cid, p)
             case ("POST", ["v1", "billing_portal", "sessions"]):
                 return self.portal_session(p)
             case ("GET", ["files", "invoices", name]):  # a file link works without the account header, as on Stripe

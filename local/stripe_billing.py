@@ -229,6 +229,16 @@ class BillingMixin:
         data = [o for o in self.objects.values() if o.get("object") == "refund" and o.get("charge") == charge_id]
         return {"object": "list", "data": data, "has_more": False, "url": "/v1/refunds"}
 
+    def update_customer(self, customer_id: str, p: dict[str, Any]) -> dict[str, Any]:
+        """C6 redaction: an empty string unsets a field, as on Stripe; metadata keys merge."""
+        customer = self.get(customer_id, "customer")
+        for field in ("name", "email", "phone", "description", "address", "shipping"):
+            if field in p:
+                customer[field] = p[field] or None
+        customer["metadata"] = {**(customer.get("metadata") or {}), **(p.get("metadata") or {})}
+        self.emit("customer.updated", customer)
+        return customer
+
     def portal_session(self, p: dict[str, Any]) -> dict[str, Any]:
         session = self.make("billing_portal.session", "bps", customer=p["customer"], return_url=p.get("return_url"),
                             flow=None, configuration="bpc_local")

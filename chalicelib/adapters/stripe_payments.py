@@ -29,6 +29,7 @@ from .stripe_objects import _ref, idempotency_key, invoice_snapshot, plain, subs
 if TYPE_CHECKING:
     from stripe import RequestOptions, StripeClient
     from stripe.params import (
+        CustomerUpdateParams,
         PriceCreateParams,
         SubscriptionPauseParams,
         SubscriptionResumeParams,
@@ -306,6 +307,18 @@ class StripePayments:
             options=self._on(),
         )
         return session.url
+
+    def redact_customer(self, customer_id: str, erased_as: str) -> None:
+        from stripe import InvalidRequestError
+
+        params: CustomerUpdateParams = {"name": "", "email": erased_as, "phone": "", "address": "", "shipping": "",
+                                        "metadata": {"erased": "true"}}
+        try:
+            self.client.v1.customers.update(customer_id, params=params,
+                                            options=self._on("redact-customer", customer_id, erased_as))
+        except InvalidRequestError as exc:
+            if exc.code != "resource_missing":
+                raise  # a customer deleted on Stripe holds nothing to redact; anything else is retried
 
     def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str:
         """Into the connected account's own dashboard (the business works there: refunds, cycles, cancels)."""

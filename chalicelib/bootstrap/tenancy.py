@@ -99,7 +99,7 @@ class TenancyPieces(Pieces):
         from ..services.customer_erasure import CustomerErasure
 
         return CustomerErasure(self.customer_store, DynamoErasureStore(self.customer_store), lambda: self.event_queue,
-                               self.access, waitlist=lambda: self.waitlist_store)
+                               self.access, waitlist=lambda: self.waitlist_store, payments=lambda: self.stripe_connect)
 
     @cached_property
     def customer_export(self) -> CustomerExport:

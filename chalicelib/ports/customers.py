@@ -70,6 +70,10 @@ class ErasureStore(Protocol):
 
     def erase_enrolments(self, business_id: str, email: str, as_id: str, limit: int) -> int: ...
 
+    def stripe_customer_ids(self, business_id: str, as_id: str) -> list[str]:
+        """The distinct Stripe customer ids of the membership records already moved to ``as_id``."""
+        ...
+
     def detach_additional_users(self, business_id: str, email: str, start: dict[str, Any] | None,
                                 limit: int) -> dict[str, Any] | None:
         """One page (``limit`` records read) of the business's customers: those whose primary is

@@ -193,6 +193,11 @@ class PaymentPort(Protocol):
 
     def portal_url(self, customer_id: str, return_url: str) -> str: ...
 
+    def redact_customer(self, customer_id: str, erased_as: str) -> None:
+        """C6: blank the customer's name, phone and addresses, email → ``erased_as``, metadata ``erased``;
+        one idempotency key per (customer, pseudonym). A customer deleted on Stripe meanwhile is no error."""
+        ...
+
     def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str: ...
 
 

@@ -109,3 +109,33 @@ def test_erasure_forgets_the_person_and_keeps_the_records(api):
     assert (renamed.status_code, renamed.json["error"]["code"]) == (409, "customer_erased")
     again = api.call("POST", f"{MANAGE}/{erased_as}/erasure", owner)
     assert (again.status_code, again.json["error"]["code"]) == (409, "already_erased")
+
+
+def test_erasure_redacts_the_stripe_customer_on_the_business_account(api):
+    """The production adapter against the local provider: the customer object of the person's membership
+    keeps its id (the kept invoices point at it) but no name or phone, and the pseudonym as email."""
+    from tests.stripe_support import local_stripe, rewire
+
+    provider = local_stripe()
+    queue = FakeQueue()
+    rewire(event_queue=queue)
+    owner, _, _ = setup_entry(api)
+    assert api.call("GET", f"/v1/businesses/{BIZ}/me/bookings", booker_token(PAT, "Pat Smith")).status_code == 200
+    with provider.lock:
+        provider.account = "acct_biz-a"  # made on the business's account, as its checkouts make customers
+        customer = provider.make("customer", "cus", email=PAT, name="Pat Smith", phone="+4930123456",
+                                 metadata={"plan": "yoga"})
+        provider.account = "acct_biz-b"
+        elsewhere = provider.make("customer", "cus", email=PAT, name="Pat Smith", phone=None, metadata={})
+    MemberRepository().replace(None, MemberRecord(BIZ, "sub_1", "m1", PAT, "canceled", customer_id=customer["id"]))
+
+    started = api.call("POST", f"{MANAGE}/{PAT}/erasure", owner)
+    assert started.status_code == 202, started.body
+    drain(queue)
+    erased_as = started.json["erased_as"]
+    status, seen, _ = provider.route("GET", f"/v1/customers/{customer['id']}", {}, None, account="acct_biz-a")
+    assert status == 200
+    assert (seen["email"], seen["name"], seen["phone"], seen["metadata"]) == (
+        erased_as, None, None, {"plan": "yoga", "erased": "true"})
+    assert (elsewhere["email"], elsewhere["name"]) == (PAT, "Pat Smith")  # another business's account: untouched
+    assert api.call("GET", f"{MANAGE}/{erased_as}", owner).json["erased"] is True

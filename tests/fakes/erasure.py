@@ -25,6 +25,7 @@ class FakeErasureStore:
         self.transactions = 0
         self.largest = 0
         self.pages_read = 0
+        self.customer_reads = 0
 
     def live_memberships(self, business_id: str, email: str) -> int:
         return self.live
@@ -76,6 +77,10 @@ class FakeErasureStore:
 
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return self._move(self.messages, email, limit, {"email": as_id, "subject": "(erased)"})
+
+    def stripe_customer_ids(self, business_id: str, as_id: str) -> list[str]:
+        self.customer_reads += 1
+        return sorted({m.customer_id for m in self.members if m.email == as_id and m.customer_id})
 
     def detach_additional_users(self, business_id: str, email: str, start: dict[str, Any] | None,
                                 limit: int) -> dict[str, Any] | None:

@@ -30,6 +30,8 @@ class FakePayments:
         self.fail_checkout = False
         self.accounts: list[str] = []  # the connected account of every bound call (for_account)
         self.connect_codes: dict[str, ConnectedAccount] = {}
+        self.customers: dict[str, dict[str, Any]] = {}  # C6: redacted customers, by id
+        self.redact_keys: list[str] = []
 
     # The platform (``PaymentPlatform``) and a business's payments (``BusinessPayments``): one in-memory account.
     def for_account(self, account_id: str, application_fee_bps: int = 0) -> FakePayments:
@@ -149,6 +151,14 @@ class FakePayments:
 
     def dashboard_url(self, kind: Literal["products", "prices", "subscriptions", "customers"], object_id: str) -> str:
         return f"https://dashboard.example/{kind}/{object_id}"
+
+    def redact_customer(self, customer_id: str, erased_as: str) -> None:
+        """C6: the customer as Stripe keeps it afterwards; one change per idempotency key, as on Stripe."""
+        self._call("redact_customer")
+        key = f"redact|{customer_id}|{erased_as}"
+        if key not in self.redact_keys:
+            self.redact_keys.append(key)
+            self.customers[customer_id] = {"name": None, "email": erased_as, "phone": None, "metadata": {"erased": "true"}}
 
 
 

@@ -111,9 +111,11 @@ def test_erasure_keeps_the_records_under_a_pseudonym_and_forgets_the_person():
     assert {(m.email, m.subject) for m in store.messages} == {(as_id, "(erased)")}
     assert {(e.course_id, e.email, e.subscription_id) for e in store.enrolments} == {  # on the roster, as the pseudonym
         (f"course{i}", as_id, f"sub_c{i}") for i in range(30)}
-    # 11 + 2 + 1 + 2 + 2 + 2 transactions that move and one empty read per stage: 26, then one page of the
-    # business's records (additional users): 27, 4 a message; a finished stage is never read again
-    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (26, 1, 7)
+    # 11 + 2 + 1 + 2 + 2 + 2 transactions that move and one empty read per stage: 26, a step each for the
+    # waitlists and the Stripe customers (one read of their ids), then one page of the business's records
+    # (additional users): 29 steps, 4 a message; a finished stage is never read again
+    assert store.largest == 25 and (store.transactions, store.pages_read, deliveries) == (26, 1, 8)
+    assert store.customer_reads == 1
 
 
 def test_an_erasure_that_crashes_resumes_from_what_is_left():
@@ -207,3 +209,54 @@ def test_an_erased_customer_leaves_every_waitlist_and_others_stay_in_line():
     drain(service, queue, store)
     assert sorted((w.entry_id, w.email) for w in line.items.values()) == [("e1", "zoe@example.com")]
     assert (line.waiting("biz", "e0"), line.waiting("biz", "e1"), line.waiting("biz", "e2")) == (0, 1, 0)
+
+
+class FlakyPayments:
+    """``BusinessPayments`` over one fake account whose first redaction of ``fail_on`` is lost mid-way."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        from tests.fakes.payments import FakePayments
+
+        self.port, self.fail_on = FakePayments(), fail_on
+
+    def for_business(self, business_id: str):
+        return self
+
+    def redact_customer(self, customer_id: str, erased_as: str) -> None:
+        self.port.redact_customer(customer_id, erased_as)
+        if customer_id == self.fail_on:
+            self.fail_on = None
+            raise CrashError("worker lost after Stripe answered")
+
+
+def test_erasure_redacts_each_stripe_customer_of_the_person_once_across_redeliveries():
+    service, store, records, _, queue, _ = world(bookings_n=2)
+    store.members = [MemberRecord("biz", "sub_1", "m1", PAT.email, "canceled", customer_id="cus_1"),
+                     MemberRecord("biz", "sub_2", "m2", PAT.email, "canceled", customer_id="cus_1"),
+                     MemberRecord("biz", "sub_3", "m1", PAT.email, "canceled", customer_id="cus_2"),
+                     MemberRecord("biz", "sub_4", "m1", PAT.email, "incomplete_expired"),  # never became a customer
+                     MemberRecord("biz", "sub_9", "m1", "zoe@example.com", "active", customer_id="cus_9")]
+    payments = FlakyPayments(fail_on="cus_2")
+    service.payments = lambda: payments
+    as_id = service.erase(OWNER, PAT.email).erased_as
+    drain(service, queue, store)
+    assert records.get("biz", as_id).erased
+    redacted = {"name": None, "email": as_id, "phone": None, "metadata": {"erased": "true"}}
+    assert payments.port.customers == {"cus_1": redacted, "cus_2": redacted}  # zoe's cus_9 untouched
+    # the crash after cus_2 made the stage run again: cus_1 asked twice, changed once (one idempotency key)
+    assert payments.port.calls.count("redact_customer") == 4 and len(payments.port.redact_keys) == 2
+
+
+def test_a_business_without_stripe_still_erases_and_leaves_the_stripe_customers():
+    from chalicelib.domain.errors import StripeNotConnectedError
+
+    class NotConnected:
+        def for_business(self, business_id: str):
+            raise StripeNotConnectedError("Connect Stripe first.")
+
+    service, store, records, _, queue, _ = world(bookings_n=2)
+    service.payments = lambda: NotConnected()
+    as_id = service.erase(OWNER, PAT.email).erased_as
+    drain(service, queue, store)
+    assert records.get("biz", as_id).erased and records.find("biz", PAT.email) is None
+    assert store.customer_reads == 1 and [m.customer_id for m in store.members] == ["cus_1"]

@@ -95,6 +95,11 @@ class DynamoErasureStore:
                 ], condition=MemberModel.email == email)
         return len(found)
 
+    def stripe_customer_ids(self, business_id: str, as_id: str) -> list[str]:
+        """By the members' booker index: only the records moved to the pseudonym (a person has a handful)."""
+        records = MemberModel.by_booker.query(f"{business_id}#{as_id}", attributes_to_get=["customer_id"])
+        return sorted({str(r.customer_id) for r in records if r.customer_id})
+
     def erase_messages(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         """Log entries move without their subject; a broadcast to named addresses names the id instead."""
         found = list(CustomerMessageModel.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS // 3)))
