@@ -311,8 +311,10 @@ class StripePayments:
     def redact_customer(self, customer_id: str, erased_as: str) -> None:
         from stripe import InvalidRequestError
 
-        params: CustomerUpdateParams = {"name": "", "email": erased_as, "phone": "", "address": "", "shipping": "",
-                                        "metadata": {"erased": "true"}}
+        # The email is unset, not replaced: Stripe validates addresses, and ``.invalid`` may be refused (a
+        # stage that can never succeed would retry for ever); the pseudonym goes in metadata for staff.
+        params: CustomerUpdateParams = {"name": "", "email": "", "phone": "", "address": "", "shipping": "",
+                                        "metadata": {"erased": "true", "erased_as": erased_as}}
         try:
             self.client.v1.customers.update(customer_id, params=params,
                                             options=self._on("redact-customer", customer_id, erased_as))

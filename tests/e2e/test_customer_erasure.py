@@ -136,6 +136,6 @@ def test_erasure_redacts_the_stripe_customer_on_the_business_account(api):
     status, seen, _ = provider.route("GET", f"/v1/customers/{customer['id']}", {}, None, account="acct_biz-a")
     assert status == 200
     assert (seen["email"], seen["name"], seen["phone"], seen["metadata"]) == (
-        erased_as, None, None, {"plan": "yoga", "erased": "true"})
+        None, None, None, {"plan": "yoga", "erased": "true", "erased_as": erased_as})
     assert (elsewhere["email"], elsewhere["name"]) == (PAT, "Pat Smith")  # another business's account: untouched
     assert api.call("GET", f"{MANAGE}/{erased_as}", owner).json["erased"] is True

@@ -158,7 +158,8 @@ class FakePayments:
         key = f"redact|{customer_id}|{erased_as}"
         if key not in self.redact_keys:
             self.redact_keys.append(key)
-            self.customers[customer_id] = {"name": None, "email": erased_as, "phone": None, "metadata": {"erased": "true"}}
+            self.customers[customer_id] = {"name": None, "email": None, "phone": None,
+                                           "metadata": {"erased": "true", "erased_as": erased_as}}
 
 
 
