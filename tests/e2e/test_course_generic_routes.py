@@ -103,3 +103,30 @@ def test_a_left_session_is_booked_again_with_its_credit_through_either_route_onc
     extra = api.call("POST", f"{MINE}/bookings", token, {"entry_id": fourth["entry_id"],
                                                         "ticket_id": fourth["tickets"][0]["ticket_id"]})
     assert extra.status_code in (201, 409) and extra.json.get("status") != "confirmed"
+
+
+def test_a_rejoined_session_is_confirmed_by_email_once_through_either_route(course):
+    c, api, staff = course, course["api"], course["staff"]
+    course_id = c["course"]["course_id"]
+    assert api.call("POST", f"/v1/manage/courses/{course_id}/roster", staff, {"email": BOOKER}).status_code == 201
+    token = booker_token(BOOKER)
+    third, fourth = c["sessions"][2], c["sessions"][3]
+    subject = f"Your booking at Studio {test_courses.BIZ} is confirmed"
+
+    def confirmations() -> list[str]:
+        deliver(c)
+        deliver(c)  # a second run of the consumer sends nothing new
+        return [m["text"] for m in sent_emails() if m["to"] == BOOKER and m["subject"] == subject]
+
+    before = len(confirmations())
+    assert api.call("DELETE", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 200
+    assert api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 201
+    assert api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 409  # spent
+    assert len(confirmations()) == before + 1
+
+    assert api.call("DELETE", f"{course_path(c)}/sessions/{fourth['entry_id']}", token).status_code == 200
+    generic = api.call("POST", f"{MINE}/bookings", token, {"entry_id": fourth["entry_id"],
+                                                          "ticket_id": fourth["tickets"][0]["ticket_id"]})
+    assert generic.status_code == 201 and generic.json["status"] == "confirmed", generic.body
+    mails = confirmations()
+    assert len(mails) == before + 2 and "Pottery" in mails[-1], mails
