@@ -112,14 +112,16 @@ def checkout(ctx: BookerContext, course_id: str, body: CourseCheckoutIn) -> dict
 @api.op("DELETE", f"{MINE}/{{course_id}}/sessions/{{entry_id}}",
         summary="Leave one session of my course (its place and credit come back)", role=BOOKER, feature=GATE,
         response="LeftSessionOut")
-def leave_session(ctx: BookerContext, course_id: str, entry_id: str) -> dict[str, str]:
+def leave_session(ctx: BookerContext, course_id: str, entry_id: str) -> dict[str, str | None]:
     left = container().course_enrolment.leave_session(ctx, course_id, entry_id)
-    return {"booking_id": left.booking_id, "entry_id": left.entry_id, "status": left.status.value}
+    return {"booking_id": left.booking_id, "entry_id": left.entry_id, "status": left.status.value,
+            "course_id": left.course_id}
 
 
 @api.op("POST", f"{MINE}/{{course_id}}/sessions/{{entry_id}}",
         summary="Book again a session of my course I left, with the credit leaving gave back", role=BOOKER,
         feature=GATE, response="LeftSessionOut", status=201)
-def rejoin_session(ctx: BookerContext, course_id: str, entry_id: str) -> dict[str, str]:
+def rejoin_session(ctx: BookerContext, course_id: str, entry_id: str) -> dict[str, str | None]:
     place = container().course_enrolment.rejoin_session(ctx, course_id, entry_id)
-    return {"booking_id": place.booking_id, "entry_id": place.entry_id, "status": place.status.value}
+    return {"booking_id": place.booking_id, "entry_id": place.entry_id, "status": place.status.value,
+            "course_id": place.course_id}

@@ -52,4 +52,5 @@ class CoursePieces(Pieces):
 
         return CourseEnrolment(self.membership_store, self.enrolment_store, self.catalogue_store, self.booking_store,
                                self.session_holds, self.stripe_connect, lambda: self.mailer,
-                               cancel_place=lambda business, booking: self.bookings.cancel_place(business, booking))
+                               cancel_place=lambda business, booking: self.bookings.cancel_place(business, booking),
+                               notify=lambda kind, booking: self.booking_notices.enqueue(kind, booking))

@@ -71,6 +71,8 @@ class Business:
     members_may_pause: bool = False
     pause_max_days_per_year: int = 30
     pause_notice_days: int = 7
+    # C4: ISO 3166-1 alpha-2; a customer's phone number given without "+" is read as a number of this country.
+    country: str | None = None
 
     @property
     def application_fee_bps(self) -> int:

@@ -43,3 +43,4 @@ class BookingOut(ResponseModel):
     refund: BookingRefundOut | None = Field(None, description="What a cancellation of a card booking gave back.")
     checkout_url: str | None = Field(None, description="A held card booking: pay here before expires_at.")
     expires_at: datetime | None = Field(None, description="A held card booking: the place is given back after this.")
+    course_id: str | None = Field(None, description="S5: the course this session place belongs to (None: not a course's).")

@@ -19,6 +19,7 @@ class BusinessOut(ResponseModel):
     members_may_pause: bool
     pause_max_days_per_year: int
     pause_notice_days: int
+    country: str | None = None
 
 
 class BusinessSettingsIn(Request):
@@ -39,3 +40,6 @@ class BusinessSettingsIn(Request):
     pause_max_days_per_year: int | None = Field(
         None, ge=1, le=366, description="X1: days a member may pause in a calendar year (pauses they ask for).")
     pause_notice_days: int | None = Field(None, ge=0, le=90, description="X1: days' notice a member's pause needs.")
+    country: str | None = Field(
+        None, max_length=8, description="C4: ISO 3166-1 alpha-2 (e.g. 'DE'); customers' phone numbers given "
+        "without '+' are read as numbers of this country. \"\" removes it.")

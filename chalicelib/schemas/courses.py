@@ -133,3 +133,4 @@ class LeftSessionOut(ResponseModel):
     booking_id: str
     entry_id: str
     status: str
+    course_id: str | None = None

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..domain.tenancy import Business, validate_timezone
+from .phones import phone_country
 
 if TYPE_CHECKING:
     from ..domain.context import StaffContext
@@ -22,6 +23,7 @@ class SettingsChanges:
     members_may_pause: bool | None = None
     pause_max_days_per_year: int | None = None
     pause_notice_days: int | None = None
+    country: str | None = None  # "" removes it
 
 
 class BusinessService:
@@ -36,5 +38,7 @@ class BusinessService:
             validate_timezone(patch.timezone)
         changes = {k: v for k, v in vars(patch).items() if v is not None}
         updated = replace(ctx.business, **changes)
+        if patch.country is not None:
+            updated = replace(updated, country=phone_country(patch.country) if patch.country.strip() else None)
         self.businesses.save(updated)
         return updated

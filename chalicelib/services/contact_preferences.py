@@ -23,5 +23,5 @@ class ContactPreferences:
         """One conditional update of the booker's own record; a phone number is stored in E.164 ("" removes it)."""
         phone = changes.phone
         if phone is not None:
-            phone = normalise_phone(phone) if phone.strip() else ""
+            phone = normalise_phone(phone, ctx.business.country) if phone.strip() else ""
         return self.contacts.set_contact(ctx.business_id, ctx.email, replace(changes, phone=phone))

@@ -68,7 +68,8 @@ class CourseEnrolment:
     def __init__(self, memberships: MembershipStore, enrolments: EnrolmentStore, catalogue: CatalogueStore,
                  bookings: BookingStore, holds: SessionHolds, payments: BusinessPayments,
                  mailer: Callable[[], MailerPort], clock: Clock = utc_now,
-                 cancel_place: Callable[[Business, Booking], Booking] | None = None) -> None:
+                 cancel_place: Callable[[Business, Booking], Booking] | None = None,
+                 notify: Callable[[str, Booking], None] | None = None) -> None:
         self.memberships = memberships
         self.enrolments = enrolments
         self.catalogue = catalogue
@@ -78,6 +79,7 @@ class CourseEnrolment:
         self.mailer = mailer
         self.clock = clock
         self.cancel_place = cancel_place  # BookingService.cancel_place: the one cancellation rule (S5)
+        self.notify = notify  # BookingNotices.enqueue: a rejoined session is confirmed by email like any booking
 
     def _course(self, business_id: str, course_id: str) -> tuple[Membership, CourseTerms]:
         course = self.memberships.get(business_id, course_id)
@@ -211,6 +213,8 @@ class CourseEnrolment:
             self.bookings.create(place, capacity=entry.capacity, booker_cap=ctx.business.max_places_per_booker)
         except EntryFullError as exc:
             raise RuleRefusedError("no_places_left", "This session is full; your credit stays.", places_left=0) from exc
+        if self.notify is not None:
+            self.notify("confirmed", place)  # once: a second try with the same credit never gets this far
         return place
 
     def move_session(self, ctx: StaffContext, course_id: str, entry_id: str, move: SessionMove) -> Entry:

@@ -89,7 +89,7 @@ class CustomerService:
         check_changeable(before)
         changes = {k: v for k, v in vars(patch).items() if v is not None}
         if patch.phone is not None:
-            changes["phone"] = normalise_phone(patch.phone) if patch.phone.strip() else None
+            changes["phone"] = normalise_phone(patch.phone, ctx.business.country) if patch.phone.strip() else None
         after = replace(before, **changes)
         self.customers.save(before, after)
         self.links.unlink(ctx.business_id, before.email)  # a disabled booker is refused from the next request

@@ -5,6 +5,16 @@ from __future__ import annotations
 from ..domain.errors import InvalidInputError
 
 
+def phone_country(raw: str) -> str:
+    """``raw`` as an ISO 3166-1 alpha-2 code whose numbers libphonenumber knows (upper case), else 400."""
+    import phonenumbers
+
+    code = raw.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInputError(f"'{raw}' is not an ISO 3166-1 alpha-2 country code (e.g. 'DE').", field="country")
+    return code
+
+
 def normalise_phone(raw: str, region: str | None = None) -> str:
     """E.164 of ``raw``; a number without a leading "+" needs ``region`` (ISO 3166 alpha-2), else 400."""
     import phonenumbers  # lazy: its metadata is not the API's cold start

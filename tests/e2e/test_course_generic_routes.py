@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from tests.conftest import booker_token
 from tests.e2e import test_courses
-from tests.e2e.test_courses import BOOKER, MINE, TODAY, booked, buy, course_path, deliver
+from tests.e2e.test_courses import BOOKER, MINE, OTHER, TODAY, booked, buy, course_path, deliver
 from tests.stripe_support import sent_emails
 
 course = test_courses.course  # the fixture, shared
@@ -103,3 +103,49 @@ def test_a_left_session_is_booked_again_with_its_credit_through_either_route_onc
     extra = api.call("POST", f"{MINE}/bookings", token, {"entry_id": fourth["entry_id"],
                                                         "ticket_id": fourth["tickets"][0]["ticket_id"]})
     assert extra.status_code in (201, 409) and extra.json.get("status") != "confirmed"
+
+
+def test_a_rejoined_session_is_confirmed_by_email_once_through_either_route(course):
+    c, api, staff = course, course["api"], course["staff"]
+    course_id = c["course"]["course_id"]
+    assert api.call("POST", f"/v1/manage/courses/{course_id}/roster", staff, {"email": BOOKER}).status_code == 201
+    token = booker_token(BOOKER)
+    third, fourth = c["sessions"][2], c["sessions"][3]
+    subject = f"Your booking at Studio {test_courses.BIZ} is confirmed"
+
+    def confirmations() -> list[str]:
+        deliver(c)
+        deliver(c)  # a second run of the consumer sends nothing new
+        return [m["text"] for m in sent_emails() if m["to"] == BOOKER and m["subject"] == subject]
+
+    before = len(confirmations())
+    assert api.call("DELETE", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 200
+    assert api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 201
+    assert api.call("POST", f"{course_path(c)}/sessions/{third['entry_id']}", token).status_code == 409  # spent
+    assert len(confirmations()) == before + 1
+
+    assert api.call("DELETE", f"{course_path(c)}/sessions/{fourth['entry_id']}", token).status_code == 200
+    generic = api.call("POST", f"{MINE}/bookings", token, {"entry_id": fourth["entry_id"],
+                                                          "ticket_id": fourth["tickets"][0]["ticket_id"]})
+    assert generic.status_code == 201 and generic.json["status"] == "confirmed", generic.body
+    mails = confirmations()
+    assert len(mails) == before + 2 and "Pottery" in mails[-1], mails
+
+
+def test_bookings_say_which_course_a_session_place_belongs_to(course):
+    c, api, staff = course, course["api"], course["staff"]
+    course_id = c["course"]["course_id"]
+    assert api.call("POST", f"/v1/manage/courses/{course_id}/roster", staff, {"email": BOOKER}).status_code == 201
+    token = booker_token(BOOKER)
+    mine = api.call("GET", f"{MINE}/bookings?limit=50", token).json["items"]
+    assert mine and {b["course_id"] for b in mine} == {course_id}
+    first = c["sessions"][0]
+    drop_in = api.call("POST", f"{MINE}/bookings", booker_token(OTHER), {
+        "entry_id": first["entry_id"], "ticket_id": first["tickets"][0]["ticket_id"]})
+    assert drop_in.status_code == 201 and drop_in.json["course_id"] is None, drop_in.body  # booked on its own
+    roster = api.call("GET", f"/v1/manage/entries/{first['entry_id']}/bookings", staff).json["items"]
+    assert sorted((b["booker_email"], b["course_id"]) for b in roster) == [(BOOKER, course_id), (OTHER, None)]
+    left = api.call("DELETE", f"{course_path(c)}/sessions/{first['entry_id']}", token)
+    assert left.status_code == 200 and left.json["course_id"] == course_id, left.body
+    again = api.call("POST", f"{course_path(c)}/sessions/{first['entry_id']}", token)
+    assert again.status_code == 201 and again.json["course_id"] == course_id, again.body

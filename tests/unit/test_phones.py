@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.errors import InvalidInputError
-from chalicelib.services.phones import normalise_phone
+from chalicelib.services.phones import normalise_phone, phone_country
 
 
 @pytest.mark.parametrize("raw, region, e164", [
@@ -29,3 +29,27 @@ def test_a_number_that_cannot_be_dialled_is_refused_naming_phone(raw):
     with pytest.raises(InvalidInputError) as bad:
         normalise_phone(raw)
     assert bad.value.details == {"field": "phone"}
+
+
+def test_a_national_number_is_read_in_the_business_country():
+    assert normalise_phone("030 1234567", "DE") == "+49301234567"
+    assert normalise_phone("0151 23456789", "DE") == "+4915123456789"
+    assert normalise_phone("+44 20 7946 0018", "DE") == "+442079460018"  # a "+" number keeps its own country
+
+
+def test_a_national_number_without_a_business_country_is_refused_naming_phone():
+    with pytest.raises(InvalidInputError) as bad:
+        normalise_phone("030 1234567", None)
+    assert bad.value.details == {"field": "phone"}
+
+
+@pytest.mark.parametrize("raw, code", [("DE", "DE"), ("de", "DE"), (" gb ", "GB"), ("US", "US")])
+def test_a_business_country_is_an_iso_alpha_2_code(raw, code):
+    assert phone_country(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["DEU", "D", "XX", "49", "Germany", "00"])
+def test_an_unknown_country_is_refused_naming_country(raw):
+    with pytest.raises(InvalidInputError) as bad:
+        phone_country(raw)
+    assert bad.value.details == {"field": "country"}

@@ -45,6 +45,7 @@ class BusinessModel(Model):
     members_may_pause = BooleanAttribute(null=True)
     pause_max_days_per_year = NumberAttribute(null=True)
     pause_notice_days = NumberAttribute(null=True)
+    country = UnicodeAttribute(null=True)
 
 
 def business_of(m: BusinessModel) -> Business:
@@ -66,6 +67,7 @@ def business_of(m: BusinessModel) -> Business:
         members_may_pause=bool(m.members_may_pause),
         pause_max_days_per_year=int(m.pause_max_days_per_year if m.pause_max_days_per_year is not None else 30),
         pause_notice_days=int(m.pause_notice_days if m.pause_notice_days is not None else 7),
+        country=m.country or None,
     )
 
 
@@ -111,6 +113,7 @@ class BusinessRepository:
             members_may_pause=business.members_may_pause,
             pause_max_days_per_year=business.pause_max_days_per_year,
             pause_notice_days=business.pause_notice_days,
+            country=business.country,
         ).save()
         self._cache.pop(business.business_id, None)
 
