@@ -172,7 +172,15 @@ class CourseEnrolment:
     def rejoin_session(self, ctx: BookerContext, course_id: str, entry_id: str) -> Booking:
         """S5: a session the booker left is booked again with the credit leaving gave back."""
         course, terms = self._course(ctx.business_id, course_id)
-        return self._rejoin(ctx, course, terms, self._session(ctx.business_id, terms, entry_id))
+        entry = self._session(ctx.business_id, terms, entry_id)
+        enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
+        if enrolment is None or not enrolment.active:
+            raise NotFoundError("You are not enrolled in this course.")
+        credit = self._credit_of(ctx, course.membership_id, entry)
+        if credit is None:
+            raise RuleRefusedError("no_course_credit", "No credit of this course for this session: you are booked "
+                                   "on it, or you never left it.")
+        return self._rejoin(ctx, course, terms, entry, credit)
 
     def rejoin_with_credit(self, ctx: BookerContext, entry: Entry, ticket_id: str) -> Booking | None:
         """``BookingService.book`` under ``pay_with=auto``: a course's ticket on a session the booker left is paid
@@ -181,9 +189,8 @@ class CourseEnrolment:
         if course is None or course.course is None or course.course.ticket_id != ticket_id:
             return None
         enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
-        if enrolment is None or not enrolment.active or self._credit_of(ctx, course.membership_id, entry) is None:
-            return None
-        return self._rejoin(ctx, course, course.course, entry)
+        credit = self._credit_of(ctx, course.membership_id, entry) if enrolment and enrolment.active else None
+        return None if credit is None else self._rejoin(ctx, course, course.course, entry, credit)
 
     def _credit_of(self, ctx: BookerContext, course_id: str, entry: Entry) -> Booking | None:
         """The course place on ``entry`` whose cancellation gave its credit back (the latest), unless the
@@ -194,19 +201,14 @@ class CourseEnrolment:
         returned = [b for b in mine if b.course_id == course_id and b.use_returned and b.cancelled_at is not None]
         return max(returned, key=lambda b: b.cancelled_at or b.created_at, default=None)
 
-    def _rejoin(self, ctx: BookerContext, course: Membership, terms: CourseTerms, entry: Entry) -> Booking:
+    def _rejoin(self, ctx: BookerContext, course: Membership, terms: CourseTerms, entry: Entry,
+                credit: Booking) -> Booking:
         """One transaction (the booking's): a place within capacity, under an id made from the credit it spends,
-        so two attempts with the same credit cannot both write (the second is ``duplicate_booking``)."""
-        enrolment = self.enrolments.find(ctx.business_id, course.membership_id, ctx.email)
-        if enrolment is None or not enrolment.active:
-            raise NotFoundError("You are not enrolled in this course.")
+        so two attempts with the same credit cannot both write (the second is ``duplicate_booking``). The
+        callers found the enrolment and the credit once; nothing is read again here."""
         now = self.clock()
         if entry.starts_at <= now:
             raise RuleRefusedError("entry_started", "This session has already started.")
-        credit = self._credit_of(ctx, course.membership_id, entry)
-        if credit is None:
-            raise RuleRefusedError("no_course_credit", "No credit of this course for this session: you are booked "
-                                   "on it, or you never left it.")
         place = _free(ctx.business_id, course.membership_id, entry, terms.ticket_id, ctx.email, now,
                       booking_id=hashlib.sha256(f"rejoin:{credit.booking_id}".encode()).hexdigest()[:20])
         try:

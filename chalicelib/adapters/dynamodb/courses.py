@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class EnrolmentsByCustomer(GlobalSecondaryIndex["EnrolmentModel"]):
-    """A person's enrolments in every course (C6: deletion and erasure move them; no Scan)."""
+    """A person's enrolments in every course (C6: deletion and erasure move them by this index)."""
 
     class Meta:
         index_name = "by_customer"
