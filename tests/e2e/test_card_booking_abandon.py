@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from local.stripe_http import StripeError
-from tests.conftest import booker_token, make_business, staff_token
-from tests.stripe_support import deliver_new_events, local_stripe, setup_queue_and_mail
+from tests.conftest import booker_token
+from tests.e2e.shops import DROP_IN, yoga_shop
+from tests.stripe_support import deliver_new_events
 
 BIZ, ANN = "biz-abandon", "ann@example.com"
 MINE = f"/v1/businesses/{BIZ}/me"
@@ -14,15 +15,7 @@ MINE = f"/v1/businesses/{BIZ}/me"
 
 @pytest.fixture
 def shop(api):
-    make_business(BIZ)
-    staff = staff_token(BIZ)
-    queue = setup_queue_and_mail()
-    provider = local_stripe()
-    page = api.call("POST", "/v1/manage/pages", staff, {"title": "Classes"}).json
-    entry = api.call("POST", "/v1/manage/entries", staff, {
-        "page_id": page["page_id"], "title": "Yoga", "starts_at": "2031-12-02T18:00:00", "ends_at": "2031-12-02T19:00:00",
-        "capacity": 2, "tickets": [{"title": "Drop-in", "price_minor": 1500, "currency": "EUR"}]}).json
-    return {"api": api, "staff": staff, "provider": provider, "queue": queue, "entry": entry, "seen": len(provider.events)}
+    return yoga_shop(api, BIZ, capacity=2, tickets=[DROP_IN])
 
 
 def hold_and_cancel(shop) -> tuple[dict, str]:

@@ -12,8 +12,9 @@ import io
 
 import pytest
 
-from tests.conftest import booker_token, make_business, staff_token
-from tests.stripe_support import deliver_new_events, local_stripe, setup_queue_and_mail
+from tests.conftest import booker_token
+from tests.e2e.shops import DROP_IN, OPEN_DAY, yoga_shop
+from tests.stripe_support import deliver_new_events
 
 BIZ, ANN, BEN = "biz-pay", "ann@example.com", "ben@example.com"
 MINE = f"/v1/businesses/{BIZ}/me"
@@ -21,20 +22,12 @@ MINE = f"/v1/businesses/{BIZ}/me"
 
 @pytest.fixture
 def shop(api):
-    make_business(BIZ, tz="Europe/Berlin")
-    staff = staff_token(BIZ)
-    queue_url = setup_queue_and_mail()
-    provider = local_stripe()
-    page = api.call("POST", "/v1/manage/pages", staff, {"title": "Classes"}).json
-    entry = api.call("POST", "/v1/manage/entries", staff, {
-        "page_id": page["page_id"], "title": "Yoga", "starts_at": "2031-12-02T18:00:00", "ends_at": "2031-12-02T19:00:00",
-        "capacity": 2, "tickets": [{"title": "Drop-in", "price_minor": 1500, "currency": "EUR"},
-                                   {"title": "Open day", "price_minor": 0, "currency": "EUR"}]}).json
-    membership = api.call("POST", "/v1/manage/memberships", staff, {
-        "title": "Gold", "description": "All classes", "published": True, "page_ids": [page["page_id"]],
+    shop = yoga_shop(api, BIZ, capacity=2, tickets=[DROP_IN, OPEN_DAY])
+    shop["membership"] = api.call("POST", "/v1/manage/memberships", shop["staff"], {
+        "title": "Gold", "description": "All classes", "published": True, "page_ids": [shop["page"]["page_id"]],
         "price_options": [{"title": "Monthly", "amount_minor": 3000, "currency": "eur", "interval": "month"}]}).json
-    return {"api": api, "staff": staff, "provider": provider, "queue": queue_url, "entry": entry,
-            "membership": membership, "seen": len(provider.events)}
+    shop["seen"] = len(shop["provider"].events)
+    return shop
 
 
 def deliver(shop, twice: bool = False) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import booker_token, make_business, staff_token
-from tests.stripe_support import deliver_new_events, local_stripe, setup_queue_and_mail
+from tests.conftest import booker_token
+from tests.e2e.shops import DROP_IN, yoga_shop
+from tests.stripe_support import deliver_new_events
 
 BIZ, ANN = "biz-refunds", "ann@example.com"
 MINE = f"/v1/businesses/{BIZ}/me"
@@ -17,16 +18,7 @@ MINE = f"/v1/businesses/{BIZ}/me"
 
 @pytest.fixture
 def shop(api):
-    make_business(BIZ, tz="Europe/Berlin")
-    staff = staff_token(BIZ)
-    queue_url = setup_queue_and_mail()
-    provider = local_stripe()
-    page = api.call("POST", "/v1/manage/pages", staff, {"title": "Classes"}).json
-    entry = api.call("POST", "/v1/manage/entries", staff, {
-        "page_id": page["page_id"], "title": "Yoga", "starts_at": "2031-12-02T18:00:00", "ends_at": "2031-12-02T19:00:00",
-        "capacity": 5, "tickets": [{"title": "Drop-in", "price_minor": 1500, "currency": "EUR"}]}).json
-    return {"api": api, "staff": staff, "provider": provider, "queue": queue_url, "entry": entry,
-            "seen": len(provider.events)}
+    return yoga_shop(api, BIZ, capacity=5, tickets=[DROP_IN])
 
 
 def deliver(shop, twice: bool = False) -> None:

@@ -9,8 +9,9 @@ import boto3
 import pytest
 
 from chalicelib.domain.dates import in_words
-from tests.conftest import booker_token, make_business, staff_token
-from tests.stripe_support import deliver_new_events, drain, local_stripe, sent_emails, setup_queue_and_mail
+from tests.conftest import booker_token
+from tests.e2e.shops import DROP_IN, OPEN_DAY, yoga_shop
+from tests.stripe_support import deliver_new_events, drain, local_stripe, sent_emails
 
 BIZ, ANN, BEN, CAT = "biz-wait", "ann@example.com", "ben@example.com", "cat@example.com"
 MINE = f"/v1/businesses/{BIZ}/me"
@@ -18,15 +19,7 @@ MINE = f"/v1/businesses/{BIZ}/me"
 
 @pytest.fixture
 def shop(api):
-    make_business(BIZ, tz="Europe/Berlin")
-    staff = staff_token(BIZ)
-    queue_url = setup_queue_and_mail()
-    page = api.call("POST", "/v1/manage/pages", staff, {"title": "Classes"}).json
-    entry = api.call("POST", "/v1/manage/entries", staff, {
-        "page_id": page["page_id"], "title": "Yoga", "starts_at": "2031-12-02T18:00:00", "ends_at": "2031-12-02T19:00:00",
-        "capacity": 1, "tickets": [{"title": "Open day", "price_minor": 0, "currency": "EUR"},
-                                   {"title": "Drop-in", "price_minor": 1500, "currency": "EUR"}]}).json
-    return {"api": api, "staff": staff, "queue": queue_url, "entry": entry}
+    return yoga_shop(api, BIZ, capacity=1, tickets=[OPEN_DAY, DROP_IN], payments=False)
 
 
 def call(shop, method: str, path: str, email: str | None = None, body=None):
