@@ -64,9 +64,8 @@ def confirm_card_booking(world: World) -> None:
         bootstrap.container().card_booking_completion.complete(done)
 
 
-@scenario("confirm a paid ticket through the Stripe consumer: dedupe, route, payments record (events worker)")
-def confirm_card_booking_through_the_consumer(world: World) -> None:
-    """What one ``checkout.session.completed`` costs end to end in the worker, the payments record (B6) included."""
+def paid_checkout_event(world: World) -> tuple[Any, dict[str, Any]]:
+    """A card booking made, and the ``checkout.session.completed`` (Stripe's fixture) that pays it."""
     from tests.stripe_support import event, resource
 
     provider = card_world(world)
@@ -77,9 +76,15 @@ def confirm_card_booking_through_the_consumer(world: World) -> None:
                        invoice=None, subscription=None, customer=None, client_reference_id=checkout_id,
                        metadata={"business_id": world.business_id, "purpose": "booking", "reference": checkout_id,
                                  "customer_email": "booker@example.com", "booking_id": booking["booking_id"]})
-    body = event("checkout.session.completed", session, account=f"acct_{world.business_id}")
+    return provider, event("checkout.session.completed", session, account=f"acct_{world.business_id}")
+
+
+@scenario("confirm a paid ticket through the Stripe consumer: dedupe, route, payments record (events worker)")
+def confirm_card_booking_through_the_consumer(world: World) -> None:
+    """What one ``checkout.session.completed`` costs end to end in the worker, the payments record (B6) included."""
+    provider, paid = paid_checkout_event(world)
     with world.counted():
-        bootstrap.container().stripe_events.handle(body)
+        bootstrap.container().stripe_events.handle(paid)
     assert provider.calls == ["create_checkout"]  # nothing asked of Stripe at completion
 
 
@@ -88,16 +93,8 @@ def dashboard_refund_through_the_consumer(world: World) -> None:
     """B6: one ``charge.refunded`` of a refund made in the Stripe dashboard, re-read and recorded once."""
     from tests.stripe_support import event, resource
 
-    provider = card_world(world)
-    booking = world.booking(world.entry(price_minor=1500))
-    checkout_id = booking["payment"]["checkout_id"]
-    session = resource("checkout.session", id=f"cs_{checkout_id}", mode="payment", status="complete",
-                       payment_status="paid", amount_total=1500, currency="eur", payment_intent="pi_bench",
-                       invoice=None, subscription=None, customer=None, client_reference_id=checkout_id,
-                       metadata={"business_id": world.business_id, "purpose": "booking", "reference": checkout_id,
-                                 "customer_email": "booker@example.com", "booking_id": booking["booking_id"]})
-    bootstrap.container().stripe_events.handle(event("checkout.session.completed", session,
-                                                     account=f"acct_{world.business_id}"))
+    provider, paid = paid_checkout_event(world)
+    bootstrap.container().stripe_events.handle(paid)
     charge = resource("charge", id="ch_bench", payment_intent="pi_bench", amount=1500, amount_refunded=500, refunded=False)
     with world.counted():
         bootstrap.container().stripe_events.handle(event("charge.refunded", charge, account=f"acct_{world.business_id}"))
