@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .base import transaction
+from .base import MAX_TRANSACTION_ITEMS, rewrite_in_one_transaction, transaction
 from .bookings import BookingModel
 from .courses import move_enrolments
 from .passes import PassModel, PassPurchaseModel, owner_key, pass_from, pass_model
 from .payment_records import move_payments
-
-MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
 
 class AccountHistoryRepository:
@@ -19,19 +17,11 @@ class AccountHistoryRepository:
 
         The by-booker index is read for the old owner, so a repeat after a crash finds only what is left.
         """
-        limit = min(limit, MAX_TRANSACTION_ITEMS)
-        found = list(BookingModel.by_booker.query(f"{business_id}#{from_email}", limit=limit))
-        if not found:
-            return 0
-        with transaction(BookingModel) as txn:
-            for item in found:
-                txn.update(
-                    BookingModel(business_id, item.booking_id),
-                    actions=[BookingModel.booker_email.set(to_email),
-                             BookingModel.booker_key.set(f"{business_id}#{to_email}")],
-                    condition=BookingModel.booker_email == from_email,
-                )
-        return len(found)
+        found = BookingModel.by_booker.query(f"{business_id}#{from_email}", limit=min(limit, MAX_TRANSACTION_ITEMS))
+        return rewrite_in_one_transaction(BookingModel, found, lambda txn, item: txn.update(
+            BookingModel(business_id, item.booking_id),
+            actions=[BookingModel.booker_email.set(to_email), BookingModel.booker_key.set(f"{business_id}#{to_email}")],
+            condition=BookingModel.booker_email == from_email))
 
     def move_passes(self, business_id: str, from_email: str, to_email: str, limit: int) -> int:
         return move_passes(business_id, from_email, to_email, limit)

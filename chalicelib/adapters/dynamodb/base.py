@@ -148,6 +148,20 @@ def transaction(model: type[Model], token: str | None = None) -> TransactWrite:
     return TransactWrite(connection=connection_of(model), client_request_token=token)
 
 
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
+
+
+def rewrite_in_one_transaction(model: type[M], found: Iterable[M], write: Callable[[TransactWrite, M], None]) -> int:
+    """C6 moves: the items a bounded index query found are rewritten together or not at all; how many (0:
+    none left). Each ``write`` carries its condition on the old owner, so a repeat finds only what is left."""
+    items = list(found)
+    if items:
+        with transaction(model) as txn:
+            for item in items:
+                write(txn, item)
+    return len(items)
+
+
 def batch_get(requests: Iterable[tuple[type[Model], Any, Any]]) -> list[Model | None]:
     """Get items from several tables in one BatchGetItem; results in request order, None if absent."""
     reqs = list(requests)

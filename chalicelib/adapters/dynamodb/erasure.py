@@ -9,7 +9,7 @@ from pynamodb.exceptions import UpdateError
 from ...domain.customers import ERASED_NAME, ERASURE_BLOCKING_STATUSES, CustomerKind
 from ...domain.paging import PageRequest
 from .account_history import move_passes
-from .base import find, is_condition_failure, query_page, transaction
+from .base import MAX_TRANSACTION_ITEMS, find, is_condition_failure, query_page, rewrite_in_one_transaction, transaction
 from .booker_counters import BookerCounterModel, checkouts_scope, counted, membership_scope
 from .bookings import BookingModel
 from .broadcasts import BroadcastModel, CustomerMessageModel
@@ -21,7 +21,6 @@ from .payment_records import move_payments
 if TYPE_CHECKING:
     from ...domain.customers import Customer
 
-MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 ERASED_SUBJECT = "(erased)"
 
 
@@ -64,16 +63,12 @@ class DynamoErasureStore:
         return as_id
 
     def erase_bookings(self, business_id: str, email: str, as_id: str, limit: int) -> int:
-        found = list(BookingModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS)))
-        if not found:
-            return 0
-        with transaction(BookingModel) as txn:
-            for item in found:
-                txn.update(BookingModel(business_id, item.booking_id), actions=[
-                    BookingModel.booker_email.set(as_id), BookingModel.booker_key.set(f"{business_id}#{as_id}"),
-                    BookingModel.participants.set(erased_names(len(item.participants or []))),
-                ], condition=BookingModel.booker_email == email)
-        return len(found)
+        found = BookingModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS))
+        return rewrite_in_one_transaction(BookingModel, found, lambda txn, item: txn.update(
+            BookingModel(business_id, item.booking_id), actions=[
+                BookingModel.booker_email.set(as_id), BookingModel.booker_key.set(f"{business_id}#{as_id}"),
+                BookingModel.participants.set(erased_names(len(item.participants or [])))],
+            condition=BookingModel.booker_email == email))
 
     def erase_passes(self, business_id: str, email: str, as_id: str, limit: int) -> int:
         return move_passes(business_id, email, as_id, limit)
@@ -85,15 +80,11 @@ class DynamoErasureStore:
         return move_enrolments(business_id, email, as_id, limit)  # the roster keeps the place, under the pseudonym
 
     def erase_memberships(self, business_id: str, email: str, as_id: str, limit: int) -> int:
-        found = list(MemberModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS)))
-        if not found:
-            return 0
-        with transaction(MemberModel) as txn:
-            for item in found:
-                txn.update(MemberModel(business_id, item.subscription_id), actions=[
-                    MemberModel.email.set(as_id), MemberModel.booker_key.set(f"{business_id}#{as_id}"),
-                ], condition=MemberModel.email == email)
-        return len(found)
+        found = MemberModel.by_booker.query(f"{business_id}#{email}", limit=min(limit, MAX_TRANSACTION_ITEMS))
+        return rewrite_in_one_transaction(MemberModel, found, lambda txn, item: txn.update(
+            MemberModel(business_id, item.subscription_id),
+            actions=[MemberModel.email.set(as_id), MemberModel.booker_key.set(f"{business_id}#{as_id}")],
+            condition=MemberModel.email == email))
 
     def stripe_customer_ids(self, business_id: str, as_id: str) -> list[str]:
         """By the members' booker index: only the records moved to the pseudonym (a person has a handful)."""

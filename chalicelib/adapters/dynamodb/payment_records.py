@@ -17,7 +17,18 @@ if TYPE_CHECKING:
 
     from ...domain.paging import Page, PageRequest
 
-from .base import find, from_model, is_condition_failure, query_page, register, table_meta, to_model, transaction
+from .base import (
+    MAX_TRANSACTION_ITEMS,
+    find,
+    from_model,
+    is_condition_failure,
+    query_page,
+    register,
+    rewrite_in_one_transaction,
+    table_meta,
+    to_model,
+    transaction,
+)
 
 
 class PaymentsByCustomer(GlobalSecondaryIndex["PaymentModel"]):
@@ -85,15 +96,11 @@ def move_payments(business_id: str, from_email: str, to_email: str, limit: int) 
     """Up to ``limit`` payment rows change customer in one transaction (C6: an additional user's payments go
     to their primary; an erased customer's stay under the pseudonym), each only if still ``from_email``'s, so
     a repeat after a crash finds only what is left. Amounts, states and Stripe ids are kept as they are."""
-    found = list(PaymentModel.by_customer.query(f"{business_id}#{from_email}", limit=min(limit, 100)))
-    if not found:
-        return 0
-    with transaction(PaymentModel) as txn:
-        for item in found:
-            txn.update(PaymentModel(business_id, item.payment_id),
-                       actions=[PaymentModel.email.set(to_email), PaymentModel.customer_key.set(f"{business_id}#{to_email}")],
-                       condition=PaymentModel.email == from_email)
-    return len(found)
+    found = PaymentModel.by_customer.query(f"{business_id}#{from_email}", limit=min(limit, MAX_TRANSACTION_ITEMS))
+    return rewrite_in_one_transaction(PaymentModel, found, lambda txn, item: txn.update(
+        PaymentModel(business_id, item.payment_id),
+        actions=[PaymentModel.email.set(to_email), PaymentModel.customer_key.set(f"{business_id}#{to_email}")],
+        condition=PaymentModel.email == from_email))
 
 
 class PaymentRecordRepository:
